@@ -1,0 +1,36 @@
+package dev.phi4spark.udf.engine;
+
+/**
+ * What one row produced.
+ *
+ * @param tokenIds the generated ids, the stop token included when one ended the row
+ * @param text the decoded completion, without the stop token or stop string (empty without a tokenizer)
+ * @param finishReason stop, length or error
+ * @param promptTokens tokens in the prompt
+ * @param completionTokens tokens generated
+ * @param error a short code and message when the row failed, else null
+ */
+public record GenerationResult(long[] tokenIds, String text, FinishReason finishReason, int promptTokens,
+        int completionTokens, String error) {
+
+    /** Error code: the prompt has no tokens. */
+    public static final String EMPTY_PROMPT = "empty_prompt";
+    /** Error code: the prompt does not fit the context with room for one new token. */
+    public static final String PROMPT_TOO_LONG = "prompt_too_long";
+    /** Error code: a prompt id outside the vocabulary. */
+    public static final String INVALID_TOKEN = "invalid_token";
+
+    /** A failed row. {@code error} starts with one of the codes above. */
+    public static GenerationResult failed(int promptTokens, String error) {
+        return new GenerationResult(new long[0], "", FinishReason.ERROR, promptTokens, 0, error);
+    }
+
+    /** The error code (the part before the first colon), or null. */
+    public String errorCode() {
+        if (error == null) {
+            return null;
+        }
+        int colon = error.indexOf(':');
+        return colon < 0 ? error : error.substring(0, colon);
+    }
+}

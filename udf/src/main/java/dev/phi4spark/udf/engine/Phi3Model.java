@@ -1,0 +1,179 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
+import java.nio.file.Path;
+
+/**
+ * The forward pass of HF {@code Phi3ForCausalLM}: embedding, then per layer RMSNorm, grouped-query
+ * attention with rotary positions and a KV cache, residual, RMSNorm, SwiGLU MLP, residual; final norm and
+ * the untied lm_head. Weights are read-only after load, so one model serves many threads at once.
+ */
+public final class Phi3Model implements AutoCloseable {
+
+    /** A large negative bias rather than -inf: a fully masked (padding) row then stays finite. */
+    private static final float MASK_BIAS = -1e9f;
+
+    private final Phi3Config config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final Phi3Weights weights;
+    private final RotaryEmbedding rope;
+
+    private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.weights = weights;
+        this.rope = new RotaryEmbedding(config, manager);
+    }
+
+    /**
+     * Loads the weights of a snapshot folder onto a device. {@code dtype} is the compute type:
+     * float32 on the CPU, float16 on a GPU.
+     */
+    public static Phi3Model load(Path dir, Phi3Config config, Device device, DataType dtype) {
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            Phi3Weights weights = Phi3Weights.load(checkpoint, config, manager, dtype);
+            return new Phi3Model(config, manager, dtype, weights);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The config. */
+    public Phi3Config config() {
+        return config;
+    }
+
+    /** The compute dtype. */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** The device the weights live on. */
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The manager that owns the weights; callers make per-call sub-managers of it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** A KV cache for {@code batch} sequences of up to {@code capacity} columns. */
+    public KvCache newCache(int batch, int capacity) {
+        return new KvCache(config, manager, dtype, batch, capacity);
+    }
+
+    /**
+     * Runs {@code tokens [batch, seq]} (int64) at cache columns {@code [start, start + seq)} and returns
+     * the final hidden states {@code [batch, seq, hidden]} after the last norm. {@code positions
+     * [batch, seq]} (float32) are each token's position in its own sequence; columns before a row's
+     * first token are padding the cache marks invalid.
+     */
+    public NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvCache cache,
+            int start) {
+        long batch = tokens.getShape().get(0);
+        long seq = tokens.getShape().get(1);
+        int end = start + (int) seq;
+        NDArray x = weights.embed.get(step, new NDIndex("{}", tokens.flatten()))
+                .reshape(batch, seq, config.hiddenSize);                        // [batch, seq, hidden]
+        NDList cosSin = rope.cosSin(positions, maxPosition, dtype);
+        NDArray bias = attentionBias(step, cache, start, (int) seq);             // [batch, 1, 1, seq, end]
+        for (int i = 0; i < weights.layers.length; i++) {
+            Phi3Weights.Layer w = weights.layers[i];
+            NDArray h = rmsNorm(x, w.inputNorm());
+            x = x.add(attention(step, h, w, i, cosSin, bias, cache, start, end));
+            h = rmsNorm(x, w.postNorm());
+            x = x.add(mlp(h, w));
+        }
+        return rmsNorm(x, weights.finalNorm);
+    }
+
+    /** Float32 logits {@code [batch, seq, vocab]} of hidden states {@code [batch, seq, hidden]}. */
+    public NDArray logits(NDArray hidden) {
+        return hidden.matMul(weights.lmHead).toType(DataType.FLOAT32, false);
+    }
+
+    private NDArray attention(NDManager step, NDArray h, Phi3Weights.Layer w, int layer, NDList cosSin,
+            NDArray bias, KvCache cache, int start, int end) {
+        long batch = h.getShape().get(0);
+        long seq = h.getShape().get(1);
+        int headDim = config.headDim();
+        long qSize = (long) config.heads * headDim;
+        long kvSize = (long) config.kvHeads * headDim;
+        NDList qkv = h.matMul(w.qkv()).split(new long[] {qSize, qSize + kvSize}, 2);
+        NDArray q = heads(qkv.get(0), config.heads);                           // [batch, heads, seq, headDim]
+        NDArray k = heads(qkv.get(1), config.kvHeads);                         // [batch, kvHeads, seq, headDim]
+        NDArray v = heads(qkv.get(2), config.kvHeads);
+        q = rope.apply(q, cosSin);
+        k = rope.apply(k, cosSin);
+        cache.write(layer, k, v, start);
+        NDArray keys = cache.keys(step, layer, end);                            // [batch, kvHeads, end, headDim]
+        NDArray values = cache.values(step, layer, end);
+        // Query heads grouped under their key/value head, so K and V are never copied per query head.
+        long groups = config.groups();
+        NDArray grouped = q.mul(1.0 / Math.sqrt(headDim))
+                .reshape(batch, config.kvHeads, groups * seq, headDim);         // [batch, kvHeads, groups*seq, headDim]
+        NDArray scores = grouped.matMul(keys.transpose(0, 1, 3, 2))
+                .toType(DataType.FLOAT32, false)
+                .reshape(batch, config.kvHeads, groups, seq, end)
+                .add(bias);                                                     // [batch, kvHeads, groups, seq, end]
+        NDArray probs = scores.softmax(4).toType(dtype, false)
+                .reshape(batch, config.kvHeads, groups * seq, end);
+        NDArray out = probs.matMul(values)                                      // [batch, kvHeads, groups*seq, headDim]
+                .reshape(batch, config.heads, seq, headDim)
+                .transpose(0, 2, 1, 3)
+                .reshape(batch, seq, qSize);                                    // [batch, seq, heads*headDim]
+        return out.matMul(w.out());
+    }
+
+    /** {@code [batch, seq, n*headDim]} to {@code [batch, n, seq, headDim]}. */
+    private NDArray heads(NDArray x, int n) {
+        long batch = x.getShape().get(0);
+        long seq = x.getShape().get(1);
+        return x.reshape(batch, seq, n, config.headDim()).transpose(0, 2, 1, 3);
+    }
+
+    private NDArray mlp(NDArray h, Phi3Weights.Layer w) {
+        NDList gateUp = h.matMul(w.gateUp()).split(new long[] {config.intermediateSize}, 2); // gate first
+        NDArray act = Activation.swish(gateUp.get(0), 1f).mul(gateUp.get(1));
+        return act.matMul(w.down());
+    }
+
+    /** RMSNorm in float32, as HF does, then scaled by the weight in the compute dtype. */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray xf = x.toType(DataType.FLOAT32, false);
+        NDArray variance = xf.pow(2).mean(new int[] {2}, true);
+        NDArray normed = xf.mul(variance.add(config.rmsNormEps).pow(-0.5)).toType(dtype, false);
+        return normed.mul(weight);
+    }
+
+    /**
+     * Additive attention bias {@code [batch, 1, 1, seq, end]}: 0 where query column {@code start + i}
+     * may see key column {@code j} (causal, and the key is a real token), a large negative otherwise.
+     */
+    private NDArray attentionBias(NDManager step, KvCache cache, int start, int seq) {
+        int end = start + seq;
+        NDArray queryCols = step.arange(start, end, 1, DataType.FLOAT32).reshape(seq, 1);
+        NDArray keyCols = step.arange(0, end, 1, DataType.FLOAT32).reshape(1, end);
+        NDArray causal = keyCols.lte(queryCols).toType(DataType.FLOAT32, false); // [seq, end]
+        NDArray valid = cache.valid(step, end);                                 // [batch, end]
+        NDArray allowed = valid.expandDims(1).mul(causal.expandDims(0));        // [batch, seq, end]
+        long batch = valid.getShape().get(0);
+        return allowed.sub(1f).mul(-MASK_BIAS).reshape(batch, 1, 1, seq, end);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

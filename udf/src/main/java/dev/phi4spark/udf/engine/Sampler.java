@@ -1,0 +1,134 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.SplittableRandom;
+
+/**
+ * Picks each row's next token from its logits: repetition penalty, then greedy (temperature 0) or a draw
+ * from the temperature-scaled distribution cut to top-k and top-p. The draw inverts the CDF with one
+ * uniform number from the row's own generator, so a row's tokens depend only on its logits and seed.
+ */
+public final class Sampler {
+
+    private SamplingParams[] params;
+    private SplittableRandom[] randoms;
+    private final boolean anyPenalty;
+    private final boolean anySampling;
+    private NDArray seen; // [batch, vocab] float32, 1 where the row's history holds the token; null if unused
+
+    /** A sampler for rows with these parameters, in batch order. */
+    public Sampler(SamplingParams[] params) {
+        this.params = params.clone();
+        this.randoms = new SplittableRandom[params.length];
+        boolean penalty = false;
+        boolean sampling = false;
+        for (int i = 0; i < params.length; i++) {
+            randoms[i] = new SplittableRandom(params[i].seed());
+            penalty |= params[i].repetitionPenalty() != 1;
+            sampling |= !params[i].isGreedy();
+        }
+        this.anyPenalty = penalty;
+        this.anySampling = sampling;
+    }
+
+    /** Records the prompts for the repetition penalty; a no-op when no row uses one. */
+    void start(NDManager manager, long[][] prompts, int vocab) {
+        if (!anyPenalty) {
+            return;
+        }
+        seen = manager.zeros(new Shape(prompts.length, vocab), DataType.FLOAT32);
+        for (int row = 0; row < prompts.length; row++) {
+            if (prompts[row].length > 0) {
+                try (NDArray ids = manager.create(prompts[row])) {
+                    seen.set(new NDIndex("{}, {}", row, ids), 1f);
+                }
+            }
+        }
+    }
+
+    /** Picks one token per row of {@code logits [batch, vocab]} (float32). */
+    long[] next(NDManager step, NDArray logits) {
+        int batch = (int) logits.getShape().get(0);
+        NDArray scores = anyPenalty ? penalize(step, logits) : logits;
+        long[] tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
+        if (anyPenalty) {
+            for (int row = 0; row < batch; row++) {
+                seen.set(new NDIndex("{}, {}", row, tokens[row]), 1f);
+            }
+        }
+        return tokens;
+    }
+
+    /** HF's rule: a seen token's logit is divided by the penalty when positive, multiplied when not. */
+    private NDArray penalize(NDManager step, NDArray logits) {
+        float[] penalty = new float[params.length];
+        float[] inverse = new float[params.length];
+        for (int i = 0; i < params.length; i++) {
+            penalty[i] = (float) params[i].repetitionPenalty();
+            inverse[i] = 1f / penalty[i];
+        }
+        NDArray p = step.create(penalty).reshape(params.length, 1);
+        NDArray inv = step.create(inverse).reshape(params.length, 1);
+        NDArray positive = logits.gt(0).toType(DataType.FLOAT32, false);
+        NDArray factor = positive.mul(inv.sub(p)).add(p);                    // [batch, vocab]
+        NDArray seenHere = seen.get(step, new NDIndex(":"));
+        return logits.mul(seenHere.mul(factor.sub(1f)).add(1f));
+    }
+
+    private long[] draw(NDManager step, NDArray logits, int batch) {
+        int vocab = (int) logits.getShape().get(1);
+        float[] temperature = new float[batch];
+        float[] topP = new float[batch];
+        float[] topK = new float[batch];
+        float[] uniform = new float[batch];
+        for (int i = 0; i < batch; i++) {
+            SamplingParams p = params[i];
+            temperature[i] = p.isGreedy() ? 1f : (float) p.temperature();
+            topP[i] = (float) p.topP();
+            topK[i] = p.topK() == 0 ? vocab : p.topK();
+            uniform[i] = p.isGreedy() ? 0f : (float) randoms[i].nextDouble();
+        }
+        NDArray probs = logits.div(step.create(temperature).reshape(batch, 1)).softmax(1);
+        NDArray order = probs.argSort(1, false);                              // [batch, vocab] most likely first
+        NDArray sorted = probs.gather(order, 1);
+        NDArray before = sorted.cumSum(1).sub(sorted);                        // mass of the more likely tokens
+        NDArray inNucleus = before.lt(step.create(topP).reshape(batch, 1));
+        NDArray ranks = step.arange(0, vocab, 1, DataType.FLOAT32).reshape(1, vocab);
+        NDArray inTopK = ranks.lt(step.create(topK).reshape(batch, 1));
+        NDArray kept = sorted.mul(inNucleus.logicalAnd(inTopK).toType(DataType.FLOAT32, false));
+        NDArray cdf = kept.cumSum(1);
+        NDArray threshold = cdf.get(":, {}:", vocab - 1).mul(step.create(uniform).reshape(batch, 1));
+        NDArray choice = cdf.lt(threshold).toType(DataType.INT64, false).sum(new int[] {1}, true);
+        long[] picked = order.gather(choice.clip(0, vocab - 1), 1).toLongArray();
+        long[] greedy = logits.argMax(1).toLongArray();
+        for (int i = 0; i < batch; i++) {
+            if (params[i].isGreedy()) {
+                picked[i] = greedy[i];
+            }
+        }
+        return picked;
+    }
+
+    /** Keeps only the given rows, in that order, as the generator drops finished ones. */
+    void keepRows(NDManager manager, long[] rows) {
+        SamplingParams[] p = new SamplingParams[rows.length];
+        SplittableRandom[] r = new SplittableRandom[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            p[i] = params[(int) rows[i]];
+            r[i] = randoms[(int) rows[i]];
+        }
+        params = p;
+        randoms = r;
+        if (seen != null) {
+            try (NDArray index = manager.create(rows)) {
+                NDArray kept = seen.get(manager, new NDIndex("{}", index));
+                seen.close();
+                seen = kept;
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns checkpoint tensors into NDArrays of the compute dtype on the manager's device.
+ *
+ * <p>DJL 0.36 aborts the JVM on any BFLOAT16 NDArray, so BF16 is widened to float32 in Java (exact: a
+ * bf16 value is the top half of a float32) and never reaches DJL as BF16. Tensors are read in chunks of
+ * rows so that no single buffer exceeds {@link #CHUNK_BYTES} (Phi-4's 2 GB float32 embedding included).
+ */
+final class TensorLoader {
+
+    /** Upper bound of one chunk's float32 bytes; far under the 2 GiB limit of a ByteBuffer. */
+    static final long CHUNK_BYTES = 256L << 20;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TensorLoader.class);
+    private static final float F16_MAX = 65504f;
+
+    private final Checkpoint checkpoint;
+    private final NDManager manager;
+    private final DataType dtype;
+
+    TensorLoader(Checkpoint checkpoint, NDManager manager, DataType dtype) {
+        this.checkpoint = checkpoint;
+        this.manager = manager;
+        this.dtype = dtype;
+    }
+
+    /** Loads a tensor, checking its shape. */
+    NDArray load(String name, long... expectedShape) {
+        SafetensorsFile.TensorInfo info = checkpoint.info(name);
+        if (!Arrays.equals(info.shape(), expectedShape)) {
+            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has shape "
+                    + Arrays.toString(info.shape()) + ", expected " + Arrays.toString(expectedShape)
+                    + " (" + checkpoint.fileOf(name).path() + ")");
+        }
+        SafetensorsDType src = info.dtype();
+        if (src != SafetensorsDType.F32 && src != SafetensorsDType.F16 && src != SafetensorsDType.BF16) {
+            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has dtype " + src
+                    + ", expected F32, F16 or BF16 (" + checkpoint.fileOf(name).path() + ")");
+        }
+        long rows = expectedShape.length == 0 ? 1 : expectedShape[0];
+        long rowElements = rows == 0 ? 0 : info.elementCount() / rows;
+        long rowsPerChunk = Math.max(1, CHUNK_BYTES / Math.max(1, rowElements * 4));
+        if (rows <= rowsPerChunk) {
+            return toDtype(name, read(info, 0, rows, rowElements, new Shape(expectedShape)));
+        }
+        NDList parts = new NDList();
+        try {
+            for (long r = 0; r < rows; r += rowsPerChunk) {
+                long n = Math.min(rowsPerChunk, rows - r);
+                long[] partShape = expectedShape.clone();
+                partShape[0] = n;
+                parts.add(toDtype(name, read(info, r, n, rowElements, new Shape(partShape))));
+            }
+            return NDArrays.concat(parts, 0);
+        } finally {
+            parts.close();
+        }
+    }
+
+    private NDArray read(SafetensorsFile.TensorInfo info, long firstRow, long rows, long rowElements, Shape shape) {
+        SafetensorsFile file = checkpoint.fileOf(info.name());
+        int srcBytes = info.dtype().bytes();
+        long offset = firstRow * rowElements * srcBytes;
+        int length = Math.toIntExact(rows * rowElements * srcBytes);
+        ByteBuffer bytes = file.map(info, offset, length);
+        switch (info.dtype()) {
+            case F32:
+                // The mapped bytes are handed to libtorch as they are: zero-copy on the CPU, where DJL
+                // keeps the buffer (and so the mapping) alive for the array's lifetime.
+                return manager.create(bytes, shape, DataType.FLOAT32);
+            case F16:
+                return manager.create(bytes, shape, DataType.FLOAT16);
+            default:
+                return manager.create(widenBf16(bytes), shape, DataType.FLOAT32);
+        }
+    }
+
+    /** A bf16 value is the high 16 bits of the float32 with the same value. */
+    static ByteBuffer widenBf16(ByteBuffer bf16) {
+        ShortBuffer in = bf16.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        ByteBuffer out = ByteBuffer.allocateDirect(in.remaining() * 4).order(ByteOrder.nativeOrder());
+        IntBuffer ints = out.asIntBuffer();
+        for (int i = 0, n = in.remaining(); i < n; i++) {
+            ints.put(i, (in.get(i) & 0xFFFF) << 16);
+        }
+        return out;
+    }
+
+    private NDArray toDtype(String name, NDArray array) {
+        if (array.getDataType() == dtype) {
+            return array;
+        }
+        try (array) {
+            if (dtype == DataType.FLOAT16) {
+                return toFloat16(name, array);
+            }
+            return array.toType(dtype, false);
+        }
+    }
+
+    /** Values beyond float16's range are clamped and reported, never silently turned into infinity. */
+    private NDArray toFloat16(String name, NDArray array) {
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray wide = array.toType(DataType.FLOAT32, false);
+            wide.attach(scratch);
+            long outside = wide.abs().gt(F16_MAX).countNonzero().getLong();
+            if (outside > 0) {
+                LOG.warn("Tensor '{}' has {} values outside the float16 range (|x| > {}): clamped to it",
+                        name, outside, F16_MAX);
+                wide = wide.clip(-F16_MAX, F16_MAX);
+            }
+            NDArray half = wide.toType(DataType.FLOAT16, false);
+            half.attach(manager);
+            return half;
+        }
+    }
+}
