@@ -98,9 +98,6 @@ public final class Generator {
         GenerationResult[] results = new GenerationResult[n];
         try (NDManager call = model.manager().newSubManager();
                 KvCache cache = model.newCache(n, batch.width + Math.max(mostNew, 1))) {
-            for (int r = 0; r < n; r++) {
-                cache.markPadding(r, batch.pad[r]);
-            }
             Sampler sampler = new Sampler(params);
             sampler.start(call, prompts, model.config().vocabSize);
             new Decoding(batch, params, cache, sampler, call, budget, generated, results).run();
@@ -154,19 +151,14 @@ public final class Generator {
         }
 
         private long[] prefill() {
-            long[] next = null;
-            for (int from = 0; from < batch.width; from += prefillChunk) {
-                int to = Math.min(batch.width, from + prefillChunk);
-                try (NDManager step = call.newSubManager()) {
-                    NDArray hidden = model.hidden(step, batch.tokens(step, from, to),
-                            batch.positions(step, from, to), batch.maxPosition(to), cache, from);
-                    if (to == batch.width) {
-                        NDArray last = hidden.get(new NDIndex(":, {}:, :", to - from - 1));
-                        next = sampler.next(step, model.logits(last).squeeze(1));
-                    }
+            long[][] next = new long[1][];
+            model.prefill(call, batch, cache, prefillChunk, (step, hidden, start, end) -> {
+                if (end == batch.width) {
+                    NDArray last = hidden.get(new NDIndex(":, {}:, :", end - start - 1));
+                    next[0] = sampler.next(step, model.logits(last).squeeze(1));
                 }
-            }
-            return next;
+            });
+            return next[0];
         }
 
         /** One decode column for the rows still live. */

@@ -98,6 +98,29 @@ public final class Phi3Model implements AutoCloseable {
         return rmsNorm(x, weights.finalNorm);
     }
 
+    /** Receives each prefill chunk's final hidden states while the chunk's step manager is open. */
+    interface ChunkConsumer {
+        void accept(NDManager step, NDArray hidden, int start, int end);
+    }
+
+    /**
+     * Runs a batch's columns through the model {@code chunk} columns at a time, each chunk in its own
+     * step manager: a long prompt costs attention memory for one chunk, not the whole prompt.
+     */
+    void prefill(NDManager call, Batch batch, KvCache cache, int chunk, ChunkConsumer consumer) {
+        for (int r = 0; r < batch.rows(); r++) {
+            cache.markPadding(r, batch.pad[r]);
+        }
+        for (int start = 0; start < batch.width; start += chunk) {
+            int end = Math.min(batch.width, start + chunk);
+            try (NDManager step = call.newSubManager()) {
+                NDArray hidden = hidden(step, batch.tokens(step, start, end), batch.positions(step, start, end),
+                        batch.maxPosition(end), cache, start);
+                consumer.accept(step, hidden, start, end);
+            }
+        }
+    }
+
     /** Float32 logits {@code [batch, seq, vocab]} of hidden states {@code [batch, seq, hidden]}. */
     public NDArray logits(NDArray hidden) {
         return hidden.matMul(weights.lmHead).toType(DataType.FLOAT32, false);

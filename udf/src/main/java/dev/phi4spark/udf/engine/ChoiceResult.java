@@ -1,0 +1,52 @@
+package dev.phi4spark.udf.engine;
+
+/**
+ * The probabilities of a set of candidate next tokens after a prompt, the building block of an LLM
+ * judge (the digits 0 to 5, say).
+ *
+ * @param probabilities each candidate's probability under the full softmax
+ * @param normalized the same, rescaled to sum to 1 over the candidates
+ * @param error a code and message when the row failed, else null
+ */
+public record ChoiceResult(float[] probabilities, float[] normalized, String error) {
+
+    static ChoiceResult of(float[] probabilities) {
+        double total = 0;
+        for (float p : probabilities) {
+            total += p;
+        }
+        float[] normalized = new float[probabilities.length];
+        for (int i = 0; i < normalized.length; i++) {
+            normalized[i] = total > 0 ? (float) (probabilities[i] / total) : 0f;
+        }
+        return new ChoiceResult(probabilities, normalized, null);
+    }
+
+    static ChoiceResult failed(String error) {
+        return new ChoiceResult(new float[0], new float[0], error);
+    }
+
+    /** The index of the most likely candidate, or -1 for a failed row. */
+    public int argmax() {
+        int best = -1;
+        for (int i = 0; i < normalized.length; i++) {
+            if (best < 0 || normalized[i] > normalized[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** The expectation of {@code values} (one per candidate) under the normalized distribution. */
+    public double expected(double[] values) {
+        if (values.length != normalized.length) {
+            throw new IllegalArgumentException("Cannot take the expectation: " + values.length
+                    + " values for " + normalized.length + " candidates");
+        }
+        double e = 0;
+        for (int i = 0; i < values.length; i++) {
+            e += values[i] * normalized[i];
+        }
+        return e;
+    }
+}

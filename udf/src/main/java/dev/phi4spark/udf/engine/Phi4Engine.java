@@ -1,0 +1,227 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.phi4spark.udf.tokenizer.ChatMessage;
+import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A Phi-4 (or any {@code Phi3ForCausalLM}) snapshot folder loaded for inference: the model, its tokenizer
+ * when the folder has one, and the stop tokens its config files name. Safe to share between threads.
+ */
+public final class Phi4Engine implements AutoCloseable {
+
+    private final Path dir;
+    private final Phi3Model model;
+    private final Phi4Tokenizer tokenizer;
+    private final Set<Long> stopTokens;
+    private final Generator generator;
+    private final Scorer scorer;
+    private final String identity;
+    private final int prefillChunk;
+
+    private Phi4Engine(Path dir, Phi3Model model, Phi4Tokenizer tokenizer, Set<Long> stopTokens,
+            EngineOptions options, String identity) {
+        this.dir = dir;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.stopTokens = stopTokens;
+        TokenDecoder decoder = tokenizer == null ? TokenDecoder.NONE : ids -> tokenizer.decode(ids, true);
+        this.generator = new Generator(model, options.prefillChunk(), stopTokens, decoder);
+        this.scorer = new Scorer(model, options.prefillChunk());
+        this.identity = identity;
+        this.prefillChunk = options.prefillChunk();
+    }
+
+    /** Loads a snapshot folder with default options. */
+    public static Phi4Engine load(Path dir) {
+        return load(dir, EngineOptions.DEFAULTS);
+    }
+
+    /** Loads a snapshot folder: {@code config.json}, the safetensors, and the tokenizer if present. */
+    public static Phi4Engine load(Path dir, EngineOptions options) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException("Cannot load model: " + dir + " is not a folder");
+        }
+        Phi3Config config = Phi3Config.read(dir.resolve("config.json"));
+        if (options.threads() > 0) {
+            JniUtils.setNumThreads(options.threads());
+        }
+        Device device = Devices.resolve(options.device(), options.device().equals("cpu") ? 0 : Devices.gpuCount());
+        DataType dtype = Devices.dtype(options.dtype(), device);
+        Phi4Tokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? Phi4Tokenizer.load(dir) : null;
+        Phi3Model model;
+        try {
+            model = Phi3Model.load(dir, config, device, dtype);
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            throw e;
+        }
+        Set<Long> stops = stopTokens(dir, config, tokenizer);
+        return new Phi4Engine(dir, model, tokenizer, stops, options, identity(dir));
+    }
+
+    /** {@code eos_token_id} of config.json and generation_config.json, and the tokenizer's eos token. */
+    private static Set<Long> stopTokens(Path dir, Phi3Config config, Phi4Tokenizer tokenizer) {
+        Set<Long> stops = new LinkedHashSet<>(config.eosTokenIds());
+        Path generation = dir.resolve("generation_config.json");
+        if (Files.isRegularFile(generation)) {
+            try {
+                JsonNode node = new ObjectMapper().readTree(generation.toFile());
+                stops.addAll(Phi3Config.ids(node == null ? null : node.get("eos_token_id")));
+            } catch (IOException e) {
+                throw new ModelLoadException("Cannot load model: generation_config.json is not valid JSON ("
+                        + generation + ")", e);
+            }
+        }
+        if (tokenizer != null) {
+            for (long id : tokenizer.eosTokenIds()) {
+                stops.add(id);
+            }
+        }
+        return Set.copyOf(stops);
+    }
+
+    /** The folder name and a hash of config.json and the weight files' names and sizes. */
+    private static String identity(Path dir) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(dir.resolve("config.json")));
+            try (var files = Files.list(dir)) {
+                for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList()) {
+                    sha.update((p.getFileName() + ":" + Files.size(p)).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            String name = dir.toAbsolutePath().normalize().getFileName().toString();
+            return name + "@" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new ModelLoadException("Cannot load model: cannot fingerprint " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The snapshot folder. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The model's config. */
+    public Phi3Config config() {
+        return model.config();
+    }
+
+    /** The loaded model. */
+    public Phi3Model model() {
+        return model;
+    }
+
+    /** The tokenizer, when the folder has {@code tokenizer.json}. */
+    public Optional<Phi4Tokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    /** The tokenizer, or a clear error for token-id-only snapshots. */
+    public Phi4Tokenizer requireTokenizer() {
+        if (tokenizer == null) {
+            throw new IllegalStateException("Cannot work with text: the model folder has no tokenizer.json ("
+                    + dir + "); pass token ids instead");
+        }
+        return tokenizer;
+    }
+
+    /** Token ids that end generation. */
+    public Set<Long> stopTokens() {
+        return stopTokens;
+    }
+
+    /** A stable name for run metadata: the folder name and a hash of its config and weight files. */
+    public String identity() {
+        return identity;
+    }
+
+    /** Generates for prompts given as token ids. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        return generator.generate(requests);
+    }
+
+    /** Generates replies to chat conversations, one set of sampling parameters per conversation. */
+    public List<GenerationResult> generateChat(List<List<ChatMessage>> conversations, List<SamplingParams> params) {
+        Phi4Tokenizer tok = requireTokenizer();
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < conversations.size(); i++) {
+            requests.add(new GenerationRequest(tok.encodeChat(conversations.get(i), true), params.get(i)));
+        }
+        return generate(requests);
+    }
+
+    /** Teacher-forced log-probabilities of whole token sequences. */
+    public List<ScoreResult> score(List<long[]> texts) {
+        return scorer.score(texts);
+    }
+
+    /** Log-probabilities of each sequence from token {@code firstScored[i]} on. */
+    public List<ScoreResult> score(List<long[]> texts, int[] firstScored) {
+        return scorer.score(texts, firstScored);
+    }
+
+    /** Probabilities of candidate next tokens after each prompt. */
+    public List<ChoiceResult> choose(List<long[]> prompts, long[] candidates) {
+        return scorer.choose(prompts, candidates);
+    }
+
+    /** Float32 logits of one sequence: the last position, or every position. */
+    public float[][] logits(long[] ids, boolean allPositions) {
+        if (ids.length == 0 || ids.length > config().maxPositions) {
+            throw new IllegalArgumentException("Cannot compute logits: the sequence has " + ids.length
+                    + " tokens; expected 1 to " + config().maxPositions);
+        }
+        for (long id : ids) {
+            if (id < 0 || id >= config().vocabSize) {
+                throw new IllegalArgumentException("Cannot compute logits: token id " + id
+                        + " is outside the vocabulary of " + config().vocabSize);
+            }
+        }
+        Batch batch = new Batch(new long[][] {ids});
+        List<float[]> rows = new ArrayList<>();
+        int vocab = config().vocabSize;
+        try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(1, ids.length)) {
+            model.prefill(call, batch, cache, prefillChunk, (step, hidden, start, end) -> {
+                if (allPositions || end == ids.length) {
+                    int from = allPositions ? 0 : end - start - 1;
+                    float[] flat = model.logits(hidden.get("0, {}:, :", from)).toFloatArray();
+                    for (int r = 0; r < flat.length / vocab; r++) {
+                        rows.add(Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab));
+                    }
+                }
+            });
+        }
+        return rows.toArray(new float[0][]);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+    }
+}

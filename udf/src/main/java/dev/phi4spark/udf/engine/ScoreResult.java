@@ -1,0 +1,31 @@
+package dev.phi4spark.udf.engine;
+
+/**
+ * Teacher-forced log-probabilities of one text.
+ *
+ * @param tokenLogprobs natural-log probability of each scored token given the ones before it
+ * @param sum their sum
+ * @param mean their mean
+ * @param perplexity {@code exp(-mean)}
+ * @param tokenCount tokens scored
+ * @param error a code and message when the row failed, else null
+ */
+public record ScoreResult(float[] tokenLogprobs, double sum, double mean, double perplexity, int tokenCount,
+        String error) {
+
+    /** Error code: fewer than two tokens, so no token has a context to be scored in. */
+    public static final String TOO_SHORT = "too_short";
+
+    static ScoreResult of(float[] logprobs) {
+        double sum = 0;
+        for (float lp : logprobs) {
+            sum += lp;
+        }
+        double mean = sum / logprobs.length;
+        return new ScoreResult(logprobs, sum, mean, Math.exp(-mean), logprobs.length, null);
+    }
+
+    static ScoreResult failed(String error) {
+        return new ScoreResult(new float[0], Double.NaN, Double.NaN, Double.NaN, 0, error);
+    }
+}
