@@ -63,14 +63,18 @@ public final class BpeTrainer {
     Objects.requireNonNull(text, "text");
     if (targetVocabSize < 256) {
       throw new IllegalArgumentException(
-          "Cannot train BPE: the vocabulary must hold the 256 byte symbols (" + targetVocabSize + ")");
+          "Cannot train BPE: the vocabulary must hold the 256 byte symbols ("
+              + targetVocabSize
+              + ")");
     }
     List<List<String>> words = new ArrayList<>();
     List<Integer> counts = new ArrayList<>();
-    countWords(text).forEach((word, count) -> {
-      words.add(ByteLevel.symbols(word));
-      counts.add(count);
-    });
+    countWords(text)
+        .forEach(
+            (word, count) -> {
+              words.add(ByteLevel.symbols(word));
+              counts.add(count);
+            });
     Set<String> vocab = new LinkedHashSet<>(ByteLevel.alphabet());
     List<String> merges = new ArrayList<>();
     while (vocab.size() < targetVocabSize) {
@@ -110,7 +114,9 @@ public final class BpeTrainer {
     List<String> merged = new ArrayList<>(word.size());
     int i = 0;
     while (i < word.size()) {
-      if (i + 1 < word.size() && word.get(i).equals(pair.left()) && word.get(i + 1).equals(pair.right())) {
+      if (i + 1 < word.size()
+          && word.get(i).equals(pair.left())
+          && word.get(i + 1).equals(pair.right())) {
         merged.add(pair.left() + pair.right());
         i += 2;
       } else {

@@ -8,9 +8,9 @@ import java.util.List;
  * GPT-2's reversible byte-to-unicode mapping, as used by the Hugging Face ByteLevel pre-tokenizer
  * and decoder.
  *
- * <p>Byte-level BPE works on bytes, but the vocabulary file is JSON text; GPT-2 therefore maps every
- * byte to a printable code point (printable Latin-1 bytes map to themselves, the rest to U+0100 and
- * up) so that no vocabulary entry contains whitespace or control characters.
+ * <p>Byte-level BPE works on bytes, but the vocabulary file is JSON text; GPT-2 therefore maps
+ * every byte to a printable code point (printable Latin-1 bytes map to themselves, the rest to
+ * U+0100 and up) so that no vocabulary entry contains whitespace or control characters.
  */
 final class ByteLevel {
 

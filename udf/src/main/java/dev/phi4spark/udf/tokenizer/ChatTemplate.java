@@ -64,8 +64,14 @@ public final class ChatTemplate {
 
   private static void appendTurn(StringBuilder prompt, ChatMessage message, int index) {
     if (message == null) {
-      throw new IllegalArgumentException("Cannot render chat: message is null (index " + index + ")");
+      throw new IllegalArgumentException(
+          "Cannot render chat: message is null (index " + index + ")");
     }
-    prompt.append(IM_START).append(message.role()).append(IM_SEP).append(message.content()).append(IM_END);
+    prompt
+        .append(IM_START)
+        .append(message.role())
+        .append(IM_SEP)
+        .append(message.content())
+        .append(IM_END);
   }
 }

@@ -23,8 +23,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Encoding never truncates, pads, or adds BOS/EOS: the engine decides lengths and the chat
  * template supplies every marker. Special-token strings in the text (for example {@code
- * <|im_end|>}) become their single ids, as in Hugging Face's tokenizer; callers that feed
- * untrusted text should keep that in mind.
+ * <|im_end|>}) become their single ids, as in Hugging Face's tokenizer; callers that feed untrusted
+ * text should keep that in mind.
  *
  * <p>Thread-safe: Spark task threads may encode and decode concurrently. {@link #close()} waits for
  * calls in progress, and later calls fail with {@link IllegalStateException}, so the native handle
@@ -89,8 +89,8 @@ public final class Phi4Tokenizer implements AutoCloseable {
   /**
    * Encodes text to token ids.
    *
-   * <p>Unpaired UTF-16 surrogates, which have no UTF-8 form, are replaced by U+FFFD first; all other
-   * text, control characters included, is encoded as is.
+   * <p>Unpaired UTF-16 surrogates, which have no UTF-8 form, are replaced by U+FFFD first; all
+   * other text, control characters included, is encoded as is.
    *
    * @param text any text
    * @return the ids, with special-token strings as single ids; never truncated
@@ -234,18 +234,30 @@ public final class Phi4Tokenizer implements AutoCloseable {
     try (InputStream in = Files.newInputStream(tokenizerJson)) {
       return HuggingFaceTokenizer.newInstance(in, DJL_OPTIONS);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot load tokenizer: unreadable file (" + tokenizerJson + ")", e);
+      throw new UncheckedIOException(
+          "Cannot load tokenizer: unreadable file (" + tokenizerJson + ")", e);
     }
   }
 
   private static long[] eosIds(
       TokenizerFiles.Vocabulary vocabulary, TokenizerFiles.Config config, Path snapshotDir) {
     Optional<String> eosName =
-        config.eosToken().or(() -> Optional.of(Phi4SpecialTokens.IM_END)
-            .filter(vocabulary.ids()::containsKey));
+        config
+            .eosToken()
+            .or(() -> Optional.of(Phi4SpecialTokens.IM_END).filter(vocabulary.ids()::containsKey));
     Set<Long> ids = new LinkedHashSet<>();
     optionalId(vocabulary, "eos_token", eosName).ifPresent(ids::add);
-    ids.addAll(TokenizerFiles.readGenerationEosIds(snapshotDir.resolve(TokenizerFiles.GENERATION_CONFIG_JSON)));
+    Path generationConfig = snapshotDir.resolve(TokenizerFiles.GENERATION_CONFIG_JSON);
+    for (long id : TokenizerFiles.readGenerationEosIds(generationConfig)) {
+      if (id < 0 || id >= vocabulary.tokens().length) {
+        throw new IllegalArgumentException(
+            "Cannot load tokenizer: generation_config.json's eos_token_id is outside the"
+                + " vocabulary ("
+                + id
+                + ")");
+      }
+      ids.add(id);
+    }
     return ids.stream().mapToLong(Long::longValue).toArray();
   }
 
@@ -257,8 +269,11 @@ public final class Phi4Tokenizer implements AutoCloseable {
     Long id = vocabulary.ids().get(name.get());
     if (id == null) {
       throw new IllegalArgumentException(
-          "Cannot load tokenizer: tokenizer_config.json's " + field + " is not in the vocabulary ("
-              + name.get() + ")");
+          "Cannot load tokenizer: tokenizer_config.json's "
+              + field
+              + " is not in the vocabulary ("
+              + name.get()
+              + ")");
     }
     return OptionalLong.of(id);
   }

@@ -1,5 +1,7 @@
 package dev.phi4spark.udf.tokenizer;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -21,8 +23,8 @@ public record TinyTokenizerInfo(
     long eosTokenId,
     long padTokenId) {
 
-  /** Copies the map so the record stays immutable. */
+  /** Copies the map so the record stays immutable, keeping its order for readable logs. */
   public TinyTokenizerInfo {
-    specialTokenIds = Map.copyOf(specialTokenIds);
+    specialTokenIds = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokenIds));
   }
 }

@@ -2,6 +2,7 @@ package dev.phi4spark.udf.tokenizer;
 
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -40,10 +41,9 @@ public final class TinyTokenizerWriter {
 
   /** Phi-4's chat template, in the Jinja form Hugging Face snapshots carry. */
   static final String CHAT_TEMPLATE =
-      "{% for message in messages %}"
-          + "{{'<|im_start|>' + message['role'] + '<|im_sep|>' + message['content'] + '<|im_end|>'}}"
-          + "{% endfor %}"
-          + "{% if add_generation_prompt %}{{ '<|im_start|>assistant<|im_sep|>' }}{% endif %}";
+      "{% for message in messages %}{{'<|im_start|>' + message['role'] + '<|im_sep|>' +"
+          + " message['content'] + '<|im_end|>'}}{% endfor %}{% if add_generation_prompt %}{{"
+          + " '<|im_start|>assistant<|im_sep|>' }}{% endif %}";
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -95,7 +95,8 @@ public final class TinyTokenizerWriter {
     root.putNull("truncation");
     root.putNull("padding");
     ArrayNode added = root.putArray("added_tokens");
-    specialIds.forEach((token, id) -> added.add(addedToken(token).put("id", id)));
+    specialIds.forEach(
+        (token, id) -> added.add(NODES.objectNode().put("id", id).setAll(addedToken(token))));
     root.putNull("normalizer");
     root.set("pre_tokenizer", byteLevel(false, true));
     root.set("post_processor", byteLevel(false, false));
@@ -165,7 +166,11 @@ public final class TinyTokenizerWriter {
   private static void writeJson(Path file, ObjectNode json) throws IOException {
     DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
     DefaultPrettyPrinter printer =
-        new DefaultPrettyPrinter().withObjectIndenter(indenter).withArrayIndenter(indenter);
+        new DefaultPrettyPrinter(
+                Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+            .withObjectIndenter(indenter)
+            .withArrayIndenter(indenter);
     ObjectWriter writer = new ObjectMapper().writer(printer);
     Files.write(file, writer.writeValueAsBytes(json));
   }

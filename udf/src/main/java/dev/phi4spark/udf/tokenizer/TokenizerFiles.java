@@ -16,8 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads what {@link Phi4Tokenizer} needs from a Hugging Face snapshot that DJL does not expose:
- * the token-to-id table and the eos/pad token names.
+ * Reads what {@link Phi4Tokenizer} needs from a Hugging Face snapshot that DJL does not expose: the
+ * token-to-id table and the eos/pad token names.
  */
 final class TokenizerFiles {
 
@@ -43,16 +43,18 @@ final class TokenizerFiles {
    *
    * @param eosToken end-of-sequence token
    * @param padToken padding token
-   * @param bosToken beginning-of-sequence token
    */
-  record Config(Optional<String> eosToken, Optional<String> padToken, Optional<String> bosToken) {
-    static final Config EMPTY = new Config(Optional.empty(), Optional.empty(), Optional.empty());
+  record Config(Optional<String> eosToken, Optional<String> padToken) {
+    static final Config EMPTY = new Config(Optional.empty(), Optional.empty());
   }
 
   static Vocabulary readVocabulary(Path tokenizerJson) {
     JsonNode root = readTree(tokenizerJson);
     Map<String, Long> ids = new HashMap<>();
-    root.path("model").path("vocab").fields().forEachRemaining(e -> ids.put(e.getKey(), e.getValue().asLong()));
+    root.path("model")
+        .path("vocab")
+        .fields()
+        .forEachRemaining(e -> ids.put(e.getKey(), e.getValue().asLong()));
     Set<Long> specialIds = new HashSet<>();
     for (JsonNode added : root.path("added_tokens")) {
       long id = added.path("id").asLong();
@@ -74,7 +76,7 @@ final class TokenizerFiles {
       return Config.EMPTY;
     }
     JsonNode root = readTree(tokenizerConfigJson);
-    return new Config(tokenName(root, "eos_token"), tokenName(root, "pad_token"), tokenName(root, "bos_token"));
+    return new Config(tokenName(root, "eos_token"), tokenName(root, "pad_token"));
   }
 
   /**
@@ -110,7 +112,11 @@ final class TokenizerFiles {
     long minId = ids.values().stream().mapToLong(Long::longValue).min().orElse(0);
     if (minId < 0 || maxId >= Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
-          "Cannot load tokenizer: token ids must lie in [0, 2^31 - 1) (" + minId + ".." + maxId + ")");
+          "Cannot load tokenizer: token ids must lie in [0, 2^31 - 1) ("
+              + minId
+              + ".."
+              + maxId
+              + ")");
     }
     String[] tokens = new String[(int) maxId + 1];
     ids.forEach((token, id) -> tokens[id.intValue()] = token);

@@ -10,7 +10,8 @@ class BpeTrainerTest {
   @Test
   void byteAlphabetMatchesGpt2() {
     assertThat(ByteLevel.alphabet()).hasSize(256).doesNotHaveDuplicates();
-    // GPT-2's vocab.json: "!" is id 0, and the first remapped byte (0x00) follows the 188 printables.
+    // GPT-2's vocab.json: "!" is id 0, and the first remapped byte (0x00) follows the 188
+    // printables.
     assertThat(ByteLevel.alphabet().get(0)).isEqualTo("!");
     assertThat(ByteLevel.alphabet().get(188)).isEqualTo("\u0100");
     assertThat(ByteLevel.symbols(" \n\t")).containsExactly("\u0120", "\u010A", "\u0109");

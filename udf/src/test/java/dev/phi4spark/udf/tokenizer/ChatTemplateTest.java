@@ -50,7 +50,8 @@ class ChatTemplateTest {
     List<ChatMessage> chat = List.of(ChatMessage.user("Q"), ChatMessage.assistant("A"));
 
     assertThat(ChatTemplate.render(chat, false))
-        .isEqualTo("<|im_start|>user<|im_sep|>Q<|im_end|><|im_start|>assistant<|im_sep|>A<|im_end|>");
+        .isEqualTo(
+            "<|im_start|>user<|im_sep|>Q<|im_end|><|im_start|>assistant<|im_sep|>A<|im_end|>");
   }
 
   @Test
@@ -95,7 +96,8 @@ class ChatTemplateTest {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(message);
     }
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       assertThat(in.readObject()).isEqualTo(message);
     }
   }

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,7 +39,8 @@ class Phi4TokenizerTest {
   void missingTokenizerJsonIsReportedClearly(@TempDir Path empty) {
     assertThatThrownBy(() -> Phi4Tokenizer.load(empty))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot load tokenizer: tokenizer.json is missing in " + empty.toAbsolutePath());
+        .hasMessage(
+            "Cannot load tokenizer: tokenizer.json is missing in " + empty.toAbsolutePath());
   }
 
   @Test
@@ -47,7 +49,8 @@ class Phi4TokenizerTest {
 
     assertThatThrownBy(() -> Phi4Tokenizer.load(dir))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot load tokenizer: malformed JSON (" + dir.resolve("tokenizer.json") + ")");
+        .hasMessage(
+            "Cannot load tokenizer: malformed JSON (" + dir.resolve("tokenizer.json") + ")");
   }
 
   @Test
@@ -67,7 +70,8 @@ class Phi4TokenizerTest {
 
   @Test
   void controlCharactersRoundTrip() {
-    String text = "nul\u0000 bell\u0007 esc\u001B del\u007F c1\u0085 bom\uFEFF zwj\u200D rtl\u202E end";
+    String text =
+        "nul\u0000 bell\u0007 esc\u001B del\u007F c1\u0085 bom\uFEFF zwj\u200D rtl\u202E end";
 
     assertThat(tokenizer.decode(tokenizer.encode(text), false)).isEqualTo(text);
   }
@@ -84,7 +88,12 @@ class Phi4TokenizerTest {
   void decodeRejectsIdsOutsideTheVocabulary() {
     assertThatThrownBy(() -> tokenizer.decode(new long[] {1, info.vocabSize()}, false))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot decode: token id outside [0, " + info.vocabSize() + ") (" + info.vocabSize() + ")");
+        .hasMessage(
+            "Cannot decode: token id outside [0, "
+                + info.vocabSize()
+                + ") ("
+                + info.vocabSize()
+                + ")");
     assertThatThrownBy(() -> tokenizer.decode(new long[] {-1}, false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageEndingWith("(-1)");
@@ -123,7 +132,7 @@ class Phi4TokenizerTest {
 
   private static boolean sameEncoding(String text, long[] expected) {
     long[] ids = tokenizer.encode(text);
-    return java.util.Arrays.equals(ids, expected) && tokenizer.decode(ids, false).equals(text);
+    return Arrays.equals(ids, expected) && tokenizer.decode(ids, false).equals(text);
   }
 
   @Test
@@ -138,7 +147,8 @@ class Phi4TokenizerTest {
   }
 
   @Test
-  void withoutTokenizerConfigEosFallsBackToImEndAndThereIsNoPad(@TempDir Path dir) throws Exception {
+  void withoutTokenizerConfigEosFallsBackToImEndAndThereIsNoPad(@TempDir Path dir)
+      throws Exception {
     copy(TinyTokenizerWriter.TOKENIZER_JSON, dir);
 
     try (Phi4Tokenizer bare = Phi4Tokenizer.load(dir)) {
@@ -151,8 +161,11 @@ class Phi4TokenizerTest {
   void tokenNamesMayBeAddedTokenObjectsAndGenerationConfigAddsEosIds(@TempDir Path dir)
       throws Exception {
     copy(TinyTokenizerWriter.TOKENIZER_JSON, dir);
-    write(dir, "tokenizer_config.json",
-        "{\"eos_token\": {\"content\": \"<|endoftext|>\", \"special\": true}, \"pad_token\": null}");
+    write(
+        dir,
+        "tokenizer_config.json",
+        "{\"eos_token\": {\"content\": \"<|endoftext|>\", \"special\": true}, \"pad_token\":"
+            + " null}");
     long imEnd = info.eosTokenId();
     write(dir, "generation_config.json", "{\"eos_token_id\": [" + imEnd + ", 7]}");
     long endOfText = info.specialTokenIds().get(Phi4SpecialTokens.END_OF_TEXT);
@@ -170,13 +183,31 @@ class Phi4TokenizerTest {
 
     assertThatThrownBy(() -> Phi4Tokenizer.load(dir))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Cannot load tokenizer: tokenizer_config.json's eos_token is not in the vocabulary (</s>)");
+        .hasMessage(
+            "Cannot load tokenizer: tokenizer_config.json's eos_token is not in the vocabulary"
+                + " (</s>)");
+  }
+
+  @Test
+  void generationConfigEosIdOutsideTheVocabularyIsReportedClearly(@TempDir Path dir)
+      throws Exception {
+    copy(TinyTokenizerWriter.TOKENIZER_JSON, dir);
+    write(dir, "generation_config.json", "{\"eos_token_id\": 100265}");
+
+    assertThatThrownBy(() -> Phi4Tokenizer.load(dir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Cannot load tokenizer: generation_config.json's eos_token_id is outside the"
+                + " vocabulary (100265)");
   }
 
   @Test
   void cleanUpTokenizationSpacesInConfigDoesNotAlterDecoding(@TempDir Path dir) throws Exception {
     copy(TinyTokenizerWriter.TOKENIZER_JSON, dir);
-    write(dir, "tokenizer_config.json", "{\"clean_up_tokenization_spaces\": true, \"eos_token\": \"<|im_end|>\"}");
+    write(
+        dir,
+        "tokenizer_config.json",
+        "{\"clean_up_tokenization_spaces\": true, \"eos_token\": \"<|im_end|>\"}");
     String text = "it 's fine , is n't it ?";
 
     try (Phi4Tokenizer custom = Phi4Tokenizer.load(dir)) {

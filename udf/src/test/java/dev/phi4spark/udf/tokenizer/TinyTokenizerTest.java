@@ -39,7 +39,8 @@ class TinyTokenizerTest {
     assertThat(tokenizer.vocabSize()).isEqualTo(info.vocabSize());
     for (String special : Phi4SpecialTokens.ALL) {
       assertThat(tokenizer.tokenId(special)).hasValue(info.specialTokenIds().get(special));
-      assertThat(info.specialTokenIds().get(special)).isGreaterThanOrEqualTo(info.regularVocabSize());
+      assertThat(info.specialTokenIds().get(special))
+          .isGreaterThanOrEqualTo(info.regularVocabSize());
     }
   }
 
@@ -99,14 +100,24 @@ class TinyTokenizerTest {
 
     long[] ids =
         tokenizer.encodeChat(
-            List.of(ChatMessage.system("Answer briefly."), ChatMessage.user("Why is the sky blue?")), true);
+            List.of(
+                ChatMessage.system("Answer briefly."), ChatMessage.user("Why is the sky blue?")),
+            true);
 
     assertThat(ids)
         .containsExactly(
             concat(
-                new long[] {imStart}, system, new long[] {imSep}, rules, new long[] {imEnd, imStart},
-                user, new long[] {imSep}, question, new long[] {imEnd, imStart},
-                assistant, new long[] {imSep}));
+                new long[] {imStart},
+                system,
+                new long[] {imSep},
+                rules,
+                new long[] {imEnd, imStart},
+                user,
+                new long[] {imSep},
+                question,
+                new long[] {imEnd, imStart},
+                assistant,
+                new long[] {imSep}));
   }
 
   @Test
@@ -141,8 +152,10 @@ class TinyTokenizerTest {
     TinyTokenizerInfo again = TinyTokenizerWriter.write(other);
 
     assertThat(again).isEqualTo(info);
-    for (String file : List.of(TinyTokenizerWriter.TOKENIZER_JSON, TinyTokenizerWriter.TOKENIZER_CONFIG_JSON)) {
-      assertThat(Files.readAllBytes(other.resolve(file))).isEqualTo(Files.readAllBytes(dir.resolve(file)));
+    for (String file :
+        List.of(TinyTokenizerWriter.TOKENIZER_JSON, TinyTokenizerWriter.TOKENIZER_CONFIG_JSON)) {
+      assertThat(Files.readAllBytes(other.resolve(file)))
+          .isEqualTo(Files.readAllBytes(dir.resolve(file)));
     }
   }
 
