@@ -37,8 +37,23 @@ public final class Generator {
         this.decoder = decoder;
     }
 
+    /** Told after each decode step: progress reports, and tests that watch memory. */
+    @FunctionalInterface
+    public interface StepListener {
+        /** Called after decode step {@code step} (0 is the prefill) with the rows still decoding. */
+        void afterStep(int step, int liveRows);
+
+        /** A listener that does nothing. */
+        StepListener NONE = (step, rows) -> { };
+    }
+
     /** Generates for every request; results are in request order. */
     public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        return generate(requests, StepListener.NONE);
+    }
+
+    /** Generates for every request, telling {@code listener} after each step. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests, StepListener listener) {
         GenerationResult[] results = new GenerationResult[requests.size()];
         List<Integer> runnable = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
@@ -48,7 +63,7 @@ public final class Generator {
             }
         }
         if (!runnable.isEmpty()) {
-            List<GenerationResult> done = run(runnable.stream().map(requests::get).toList());
+            List<GenerationResult> done = run(runnable.stream().map(requests::get).toList(), listener);
             for (int j = 0; j < runnable.size(); j++) {
                 results[runnable.get(j)] = done.get(j);
             }
@@ -77,7 +92,7 @@ public final class Generator {
         return null;
     }
 
-    private List<GenerationResult> run(List<GenerationRequest> requests) {
+    private List<GenerationResult> run(List<GenerationRequest> requests, StepListener listener) {
         int n = requests.size();
         long[][] prompts = new long[n][];
         SamplingParams[] params = new SamplingParams[n];
@@ -100,7 +115,7 @@ public final class Generator {
                 KvCache cache = model.newCache(n, batch.width + Math.max(mostNew, 1))) {
             Sampler sampler = new Sampler(params);
             sampler.start(call, prompts, model.config().vocabSize);
-            new Decoding(batch, params, cache, sampler, call, budget, generated, results).run();
+            new Decoding(batch, params, cache, sampler, call, budget, generated, results).run(listener);
         }
         return Arrays.asList(results);
     }
@@ -133,7 +148,7 @@ public final class Generator {
             }
         }
 
-        void run() {
+        void run(StepListener listener) {
             for (int i = 0; i < live.length; i++) {
                 if (budget[i] == 0) {
                     finish(i, FinishReason.LENGTH, null);
@@ -141,9 +156,11 @@ public final class Generator {
             }
             long[] next = prefill();
             int column = batch.width;
-            while (true) {
+            for (int step = 0; ; step++) {
                 accept(next);
-                if (!dropFinished()) {
+                boolean more = dropFinished();
+                listener.afterStep(step, more ? live.length : 0);
+                if (!more) {
                     return;
                 }
                 next = step(column++);

@@ -44,11 +44,20 @@ public final class Phi4Engine implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.stopTokens = stopTokens;
-        TokenDecoder decoder = tokenizer == null ? TokenDecoder.NONE : ids -> tokenizer.decode(ids, true);
+        TokenDecoder decoder = tokenizer == null ? TokenDecoder.NONE : ids -> decodeKnown(tokenizer, ids);
         this.generator = new Generator(model, options.prefillChunk(), stopTokens, decoder);
         this.scorer = new Scorer(model, options.prefillChunk());
         this.identity = identity;
         this.prefillChunk = options.prefillChunk();
+    }
+
+    /**
+     * Decodes, leaving out ids the tokenizer does not know: checkpoints pad their embedding table past
+     * the tokenizer's vocabulary (multiples of 64), and a sampled padding id carries no text.
+     */
+    static String decodeKnown(Phi4Tokenizer tokenizer, long[] ids) {
+        int known = tokenizer.vocabSize();
+        return tokenizer.decode(java.util.Arrays.stream(ids).filter(id -> id >= 0 && id < known).toArray(), true);
     }
 
     /** Loads a snapshot folder with default options. */
@@ -161,6 +170,11 @@ public final class Phi4Engine implements AutoCloseable {
     /** Generates for prompts given as token ids. */
     public List<GenerationResult> generate(List<GenerationRequest> requests) {
         return generator.generate(requests);
+    }
+
+    /** Generates for token-id prompts, telling {@code listener} after each decode step. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests, Generator.StepListener listener) {
+        return generator.generate(requests, listener);
     }
 
     /** Generates replies to chat conversations, one set of sampling parameters per conversation. */
