@@ -41,12 +41,22 @@ public final class Sampler {
             return;
         }
         seen = manager.zeros(new Shape(prompts.length, vocab), DataType.FLOAT32);
-        for (int row = 0; row < prompts.length; row++) {
-            if (prompts[row].length > 0) {
-                try (NDArray ids = manager.create(prompts[row])) {
-                    seen.set(new NDIndex("{}, {}", row, ids), 1f);
-                }
+        try (NDManager scratch = manager.newSubManager()) {
+            for (int row = 0; row < prompts.length; row++) {
+                long[] rowIndex = new long[prompts[row].length];
+                java.util.Arrays.fill(rowIndex, row);
+                markSeen(scratch, scratch.create(rowIndex), scratch.create(prompts[row]));
             }
+        }
+    }
+
+    /**
+     * Sets {@code seen[rows[i], tokens[i]] = 1}. Every temporary lives on {@code scratch}: a
+     * {@code set(index, 1f)} would leave a scalar on the long-lived manager at each step.
+     */
+    private void markSeen(NDManager scratch, NDArray rows, NDArray tokens) {
+        if (rows.getShape().get(0) > 0) {
+            seen.set(new NDIndex("{}, {}", rows, tokens), scratch.ones(rows.getShape(), DataType.FLOAT32));
         }
     }
 
@@ -56,9 +66,7 @@ public final class Sampler {
         NDArray scores = anyPenalty ? penalize(step, logits) : logits;
         long[] tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
         if (anyPenalty) {
-            for (int row = 0; row < batch; row++) {
-                seen.set(new NDIndex("{}, {}", row, tokens[row]), 1f);
-            }
+            markSeen(step, step.arange(0, batch, 1, DataType.INT64), step.create(tokens));
         }
         return tokens;
     }
