@@ -72,6 +72,11 @@ public final class TinyModelWriter {
         return c.toPrettyString();
     }
 
+    /** Writes seeded random float32 weights for any config as {@code model.safetensors} in {@code dir}. */
+    public static void writeWeights(Path dir, Phi3Config config, long seed) {
+        weights(config, new Random(seed), SafetensorsDType.F32).write(dir.resolve(Checkpoint.SINGLE_FILE));
+    }
+
     /** Seeded normal weights; norms are ones, as a freshly initialised model has. */
     static SafetensorsWriter weights(Phi3Config c, Random random, SafetensorsDType dtype) {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");

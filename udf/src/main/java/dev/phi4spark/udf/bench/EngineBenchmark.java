@@ -1,0 +1,161 @@
+package dev.phi4spark.udf.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.phi4spark.udf.engine.EngineOptions;
+import dev.phi4spark.udf.engine.GenerationRequest;
+import dev.phi4spark.udf.engine.Generator;
+import dev.phi4spark.udf.engine.Phi3Config;
+import dev.phi4spark.udf.engine.Phi3Model;
+import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.SamplingParams;
+import dev.phi4spark.udf.engine.TinyModelWriter;
+import dev.phi4spark.udf.engine.TokenDecoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The engine's speed against the machine's own roofline: libtorch's float32 GEMM rate on a large square
+ * product, then prefill and decode throughput of a ~150M-parameter Phi-3 with random weights, each as a
+ * fraction of that rate (model FLOPs per token x tokens/s / GEMM FLOP/s).
+ */
+public final class EngineBenchmark {
+
+    /** A ~150M-parameter Phi-3 config, the benchmark's model. */
+    public static final String CONFIG_150M = "{\"architectures\": [\"Phi3ForCausalLM\"], \"hidden_size\": 1024,"
+            + " \"num_hidden_layers\": 8, \"num_attention_heads\": 16, \"num_key_value_heads\": 4,"
+            + " \"intermediate_size\": 2816, \"vocab_size\": 32064, \"max_position_embeddings\": 4096,"
+            + " \"rope_theta\": 10000.0, \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": false,"
+            + " \"eos_token_id\": 2}";
+
+    private final EngineOptions options;
+    private final Consumer<String> log;
+
+    /** A benchmark on the given device options, printing progress to {@code log}. */
+    public EngineBenchmark(EngineOptions options, Consumer<String> log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    /** Runs every measurement; the map's keys name the figures (GFLOP/s, tokens/s, fractions). */
+    public Map<String, Object> run(Path modelDir, int gemmSize, int decodeSteps) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (Phi4Engine engine = Phi4Engine.load(modelDir, options)) {
+            Phi3Model model = engine.model();
+            Phi3Config c = model.config();
+            double gemm = gemmGflops(model.manager(), gemmSize, model.dtype());
+            out.put("device", model.device().toString());
+            out.put("dtype", model.dtype().toString());
+            out.put("parameters", c.parameterCount());
+            out.put("gemm_size", gemmSize);
+            out.put("gemm_gflops", round(gemm));
+            log.accept(String.format("GEMM %dx%d %s: %.1f GFLOP/s (the roofline)", gemmSize, gemmSize, model.dtype(), gemm));
+
+            // Prefill computes logits only for the last position, so its FLOPs are the layers' alone.
+            double prefillFlops = c.flopsPerToken() - 2.0 * c.vocabSize * c.hiddenSize;
+            double prefill = prefillTokensPerSecond(model, 8, 256);
+            out.put("prefill_tokens_per_s", round(prefill));
+            out.put("prefill_roofline_fraction", round3(prefill * prefillFlops / (gemm * 1e9)));
+            log.accept(String.format("prefill 8 x 256: %.0f tokens/s, %.2f of the roofline", prefill,
+                    prefill * prefillFlops / (gemm * 1e9)));
+            for (int batch : new int[] {1, 8, 32}) {
+                double decode = decodeTokensPerSecond(model, batch, decodeSteps);
+                double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
+                out.put("decode_b" + batch + "_tokens_per_s", round(decode));
+                out.put("decode_b" + batch + "_roofline_fraction", round3(fraction));
+                log.accept(String.format("decode batch %d: %.0f tokens/s, %.2f of the roofline", batch, decode, fraction));
+            }
+        }
+        return out;
+    }
+
+    /** Writes the 150M-parameter random model into a folder (about 600 MB of float32). */
+    public static Path write150M(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("config.json"), CONFIG_150M);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TinyModelWriter.writeWeights(dir, Phi3Config.parse(CONFIG_150M), 1);
+        return dir;
+    }
+
+    /** The best of a few timed runs of {@code a @ b} for square float32 (or the model dtype) matrices. */
+    static double gemmGflops(NDManager parent, int n, DataType dtype) {
+        try (NDManager m = parent.newSubManager()) {
+            NDArray a = m.randomNormal(new Shape(n, n)).toType(dtype, false);
+            NDArray b = m.randomNormal(new Shape(n, n)).toType(dtype, false);
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+                try (NDManager step = m.newSubManager()) {
+                    long t0 = System.nanoTime();
+                    NDArray c = a.matMul(b);
+                    c.attach(step);
+                    c.get(0, 0).toFloatArray(); // forces completion on an asynchronous device
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            return 2.0 * n * n * n / best / 1e9;
+        }
+    }
+
+    private static double prefillTokensPerSecond(Phi3Model model, int batch, int length) {
+        List<GenerationRequest> rows = randomPrompts(model, batch, length, SamplingParams.greedy(1));
+        Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
+        generator.generate(rows); // warm-up
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            generator.generate(rows);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return batch * length / best;
+    }
+
+    private static double decodeTokensPerSecond(Phi3Model model, int batch, int steps) {
+        List<GenerationRequest> rows = randomPrompts(model, batch, 16, SamplingParams.greedy(steps + 1));
+        Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
+        generator.generate(randomPrompts(model, batch, 16, SamplingParams.greedy(4))); // warm-up
+        long[] times = new long[2];
+        generator.generate(rows, (step, live) -> {
+            if (step == 0) {
+                times[0] = System.nanoTime(); // prefill done: the decode steps start here
+            }
+            times[1] = System.nanoTime();
+        });
+        return (double) batch * steps / ((times[1] - times[0]) / 1e9);
+    }
+
+    private static List<GenerationRequest> randomPrompts(Phi3Model model, int batch, int length, SamplingParams p) {
+        Random random = new Random(batch * 31L + length);
+        List<GenerationRequest> rows = new ArrayList<>();
+        for (int r = 0; r < batch; r++) {
+            long[] ids = new long[length];
+            for (int i = 0; i < length; i++) {
+                ids[i] = 3 + random.nextInt(model.config().vocabSize - 3);
+            }
+            rows.add(new GenerationRequest(ids, p));
+        }
+        return rows;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}
