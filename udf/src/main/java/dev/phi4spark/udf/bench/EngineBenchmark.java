@@ -124,18 +124,23 @@ public final class EngineBenchmark {
         return batch * length / best;
     }
 
+    /** The best of three timed runs: decode steps only, the prefill left out. */
     private static double decodeTokensPerSecond(Phi3Model model, int batch, int steps) {
         List<GenerationRequest> rows = randomPrompts(model, batch, 16, SamplingParams.greedy(steps + 1));
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
         generator.generate(randomPrompts(model, batch, 16, SamplingParams.greedy(4))); // warm-up
-        long[] times = new long[2];
-        generator.generate(rows, (step, live) -> {
-            if (step == 0) {
-                times[0] = System.nanoTime(); // prefill done: the decode steps start here
-            }
-            times[1] = System.nanoTime();
-        });
-        return (double) batch * steps / ((times[1] - times[0]) / 1e9);
+        double best = Double.MAX_VALUE;
+        for (int run = 0; run < 3; run++) {
+            long[] times = new long[2];
+            generator.generate(rows, (step, live) -> {
+                if (step == 0) {
+                    times[0] = System.nanoTime(); // prefill done: the decode steps start here
+                }
+                times[1] = System.nanoTime();
+            });
+            best = Math.min(best, (times[1] - times[0]) / 1e9);
+        }
+        return (double) batch * steps / best;
     }
 
     private static List<GenerationRequest> randomPrompts(Phi3Model model, int batch, int length, SamplingParams p) {

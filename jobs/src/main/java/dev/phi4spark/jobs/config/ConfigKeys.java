@@ -1,0 +1,168 @@
+package dev.phi4spark.jobs.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every configuration key of the jobs, with its default: the one place they are defined (the README's
+ * configuration reference is generated from the same list by {@code phi4spark config keys}).
+ * Precedence, lowest first: these defaults, the YAML file, {@code --set key=value}.
+ */
+public final class ConfigKeys {
+
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    public static final ConfigKey<String> SPARK_MASTER = ConfigKey.string("spark.master", null,
+            "Spark master; unset runs embedded local[*] unless spark-submit or --master gives one.");
+    public static final ConfigKey<String> SPARK_APP_NAME = ConfigKey.string("spark.app_name", "phi4spark",
+            "Spark application name.");
+    public static final ConfigKey<JsonNode> SPARK_CONF = ConfigKey.tree("spark.conf", "map", JSON.objectNode(),
+            "Extra Spark settings, e.g. {spark.executor.memory: 8g}.");
+
+    public static final ConfigKey<String> WAREHOUSE = ConfigKey.string("warehouse", "phi4spark-warehouse",
+            "Folder holding the Delta tables when no database is configured.");
+    public static final ConfigKey<String> DATABASE = ConfigKey.string("database", null,
+            "Catalog database for the tables instead of the warehouse folder.");
+
+    public static final ConfigKey<String> MODEL_PATH = ConfigKey.string("model.path", null,
+            "Phi-4 snapshot: a local folder or a Hadoop URI (hdfs:, s3a:, abfss:, gs:). Unset: a tiny random model.");
+    public static final ConfigKey<String> MODEL_TINY_PATH = ConfigKey.string("model.tiny_path", "phi4spark-work/tiny-model",
+            "Where the tiny random model is written when model.path is unset.");
+    public static final ConfigKey<String> MODEL_DEVICE = ConfigKey.string("model.device", "auto",
+            "auto, cpu, gpu or gpu:N.");
+    public static final ConfigKey<String> MODEL_DTYPE = ConfigKey.string("model.dtype", "auto",
+            "auto (float32 on CPU, float16 on GPU), float32 or float16.");
+    public static final ConfigKey<Integer> MODEL_THREADS = ConfigKey.integer("model.threads", 0,
+            "libtorch intra-op threads per executor (0: libtorch's default).");
+    public static final ConfigKey<Integer> MODEL_PREFILL_CHUNK = ConfigKey.integer("model.prefill_chunk", 512,
+            "Prompt tokens per forward pass while prefilling.");
+    public static final ConfigKey<Integer> MODEL_MAX_BATCH_TOKENS = ConfigKey.integer("model.max_batch_tokens", 8192,
+            "Token budget of one batch (padded prompt length x rows).");
+    public static final ConfigKey<Integer> MODEL_MAX_BATCH_ROWS = ConfigKey.integer("model.max_batch_rows", 32,
+            "Most rows in one batch.");
+    public static final ConfigKey<String> MODEL_CACHE_DIR = ConfigKey.string("model.cache_dir", null,
+            "Local folder where executors stage a remote model (default: the temp folder).");
+
+    public static final ConfigKey<Double> SAMPLING_TEMPERATURE = ConfigKey.number("sampling.temperature", 0.7,
+            "Softmax temperature; 0 is greedy.");
+    public static final ConfigKey<Double> SAMPLING_TOP_P = ConfigKey.number("sampling.top_p", 0.95,
+            "Nucleus sampling mass.");
+    public static final ConfigKey<Integer> SAMPLING_TOP_K = ConfigKey.integer("sampling.top_k", 0,
+            "Keep the k likeliest tokens (0: all).");
+    public static final ConfigKey<Double> SAMPLING_REPETITION_PENALTY = ConfigKey.number("sampling.repetition_penalty",
+            1.0, "HF repetition penalty (1: none).");
+    public static final ConfigKey<Integer> SAMPLING_MAX_NEW_TOKENS = ConfigKey.integer("sampling.max_new_tokens", 512,
+            "Most tokens generated per completion.");
+    public static final ConfigKey<Integer> SAMPLING_SEED = ConfigKey.integer("sampling.seed", 42,
+            "Base seed; each row's seed derives from it and the row's id.");
+
+    public static final ConfigKey<JsonNode> GENERATE_RECIPES = ConfigKey.tree("generate.recipes", "map",
+            JSON.objectNode().put("textbook_section", 8).put("exercises_with_solutions", 4),
+            "Recipes to run and how many rows each, e.g. {textbook_section: 100, majority_vote_qa: 20}.");
+    public static final ConfigKey<String> GENERATE_TAXONOMY = ConfigKey.string("generate.taxonomy", null,
+            "Topic taxonomy YAML (default: the bundled conf/taxonomy.yaml).");
+    public static final ConfigKey<String> GENERATE_PASSAGES = ConfigKey.string("generate.passages", null,
+            "Seed passages for seed_rewrite: a table name or a path (json, parquet, text).");
+    public static final ConfigKey<String> GENERATE_QUESTIONS = ConfigKey.string("generate.questions", null,
+            "Seed questions for majority_vote_qa: a table name or a path.");
+    public static final ConfigKey<String> GENERATE_CODE = ConfigKey.string("generate.code", null,
+            "Seed code snippets for instruction_reversal: a table name or a path.");
+    public static final ConfigKey<Integer> GENERATE_SEED = ConfigKey.integer("generate.seed", 7,
+            "Seed of the (topic, audience, style, difficulty) draw.");
+
+    public static final ConfigKey<String> FILTER_INPUT = ConfigKey.string("filter.input", "synthetic_raw",
+            "Table the filter command reads.");
+    public static final ConfigKey<String> FILTER_TEXT_COLUMN = ConfigKey.string("filter.text_column", "completion",
+            "Column the filters read.");
+    public static final ConfigKey<JsonNode> FILTER_STEPS = ConfigKey.tree("filter.steps", "list", null,
+            "Ordered filter steps, e.g. [{name: gopher_quality}, {name: minhash_dedup, threshold: 0.8}];"
+                    + " unset: the default pipeline.");
+
+    public static final ConfigKey<String> SCORE_INPUT = ConfigKey.string("score.input", null,
+            "Corpus to score: a path (delta, parquet, json lines, text) or a catalog table name.");
+    public static final ConfigKey<String> SCORE_FORMAT = ConfigKey.string("score.format", "auto",
+            "auto, delta, parquet, json, text or table.");
+    public static final ConfigKey<String> SCORE_TEXT_COLUMN = ConfigKey.string("score.text_column", "text",
+            "The corpus' text column.");
+    public static final ConfigKey<String> SCORE_ID_COLUMN = ConfigKey.string("score.id_column", null,
+            "The corpus' id column (default: a hash of the text).");
+    public static final ConfigKey<Integer> SCORE_WINDOW_TOKENS = ConfigKey.integer("score.window_tokens", 1024,
+            "Perplexity window length in tokens for long documents.");
+    public static final ConfigKey<Boolean> SCORE_JUDGE = ConfigKey.bool("score.judge", true,
+            "Add the LLM judge's educational-value score.");
+    public static final ConfigKey<JsonNode> SCORE_BENCHMARKS = ConfigKey.tree("score.benchmarks", "list",
+            JSON.arrayNode(), "Benchmark JSONL files to decontaminate against: [{path: ..., question: field}].");
+
+    public static final ConfigKey<Integer> WRITE_COMMIT_ROWS = ConfigKey.integer("write.commit_rows", 2000,
+            "Rows per Delta commit: finished work is durable before the run ends.");
+    public static final ConfigKey<Integer> WRITE_MAX_RETRIES = ConfigKey.integer("write.max_retries", 5,
+            "Retries of a Delta commit that lost a conflict with a concurrent writer.");
+    public static final ConfigKey<Boolean> FAIL_ON_ERROR = ConfigKey.bool("fail_on_error", false,
+            "Fail the job on a bad row instead of recording its error.");
+    public static final ConfigKey<Integer> PROGRESS_SECONDS = ConfigKey.integer("progress_seconds", 10,
+            "Seconds between progress lines (0: none).");
+
+    /** Every key, in reference order. */
+    public static final List<ConfigKey<?>> ALL = List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, WAREHOUSE,
+            DATABASE, MODEL_PATH, MODEL_TINY_PATH, MODEL_DEVICE, MODEL_DTYPE, MODEL_THREADS, MODEL_PREFILL_CHUNK,
+            MODEL_MAX_BATCH_TOKENS, MODEL_MAX_BATCH_ROWS, MODEL_CACHE_DIR, SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
+            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_SEED, GENERATE_RECIPES,
+            GENERATE_TAXONOMY, GENERATE_PASSAGES, GENERATE_QUESTIONS, GENERATE_CODE, GENERATE_SEED, FILTER_INPUT,
+            FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
+            SCORE_WINDOW_TOKENS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
+            PROGRESS_SECONDS);
+
+    private static final Map<String, ConfigKey<?>> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        ALL.forEach(k -> BY_NAME.put(k.name(), k));
+    }
+
+    private ConfigKeys() {}
+
+    /** The key of a name, or null. */
+    public static ConfigKey<?> byName(String name) {
+        return BY_NAME.get(name);
+    }
+
+    /** True when some key's name starts with {@code prefix + "."}. */
+    static boolean isSection(String prefix) {
+        return BY_NAME.keySet().stream().anyMatch(n -> n.startsWith(prefix + "."));
+    }
+
+    /** The known key nearest to a mistyped one, or null when none is close. */
+    static String nearest(String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String known : BY_NAME.keySet()) {
+            int d = levenshtein(name, known);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = known;
+            }
+        }
+        return bestDistance <= Math.max(2, name.length() / 3) ? best : null;
+    }
+
+    static int levenshtein(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

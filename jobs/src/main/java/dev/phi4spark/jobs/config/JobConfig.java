@@ -1,0 +1,216 @@
+package dev.phi4spark.jobs.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The resolved configuration of a run: built-in defaults ({@link ConfigKeys}), overridden by a YAML file,
+ * overridden by {@code --set key=value}. Every value is checked when the config is built, so a mistake
+ * stops the run before Spark starts, with one sentence naming the key, the file and the fix.
+ */
+public final class JobConfig {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|token|credential|access[._]?key|"
+            + "account[._]?key|sas|private[._]?key).*");
+
+    private final Map<String, Object> values;
+    private final Path file;
+
+    private JobConfig(Map<String, Object> values, Path file) {
+        this.values = values;
+        this.file = file;
+    }
+
+    /** Defaults only. */
+    public static JobConfig defaults() {
+        return load(null, List.of());
+    }
+
+    /** Defaults, then the YAML file (may be null), then each {@code key=value} of {@code sets}. */
+    public static JobConfig load(Path yamlFile, List<String> sets) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        ConfigKeys.ALL.forEach(k -> values.put(k.name(), k.defaultValue()));
+        if (yamlFile != null) {
+            JsonNode tree = readYaml(yamlFile);
+            if (tree != null && !tree.isNull()) {
+                if (!tree.isObject()) {
+                    throw new ConfigException("Cannot read configuration: " + yamlFile
+                            + " must be a YAML mapping of keys to values");
+                }
+                apply(values, "", tree, "in " + yamlFile);
+            }
+        }
+        for (String set : sets) {
+            applySet(values, set);
+        }
+        return new JobConfig(values, yamlFile);
+    }
+
+    private static JsonNode readYaml(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("Cannot read configuration: " + file + " does not exist");
+        }
+        try {
+            return YAML.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new ConfigException("Cannot read configuration: " + file + " is not valid YAML" + where
+                    + " (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read configuration: " + file + " cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Walks a YAML mapping: a known key takes its value; a known section is walked into. */
+    private static void apply(Map<String, Object> values, String prefix, JsonNode node, String where) {
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String name = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
+            ConfigKey<?> key = ConfigKeys.byName(name);
+            if (key != null) {
+                values.put(name, parse(key, field.getValue(), where));
+            } else if (field.getValue().isObject() && ConfigKeys.isSection(name)) {
+                apply(values, name, field.getValue(), where);
+            } else {
+                throw unknown(name, where);
+            }
+        }
+    }
+
+    private static void applySet(Map<String, Object> values, String set) {
+        int eq = set.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("Cannot read --set " + set + ": expected key=value");
+        }
+        String name = set.substring(0, eq).trim();
+        JsonNode value = parseValue(set.substring(eq + 1), name);
+        ConfigKey<?> key = ConfigKeys.byName(name);
+        if (key != null) {
+            values.put(name, parse(key, value, "from --set"));
+            return;
+        }
+        ConfigKey<?> map = mapKeyAbove(name);
+        if (map == null) {
+            throw unknown(name, "from --set");
+        }
+        ObjectNode copy = ((JsonNode) values.get(map.name())).deepCopy();
+        copy.set(name.substring(map.name().length() + 1), value);
+        values.put(map.name(), copy);
+    }
+
+    /** A {@code --set} value is YAML: {@code 0.5}, {@code true}, {@code [a, b]} and {@code {x: 1}} all read. */
+    private static JsonNode parseValue(String text, String name) {
+        try {
+            JsonNode node = YAML.readTree(text.isBlank() ? "null" : text);
+            return node == null ? JSON.nullNode() : node;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("Cannot read --set " + name + ": '" + text + "' is not a valid YAML value");
+        }
+    }
+
+    private static ConfigKey<?> mapKeyAbove(String name) {
+        for (ConfigKey<?> k : ConfigKeys.ALL) {
+            if (k.type().equals("map") && name.startsWith(k.name() + ".")) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    private static Object parse(ConfigKey<?> key, JsonNode value, String where) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        try {
+            return key.parser().apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("Cannot read configuration: " + key.name() + " must be " + e.getMessage()
+                    + " (got " + value + " " + where + ")");
+        }
+    }
+
+    private static ConfigException unknown(String name, String where) {
+        String near = ConfigKeys.nearest(name);
+        return new ConfigException("Cannot read configuration: unknown key '" + name + "' " + where
+                + (near == null ? "; see 'phi4spark config keys'" : " (did you mean '" + near + "'?)"));
+    }
+
+    /** The value of a key. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(ConfigKey<T> key) {
+        return (T) values.get(key.name());
+    }
+
+    /** The YAML file the config came from, or null. */
+    public Path file() {
+        return file;
+    }
+
+    /** A copy with one more {@code key=value} applied (used by commands that set keys from flags). */
+    public JobConfig with(String set) {
+        Map<String, Object> copy = new LinkedHashMap<>(values);
+        applySet(copy, set);
+        return new JobConfig(copy, file);
+    }
+
+    /**
+     * Every key and its resolved value, secrets masked, for {@code --dry-run}, logs and the {@code runs}
+     * table: an object-store key passed in {@code spark.conf} must never land in a table.
+     */
+    public Map<String, Object> redacted() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k, redact(k, v)));
+        return out;
+    }
+
+    private static Object redact(String name, Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof JsonNode node) {
+            return redactTree(node.deepCopy());
+        }
+        return SECRET.matcher(name).matches() ? "*****" : value;
+    }
+
+    private static JsonNode redactTree(JsonNode node) {
+        if (node instanceof ObjectNode obj) {
+            Iterator<Map.Entry<String, JsonNode>> fields = obj.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (SECRET.matcher(f.getKey()).matches() && f.getValue().isValueNode()) {
+                    f.setValue(JSON.getNodeFactory().textNode("*****"));
+                } else {
+                    redactTree(f.getValue());
+                }
+            }
+        } else if (node.isArray()) {
+            node.forEach(JobConfig::redactTree);
+        }
+        return node;
+    }
+
+    /** The redacted config as JSON text. */
+    public String toJson() {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(redacted());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.phi4spark.jobs.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path yaml(String text) throws IOException {
+        Path f = tmp.resolve("conf.yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void defaultsThenFileThenSetOverride() throws IOException {
+        Path f = yaml("sampling:\n  temperature: 0.2\n  max_new_tokens: 64\nwarehouse: /data/wh\n");
+        JobConfig c = JobConfig.load(f, List.of("sampling.max_new_tokens=32", "model.device=cpu"));
+        assertThat(c.get(ConfigKeys.SAMPLING_TEMPERATURE)).isEqualTo(0.2);
+        assertThat(c.get(ConfigKeys.SAMPLING_MAX_NEW_TOKENS)).isEqualTo(32);
+        assertThat(c.get(ConfigKeys.WAREHOUSE)).isEqualTo("/data/wh");
+        assertThat(c.get(ConfigKeys.MODEL_DEVICE)).isEqualTo("cpu");
+        assertThat(c.get(ConfigKeys.SAMPLING_TOP_P)).isEqualTo(0.95);
+    }
+
+    @Test
+    void dottedKeysAtTopLevelWorkLikeNesting() throws IOException {
+        JobConfig c = JobConfig.load(yaml("model.device: gpu:1\n"), List.of());
+        assertThat(c.get(ConfigKeys.MODEL_DEVICE)).isEqualTo("gpu:1");
+    }
+
+    @Test
+    void anUnknownKeyNamesTheNearestKnownOne() throws IOException {
+        Path f = yaml("sampling:\n  temprature: 0.2\n");
+        assertThatThrownBy(() -> JobConfig.load(f, List.of())).isInstanceOf(ConfigException.class)
+                .hasMessage("Cannot read configuration: unknown key 'sampling.temprature' in " + f
+                        + " (did you mean 'sampling.temperature'?)");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("modle.path=/x")))
+                .hasMessage("Cannot read configuration: unknown key 'modle.path' from --set (did you mean 'model.path'?)");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("zzz=1")))
+                .hasMessage("Cannot read configuration: unknown key 'zzz' from --set; see 'phi4spark config keys'");
+    }
+
+    @Test
+    void aWrongTypeNamesTheKeyTheTypeAndTheValue() throws IOException {
+        Path f = yaml("sampling:\n  max_new_tokens: lots\n");
+        assertThatThrownBy(() -> JobConfig.load(f, List.of()))
+                .hasMessage("Cannot read configuration: sampling.max_new_tokens must be an integer (got \"lots\" in " + f + ")");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("score.judge=maybe")))
+                .hasMessage("Cannot read configuration: score.judge must be true or false (got \"maybe\" from --set)");
+    }
+
+    @Test
+    void malformedYamlAndMissingFilesAreNamed() throws IOException {
+        Path f = yaml("sampling:\n  temperature: [0.2\n");
+        assertThatThrownBy(() -> JobConfig.load(f, List.of())).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Cannot read configuration: " + f + " is not valid YAML at line");
+        Path missing = tmp.resolve("nope.yaml");
+        assertThatThrownBy(() -> JobConfig.load(missing, List.of()))
+                .hasMessage("Cannot read configuration: " + missing + " does not exist");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("novalue")))
+                .hasMessage("Cannot read --set novalue: expected key=value");
+    }
+
+    @Test
+    void structuredValuesAndMapEntriesCanBeSet() {
+        JobConfig c = JobConfig.load(null, List.of("generate.recipes={textbook_section: 3}",
+                "spark.conf.spark.executor.memory=8g"));
+        assertThat(c.get(ConfigKeys.GENERATE_RECIPES).get("textbook_section").asInt()).isEqualTo(3);
+        assertThat(c.get(ConfigKeys.SPARK_CONF).get("spark.executor.memory").asText()).isEqualTo("8g");
+    }
+
+    @Test
+    void secretsAreMaskedInTheResolvedConfig() {
+        JobConfig c = JobConfig.load(null, List.of("spark.conf.spark.hadoop.fs.s3a.secret.key=AKIAVERYSECRET",
+                "spark.conf.spark.hadoop.fs.s3a.access.key=AKIAID"));
+        Map<String, Object> r = c.redacted();
+        assertThat(c.toJson()).doesNotContain("AKIAVERYSECRET").doesNotContain("AKIAID").contains("*****");
+        assertThat(r.get("warehouse")).isEqualTo("phi4spark-warehouse");
+    }
+
+    @Test
+    void theShippedConfigFilesAreValid() {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        for (String f : List.of("conf/local.yaml", "conf/cluster-gpu.yaml")) {
+            JobConfig c = JobConfig.load(root.resolve(f), List.of());
+            assertThat(c.get(ConfigKeys.WAREHOUSE)).as(f).isNotBlank();
+        }
+    }
+}
