@@ -1,0 +1,40 @@
+package dev.phi4spark.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import java.util.Iterator;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** The Spark session of a command: embedded {@code local[*]} unless spark-submit or the config names a master. */
+public final class SparkSessions {
+
+    private SparkSessions() {}
+
+    /**
+     * Gets or creates the session with Delta enabled. Under spark-submit the master is already in the
+     * Spark conf and wins; otherwise {@code spark.master} from the config, else {@code local[*]}.
+     */
+    public static SparkSession getOrCreate(JobConfig config) {
+        SparkConf conf = new SparkConf();
+        if (!conf.contains("spark.master")) {
+            String master = config.get(ConfigKeys.SPARK_MASTER);
+            conf.setMaster(master == null ? "local[*]" : master);
+        }
+        conf.setAppName(conf.get("spark.app.name", config.get(ConfigKeys.SPARK_APP_NAME)));
+        conf.set("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+        conf.set("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        JsonNode extra = config.get(ConfigKeys.SPARK_CONF);
+        if (extra != null) {
+            Iterator<Map.Entry<String, JsonNode>> it = extra.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                conf.set(e.getKey(), e.getValue().asText());
+            }
+        }
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}
