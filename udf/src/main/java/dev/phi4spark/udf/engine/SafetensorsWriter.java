@@ -90,10 +90,45 @@ public final class SafetensorsWriter {
             switch (dtype) {
                 case F32 -> buf.putFloat(v);
                 case BF16 -> buf.putShort(toBf16(v));
+                case F16 -> buf.putShort(toF16(v));
                 default -> throw new IllegalArgumentException("Cannot encode floats as " + dtype);
             }
         }
         return buf.array();
+    }
+
+    /** Rounds a float to IEEE half precision, to nearest even (Java 17 has no Float.floatToFloat16). */
+    static short toF16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int sign = (bits >>> 16) & 0x8000;
+        int exponent = ((bits >>> 23) & 0xFF) - 127 + 15;
+        int mantissa = bits & 0x7FFFFF;
+        if (((bits >>> 23) & 0xFF) == 0xFF) {
+            return (short) (sign | 0x7C00 | (mantissa != 0 ? 0x200 : 0));
+        }
+        if (exponent >= 0x1F) {
+            return (short) (sign | 0x7C00);
+        }
+        if (exponent <= 0) {
+            if (exponent < -10) {
+                return (short) sign;
+            }
+            mantissa |= 0x800000;
+            int shift = 14 - exponent;
+            int half = mantissa >>> shift;
+            int rest = mantissa & ((1 << shift) - 1);
+            int midpoint = 1 << (shift - 1);
+            if (rest > midpoint || (rest == midpoint && (half & 1) == 1)) {
+                half++;
+            }
+            return (short) (sign | half);
+        }
+        int half = (exponent << 10) | (mantissa >>> 13);
+        int rest = mantissa & 0x1FFF;
+        if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) {
+            half++; // may carry into the exponent, which is the right rounding
+        }
+        return (short) (sign | half);
     }
 
     /** Rounds a float to bfloat16, to nearest even, as PyTorch does. */

@@ -32,11 +32,18 @@ final class TensorLoader {
     private final Checkpoint checkpoint;
     private final NDManager manager;
     private final DataType dtype;
+    private final long chunkBytes;
 
     TensorLoader(Checkpoint checkpoint, NDManager manager, DataType dtype) {
+        this(checkpoint, manager, dtype, CHUNK_BYTES);
+    }
+
+    /** A loader with another chunk size, so tests can take the chunked path with small tensors. */
+    TensorLoader(Checkpoint checkpoint, NDManager manager, DataType dtype, long chunkBytes) {
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.dtype = dtype;
+        this.chunkBytes = chunkBytes;
     }
 
     /** Loads a tensor, checking its shape. */
@@ -54,7 +61,7 @@ final class TensorLoader {
         }
         long rows = expectedShape.length == 0 ? 1 : expectedShape[0];
         long rowElements = rows == 0 ? 0 : info.elementCount() / rows;
-        long rowsPerChunk = Math.max(1, CHUNK_BYTES / Math.max(1, rowElements * 4));
+        long rowsPerChunk = Math.max(1, chunkBytes / Math.max(1, rowElements * 4));
         if (rows <= rowsPerChunk) {
             return toDtype(name, read(info, 0, rows, rowElements, new Shape(expectedShape)));
         }

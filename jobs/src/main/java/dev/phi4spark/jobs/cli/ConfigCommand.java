@@ -1,0 +1,63 @@
+package dev.phi4spark.jobs.cli;
+
+import dev.phi4spark.jobs.config.ConfigKey;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code phi4spark config ...}: the configuration reference and the resolved values. */
+@Command(name = "config", mixinStandardHelpOptions = true, description = "Configuration keys and resolved values.",
+        subcommands = {ConfigCommand.Keys.class, ConfigCommand.Show.class})
+public final class ConfigCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code config keys}: every key, its type, default and meaning (Markdown). */
+    @Command(name = "keys", mixinStandardHelpOptions = true, description = "Print every configuration key as a Markdown table.")
+    static final class Keys implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("| key | type | default | meaning |");
+            out.println("|---|---|---|---|");
+            for (ConfigKey<?> k : ConfigKeys.ALL) {
+                Object d = k.defaultValue();
+                out.printf("| `%s` | %s | %s | %s |%n", k.name(), k.type(), d == null ? "(unset)" : "`" + d + "`",
+                        k.doc().replace("|", "\\|"));
+            }
+        }
+    }
+
+    /** {@code config show}: the resolved configuration, secrets masked. */
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print the resolved configuration as JSON.")
+    static final class Show implements Runnable {
+        @Option(names = "--config", description = "YAML configuration file.")
+        Path config;
+
+        @Option(names = "--set", description = "key=value override (repeatable).")
+        List<String> sets = new ArrayList<>();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().getOut().println(JobConfig.load(config, sets).toJson());
+        }
+    }
+}

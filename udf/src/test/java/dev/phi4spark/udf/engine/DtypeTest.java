@@ -1,0 +1,134 @@
+package dev.phi4spark.udf.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The F16 storage path, float16 compute, and tensors read in several chunks. */
+class DtypeTest {
+
+    @TempDir
+    Path tmp;
+
+    /** Rewrites the F32 fixture with every weight stored as {@code dtype}, rounded to it. */
+    private Path fixtureAs(String name, SafetensorsDType dtype, boolean roundOnly) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        Path fixture = Fixtures.model("tiny-phi3");
+        Files.copy(fixture.resolve("config.json"), dir.resolve("config.json"));
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile f = SafetensorsFile.open(fixture.resolve("model.safetensors"))) {
+            for (SafetensorsFile.TensorInfo t : f.tensors().values()) {
+                float[] values = new float[(int) t.elementCount()];
+                f.map(t, 0, (int) t.byteLength()).asFloatBuffer().get(values);
+                if (roundOnly) {
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = halfToFloat(SafetensorsWriter.toF16(values[i]));
+                    }
+                    w.add(t.name(), values, t.shape(), SafetensorsDType.F32);
+                } else {
+                    w.add(t.name(), values, t.shape(), dtype);
+                }
+            }
+        }
+        w.write(dir.resolve("model.safetensors"));
+        return dir;
+    }
+
+    private static float halfToFloat(short h) {
+        ByteBuffer b = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, h);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            return m.create(b, new ai.djl.ndarray.types.Shape(1), DataType.FLOAT16).toType(DataType.FLOAT32, false)
+                    .getFloat(0);
+        }
+    }
+
+    private static float[][] allLogits(Path dir, DataType dtype, long[] prompt) {
+        Phi3Config c = Phi3Config.read(dir.resolve("config.json"));
+        try (Phi3Model model = Phi3Model.load(dir, c, Device.cpu(), dtype); NDManager step = model.manager().newSubManager();
+                KvCache cache = model.newCache(1, prompt.length)) {
+            Batch batch = new Batch(new long[][] {prompt});
+            NDArray logits = model.logits(model.hidden(step, batch.tokens(step, 0, prompt.length),
+                    batch.positions(step, 0, prompt.length), prompt.length - 1, cache, 0));
+            float[][] out = new float[prompt.length][];
+            for (int p = 0; p < prompt.length; p++) {
+                out[p] = logits.get(0, p).toFloatArray();
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void f16StorageLoadsAsItsExactValues() throws IOException {
+        long[] prompt = Fixtures.longs(Fixtures.golden("tiny-phi3").get("prompt_ids"));
+        float[][] stored = allLogits(fixtureAs("f16", SafetensorsDType.F16, false), DataType.FLOAT32, prompt);
+        float[][] rounded = allLogits(fixtureAs("rounded", SafetensorsDType.F32, true), DataType.FLOAT32, prompt);
+        for (int p = 0; p < prompt.length; p++) {
+            assertThat(stored[p]).containsExactly(rounded[p]);
+        }
+    }
+
+    @Test
+    void f16EncodingRoundsToNearestEven() {
+        assertThat(SafetensorsWriter.toF16(1.0f)).isEqualTo((short) 0x3C00);
+        assertThat(SafetensorsWriter.toF16(-2.0f)).isEqualTo((short) 0xC000);
+        assertThat(SafetensorsWriter.toF16(65504f)).isEqualTo((short) 0x7BFF);
+        assertThat(SafetensorsWriter.toF16(1e6f)).isEqualTo((short) 0x7C00);
+        assertThat(SafetensorsWriter.toF16(5.9604645e-8f)).isEqualTo((short) 0x0001); // smallest subnormal
+        assertThat(SafetensorsWriter.toF16(1.0f + 1f / 2048)).isEqualTo((short) 0x3C00); // tie to even
+        assertThat(SafetensorsWriter.toF16(1.0f + 3f / 2048)).isEqualTo((short) 0x3C02);
+    }
+
+    @Test
+    void float16ComputeFollowsTheGoldenGreedyPath() {
+        // The GPU configuration, run on the CPU: weights converted to float16, norms and softmax in float32.
+        JsonNode golden = Fixtures.golden("tiny-phi3");
+        Path dir = Fixtures.model("tiny-phi3");
+        Phi3Config c = Phi3Config.read(dir.resolve("config.json"));
+        try (Phi3Model model = Phi3Model.load(dir, c, Device.cpu(), DataType.FLOAT16)) {
+            assertThat(model.dtype()).isEqualTo(DataType.FLOAT16);
+            GenerationResult r = new Generator(model, 512, Set.of(), TokenDecoder.NONE).generate(List.of(
+                    new GenerationRequest(Fixtures.longs(golden.get("prompt_ids")), SamplingParams.greedy(16)))).get(0);
+            assertThat(r.tokenIds()).containsExactly(Fixtures.longs(golden.get("greedy_new_ids")));
+        }
+    }
+
+    @Test
+    void valuesBeyondTheFloat16RangeAreClampedNotInfinite() throws IOException {
+        Path file = tmp.resolve("big.safetensors");
+        new SafetensorsWriter().add("w", new float[] {1f, 1e6f, -7e4f, 3f}, new long[] {2, 2}, SafetensorsDType.F32)
+                .write(file);
+        Path dir = Files.createDirectories(tmp.resolve("big"));
+        Files.move(file, dir.resolve("model.safetensors"));
+        try (Checkpoint ckpt = Checkpoint.open(dir); NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray w = new TensorLoader(ckpt, m, DataType.FLOAT16).load("w", 2, 2);
+            float[] v = w.toType(DataType.FLOAT32, false).toFloatArray();
+            assertThat(v).containsExactly(1f, 65504f, -65504f, 3f);
+        }
+    }
+
+    @Test
+    void largeTensorsReadInChunksMatchOneRead() throws IOException {
+        Path dir = Fixtures.model("tiny-phi3-bf16");
+        try (Checkpoint ckpt = Checkpoint.open(dir); NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            float[] whole = new TensorLoader(ckpt, m, DataType.FLOAT32).load("model.embed_tokens.weight", 512, 64)
+                    .toFloatArray();
+            // 1 KiB chunks: 4 rows each, 128 chunks concatenated.
+            float[] chunked = new TensorLoader(ckpt, m, DataType.FLOAT32, 1024).load("model.embed_tokens.weight", 512, 64)
+                    .toFloatArray();
+            assertThat(chunked).containsExactly(whole);
+        }
+    }
+}
