@@ -1,0 +1,106 @@
+package dev.phi4spark.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code phi4spark model ...} as a user runs it: exit codes, JSON, and one-line errors. */
+class ModelCommandTest {
+
+    private static Path tiny;
+
+    /** The output, error text and exit status of one command line. */
+    record Run(int status, String out, String err) {
+        JsonNode json() throws Exception {
+            return new ObjectMapper().readTree(out);
+        }
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Phi4SparkCommand.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void makeTiny() throws Exception {
+        tiny = Files.createTempDirectory("phi4spark-cli").resolve("tiny");
+        Run r = run("model", "make-tiny", "--out", tiny.toString(), "--seed", "3");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).startsWith("Wrote a tiny random Phi-3 model");
+    }
+
+    @Test
+    void infoDescribesTheSnapshot() throws Exception {
+        Run r = run("model", "info", "--model", tiny.toString(), "--json");
+        assertThat(r.status()).isZero();
+        JsonNode info = r.json();
+        assertThat(info.get("architecture").asText()).isEqualTo("Phi3ForCausalLM");
+        assertThat(info.get("layers").asInt()).isEqualTo(2);
+        assertThat(info.get("key_value_heads").asInt()).isEqualTo(2);
+        assertThat(info.get("parameters").asLong()).isPositive();
+        assertThat(info.get("checkpoint_dtypes").asText()).isEqualTo("F32");
+        assertThat(info.get("tokenizer").asBoolean()).isTrue();
+    }
+
+    @Test
+    void logitsPrintTheLastOrEveryPosition() throws Exception {
+        JsonNode last = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5,17,42", "--json",
+                "--device", "cpu").json().get("logits");
+        JsonNode all = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5,17,42", "--all-positions",
+                "--json", "--device", "cpu").json().get("logits");
+        assertThat(last.size()).isEqualTo(1);
+        assertThat(all.size()).isEqualTo(3);
+        assertThat(last.get(0).size()).isEqualTo(512);
+        for (int i = 0; i < 512; i++) {
+            assertThat(last.get(0).get(i).asDouble()).isCloseTo(all.get(2).get(i).asDouble(),
+                    org.assertj.core.api.Assertions.within(1e-5));
+        }
+    }
+
+    @Test
+    void generatePrintsIdsTextAndFinishReason() throws Exception {
+        Run r = run("model", "generate", "--model", tiny.toString(), "--prompt", "Explain photosynthesis.",
+                "--max-new-tokens", "7", "--temperature", "0.8", "--seed", "5", "--json", "--device", "cpu");
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.get("new_token_ids").size()).isBetween(1, 7);
+        assertThat(j.get("finish_reason").asText()).isIn("stop", "length");
+        assertThat(j.has("text")).isTrue();
+        Run again = run("model", "generate", "--model", tiny.toString(), "--prompt", "Explain photosynthesis.",
+                "--max-new-tokens", "7", "--temperature", "0.8", "--seed", "5", "--json", "--device", "cpu");
+        assertThat(again.out()).isEqualTo(r.out());
+        Run ids = run("model", "generate", "--model", tiny.toString(), "--token-ids", "5,17,42",
+                "--max-new-tokens", "4", "--json", "--device", "cpu");
+        assertThat(ids.json().get("new_token_ids").size()).isBetween(1, 4);
+    }
+
+    @Test
+    void userMistakesPrintOneLineAndExitNonZero() {
+        Run missing = run("model", "info", "--model", "/no/such/model");
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err().strip()).isEqualTo(
+                "phi4spark: Cannot load model: config.json is missing (/no/such/model/config.json)");
+        Run badIds = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5,x");
+        assertThat(badIds.status()).isEqualTo(1);
+        assertThat(badIds.err().strip()).isEqualTo("phi4spark: Cannot read --token-ids: 'x' is not an integer (5,x)");
+        Run both = run("model", "generate", "--model", tiny.toString(), "--prompt", "a", "--token-ids", "1");
+        assertThat(both.status()).isEqualTo(2);
+        assertThat(both.err()).contains("mutually exclusive");
+        Run negative = run("model", "generate", "--model", tiny.toString(), "--prompt", "hi", "--max-new-tokens", "-1");
+        assertThat(negative.status()).isEqualTo(1);
+        assertThat(negative.err().strip()).isEqualTo(
+                "phi4spark: Cannot use sampling parameters: max_new_tokens must be >= 0 (-1)");
+        Run noGpu = run("model", "logits", "--model", tiny.toString(), "--token-ids", "1", "--device", "gpu");
+        assertThat(noGpu.status()).isEqualTo(1);
+        assertThat(noGpu.err().strip()).startsWith("phi4spark: Cannot use device 'gpu': libtorch sees 0 CUDA GPU(s)");
+    }
+}
