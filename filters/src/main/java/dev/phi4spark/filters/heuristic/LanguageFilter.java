@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and Portuguese (a small set keeps start-up time and memory low: each language model is loaded
  * once per JVM); allow English; minimum confidence 0.65 (the fastText-based default of datatrove);
  * Lingua's low-accuracy mode (trigram models only, reliable on 40-word chunks and several times
- * lighter); minimum relative distance 0.0; 20 chunks.
+ * lighter); minimum relative distance 0.0; 10 chunks (the first 400 words).
  *
  * <p>Reasons: {@code language_low_confidence} (no language reaches the minimum confidence, which
  * includes text with no letters), {@code language_not_allowed}.
@@ -47,7 +47,7 @@ public final class LanguageFilter implements DocumentFilter {
   public static final double DEFAULT_MIN_CONFIDENCE = 0.65;
   public static final boolean DEFAULT_LOW_ACCURACY = true;
   public static final double DEFAULT_MIN_RELATIVE_DISTANCE = 0.0;
-  public static final int DEFAULT_MAX_CHUNKS = 20;
+  public static final int DEFAULT_MAX_CHUNKS = 10;
 
   private final DetectorConfig config;
   private final EnumSet<Language> allowed;

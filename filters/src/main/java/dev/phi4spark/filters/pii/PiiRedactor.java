@@ -56,7 +56,7 @@ public final class PiiRedactor implements TextCleaner {
   private static final Pattern CARD_PATTERN =
       Pattern.compile("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d])");
   private static final Pattern IPV6_PATTERN =
-      Pattern.compile("(?<![\\w:.])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:]*(?![\\w:])");
+      Pattern.compile("(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:])");
   private static final Pattern IPV4_PATTERN =
       Pattern.compile("(?<![\\w.])(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})(?!\\.?\\d)(?!\\w)");
   private static final Pattern VERSION_BEFORE =
@@ -91,7 +91,15 @@ public final class PiiRedactor implements TextCleaner {
   public CleanedText clean(String text) {
     String out = text == null ? "" : text;
     Map<String, Integer> counts = new TreeMap<>();
+    boolean digits = hasDigit(out);
     for (Rule rule : RULES) {
+      // Cheap checks skip the regexes that cannot match; most text has no '@' and no secrets.
+      if (rule.kind().equals(EMAIL) && out.indexOf('@') < 0
+          || !digits && (rule.kind().equals(CARD_NUMBER) || rule.kind().equals(PHONE))
+          || rule.pattern() == IPV6_PATTERN && out.indexOf(':') < 0
+          || rule.pattern() == IPV4_PATTERN && (!digits || out.indexOf('.') < 0)) {
+        continue;
+      }
       out = replace(out, rule, counts);
     }
     return new CleanedText(out, counts);
@@ -116,6 +124,16 @@ public final class PiiRedactor implements TextCleaner {
       return text;
     }
     return sb.append(text, last, text.length()).toString();
+  }
+
+  private static boolean hasDigit(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= '0' && c <= '9') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Luhn checksum over the digits of {@code s} (separators ignored). */
