@@ -40,8 +40,7 @@ public record DatagenConfig(
     private static final long serialVersionUID = 1L;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** Normalises empties and checks the partitions. */
     @JsonCreator

@@ -1,7 +1,7 @@
 package dev.phi4spark.datagen.recipe;
 
 import java.io.Serializable;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,17 +32,18 @@ public final class Votes {
      * goes to the answer that appeared first, so the result depends only on the sample order.
      */
     public static Tally tally(List<String> answers) {
-        Map<String, Integer> counts = new HashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String a : answers) {
+            if (a != null) {
+                counts.merge(a, 1, Integer::sum);
+            }
+        }
         String best = null;
         int bestCount = 0;
-        for (String a : answers) {
-            if (a == null) {
-                continue;
-            }
-            int c = counts.merge(a, 1, Integer::sum);
-            if (c > bestCount) {
-                best = a;
-                bestCount = c;
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            if (e.getValue() > bestCount) {
+                best = e.getKey();
+                bestCount = e.getValue();
             }
         }
         return new Tally(best, bestCount, answers.size());
