@@ -122,8 +122,7 @@ public final class Datagen {
             return config.partitions() > 0 ? topics.repartition(partitions, col(Seeds.SEED_ID)) : topics;
         }
         SeedSource source = plan.source();
-        Dataset<Row> text = TextSeeds.build(spark, source, recipe.seedKind(), inputs, judge, config.templatesPath(),
-                plan.count());
+        Dataset<Row> text = TextSeeds.build(spark, source, recipe.seedKind(), inputs, judge, plan.count());
         // the seed selection ends in a limit, which leaves one partition: spread the model calls again
         text = text.repartition(partitions, col(Seeds.SEED_ID));
         return source.judge() ? text.persist(StorageLevel.MEMORY_AND_DISK()) : text;

@@ -2,7 +2,6 @@ package dev.phi4spark.datagen.recipe;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.format_string;
@@ -11,6 +10,7 @@ import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.try_element_at;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
@@ -179,7 +179,7 @@ public final class MajorityVoteQA implements Recipe {
                 .withColumn(SyntheticSchema.REFERENCE_ANSWER, col("tally.majority"))
                 .withColumn(SyntheticSchema.AGREEMENT,
                         col("tally.count").cast(DataTypes.DoubleType).divide(col("tally.total")))
-                .withColumn("chosen", element_at(expr("filter(samples, s -> s.extracted = tally.majority)"), 1));
+                .withColumn("chosen", try_element_at(expr("filter(samples, s -> s.extracted = tally.majority)"), lit(1)));
         Column agreement = col(SyntheticSchema.AGREEMENT);
         Column noAnswer = col(SyntheticSchema.REFERENCE_ANSWER).isNull();
         return df
@@ -192,7 +192,7 @@ public final class MajorityVoteQA implements Recipe {
                         expr("aggregate(samples, 0, (acc, s) -> acc + coalesce(s.completion_tokens, 0))"))
                 // a failed sample only loses its vote; the row is in error when no sample could answer
                 .withColumn(STEP + "_" + GenerationStage.ERROR, when(noAnswer,
-                        element_at(expr("filter(transform(samples, s -> s.error), e -> e is not null)"), 1)))
+                        try_element_at(expr("filter(transform(samples, s -> s.error), e -> e is not null)"), lit(1))))
                 .withColumn(SyntheticSchema.ACCEPTED, not(noAnswer)
                         .and(agreement.geq(lit(low))).and(agreement.leq(lit(high))))
                 .withColumn(SyntheticSchema.REJECT_REASON, when(noAnswer, lit("no final answer in any sample"))

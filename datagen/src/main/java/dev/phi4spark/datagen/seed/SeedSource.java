@@ -22,7 +22,7 @@ import java.util.Locale;
  * @param scoreColumn a column with an existing quality score, or empty
  * @param minScore keep only seeds scored at least this (by {@code scoreColumn} or the judge); null
  *     keeps all
- * @param judge score the seeds with the {@code JudgeStage} and the {@code judge_passage} template
+ * @param judge score the seeds with the {@code JudgeStage} (on its rubric's scale)
  */
 public record SeedSource(
         @JsonProperty("input") String input,

@@ -8,13 +8,9 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.trim;
 
 import dev.phi4spark.datagen.Ids;
-import dev.phi4spark.datagen.recipe.Messages;
 import dev.phi4spark.datagen.stage.JudgeStage;
-import dev.phi4spark.datagen.template.PromptTemplate;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -33,11 +29,6 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public final class TextSeeds {
 
-    /** Template of the judge's prompt; its one placeholder is the seed text. */
-    public static final String JUDGE_TEMPLATE = "judge_passage";
-    /** The placeholders {@link #JUDGE_TEMPLATE} must use. */
-    public static final Set<String> JUDGE_PLACEHOLDERS = Set.of("passage");
-
     private static final String JUDGE_PREFIX = "seed_judge_";
 
     private TextSeeds() {
@@ -51,25 +42,22 @@ public final class TextSeeds {
      * @param kind the kind of seed
      * @param inputs DataFrames by name, looked up for {@link SeedSource#input()} before the catalog
      * @param judge the judge, needed only when {@code source.judge()} is set
-     * @param templatesDir folder overriding the bundled templates, or null
      * @param limit the most seeds to keep
      * @return seeds in the {@link Seeds#SCHEMA}
      */
     public static Dataset<Row> build(SparkSession spark, SeedSource source, Seeds.Kind kind,
-            Map<String, Dataset<Row>> inputs, JudgeStage judge, Path templatesDir, long limit) {
-        return fromTable(read(spark, source, inputs), source, kind, judge, templatesDir, limit);
+            Map<String, Dataset<Row>> inputs, JudgeStage judge, long limit) {
+        return fromTable(read(spark, source, inputs), source, kind, judge, limit);
     }
 
     /** Passages from a table's text column, all of them (up to {@code limit}), no score filter. */
     public static Dataset<Row> passages(Dataset<Row> table, String textColumn, long limit) {
-        return fromTable(table, SeedSource.input("table").withTextColumn(textColumn), Seeds.Kind.PASSAGE, null, null,
-                limit);
+        return fromTable(table, SeedSource.input("table").withTextColumn(textColumn), Seeds.Kind.PASSAGE, null, limit);
     }
 
     /** Questions from a table's text column, all of them (up to {@code limit}). */
     public static Dataset<Row> questions(Dataset<Row> table, String textColumn, long limit) {
-        return fromTable(table, SeedSource.input("table").withTextColumn(textColumn), Seeds.Kind.QUESTION, null, null,
-                limit);
+        return fromTable(table, SeedSource.input("table").withTextColumn(textColumn), Seeds.Kind.QUESTION, null, limit);
     }
 
     /**
@@ -78,7 +66,7 @@ public final class TextSeeds {
      * @throws IllegalArgumentException if a named column is missing or a judge is needed and absent
      */
     public static Dataset<Row> fromTable(Dataset<Row> table, SeedSource source, Seeds.Kind kind, JudgeStage judge,
-            Path templatesDir, long limit) {
+            long limit) {
         if (kind == Seeds.Kind.TOPIC) {
             throw new IllegalArgumentException("Cannot build text seeds: topic seeds come from the taxonomy (" + kind + ")");
         }
@@ -95,7 +83,7 @@ public final class TextSeeds {
                 .where(col(Seeds.SEED_TEXT).isNotNull().and(length(trim(col(Seeds.SEED_TEXT))).gt(0)));
         seeds = dedupe(seeds);
         if (source.judge()) {
-            seeds = judged(seeds, judge, templatesDir);
+            seeds = judged(seeds, judge);
         }
         if (source.minScore() != null) {
             seeds = seeds.where(col(Seeds.SEED_SCORE).geq(source.minScore()));
@@ -112,14 +100,11 @@ public final class TextSeeds {
                         col("s." + Seeds.SEED_SCORE).as(Seeds.SEED_SCORE));
     }
 
-    private static Dataset<Row> judged(Dataset<Row> seeds, JudgeStage judge, Path templatesDir) {
+    private static Dataset<Row> judged(Dataset<Row> seeds, JudgeStage judge) {
         if (judge == null) {
             throw new IllegalArgumentException("Cannot judge seeds: the source asks for a judge but none was given (null)");
         }
-        PromptTemplate template = PromptTemplate.load(JUDGE_TEMPLATE, JUDGE_PLACEHOLDERS, templatesDir);
-        Column prompt = template.toColumn(Map.of("passage", col(Seeds.SEED_TEXT)));
-        Dataset<Row> withPrompt = seeds.withColumn(JUDGE_PREFIX + "messages", Messages.of(null, prompt));
-        return judge.judge(withPrompt, JUDGE_PREFIX + "messages", JUDGE_PREFIX)
+        return judge.judge(seeds, Seeds.SEED_TEXT, JUDGE_PREFIX)
                 .withColumn(Seeds.SEED_SCORE, col(JUDGE_PREFIX + JudgeStage.SCORE).cast(DataTypes.DoubleType));
     }
 

@@ -3,10 +3,7 @@ package dev.phi4spark.datagen.stage;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 
-import dev.phi4spark.udf.tokenizer.ChatMessage;
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -14,10 +11,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import scala.collection.Seq;
-import scala.jdk.javaapi.CollectionConverters;
 
-/** A {@link JudgeStage} whose grades come from a function of the prompt: for tests and dry runs. */
+/** A {@link JudgeStage} whose grades come from a function of the text: for tests and dry runs. */
 public final class ScriptedJudgeStage implements JudgeStage {
 
     private static final long serialVersionUID = 1L;
@@ -25,8 +20,8 @@ public final class ScriptedJudgeStage implements JudgeStage {
     /** The grading script; a thrown exception becomes the row's error. */
     @FunctionalInterface
     public interface Grader extends Serializable {
-        /** The score of one prompt. */
-        double grade(List<ChatMessage> messages);
+        /** The score of one text. */
+        double grade(String text);
     }
 
     private static final StructType RESULT = new StructType()
@@ -41,21 +36,18 @@ public final class ScriptedJudgeStage implements JudgeStage {
     }
 
     @Override
-    public Dataset<Row> judge(Dataset<Row> input, String messagesColumn, String outputPrefix) {
+    public Dataset<Row> judge(Dataset<Row> input, String textColumn, String outputPrefix) {
         Grader g = grader;
-        UDF1<Seq<Row>, Row> call = messages -> {
-            List<ChatMessage> prompt = new ArrayList<>();
-            for (Row r : CollectionConverters.asJava(messages)) {
-                prompt.add(new ChatMessage(r.getAs("role"), r.getAs("content")));
-            }
+        UDF1<String, Row> call = text -> {
             try {
-                return RowFactory.create(g.grade(prompt), null);
+                return RowFactory.create(g.grade(text), null);
             } catch (RuntimeException e) {
                 return RowFactory.create(null, "Cannot judge: " + e.getMessage());
             }
         };
         String tmp = outputPrefix + "__scripted";
-        Dataset<Row> out = input.withColumn(tmp, udf(call, RESULT).asNondeterministic().apply(col(messagesColumn)));
+        // non-deterministic for the reason given in ScriptedGenerationStage
+        Dataset<Row> out = input.withColumn(tmp, udf(call, RESULT).asNondeterministic().apply(col(textColumn)));
         return out.withColumn(outputPrefix + SCORE, col(tmp).getField(SCORE))
                 .withColumn(outputPrefix + ERROR, col(tmp).getField(ERROR))
                 .drop(tmp);
