@@ -40,6 +40,8 @@ class DatagenConfigTest {
     void mistakesAreReportedByName() {
         assertThatThrownBy(() -> DatagenConfig.parseYaml("recipes: [{recipe: textbook_section, count: 1}]\nseeed: 1\n"))
                 .hasMessageContaining("Cannot read datagen config").hasMessageContaining("seeed");
+        assertThatThrownBy(() -> DatagenConfig.parseYaml("recipes: [{recipe: textbook_section}]"))
+                .hasMessageContaining("Cannot read datagen config").hasMessageContaining("'count'");
         assertThatThrownBy(() -> Datagen.validate(DatagenConfig.of(1, List.of(RecipePlan.of("textbook", 1)))))
                 .hasMessageStartingWith("Cannot plan recipe: unknown recipe 'textbook' (known: textbook_section, ");
         assertThatThrownBy(() -> Datagen.validate(DatagenConfig.of(1,
