@@ -1,0 +1,130 @@
+package dev.phi4spark.datagen;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.phi4spark.datagen.recipe.Recipe;
+import dev.phi4spark.datagen.recipe.RecipeContext;
+import dev.phi4spark.datagen.seed.SeedSource;
+import dev.phi4spark.datagen.seed.Seeds;
+import dev.phi4spark.datagen.seed.Taxonomy;
+import dev.phi4spark.datagen.seed.TextSeeds;
+import dev.phi4spark.datagen.seed.TopicSeeds;
+import dev.phi4spark.datagen.stage.GenerationStage;
+import dev.phi4spark.datagen.stage.JudgeStage;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The entry point of data generation: builds each recipe's seeds and runs the recipes of a plan
+ * through one {@link GenerationStage}, the single place where the model is chosen.
+ */
+public final class Datagen {
+
+    private Datagen() {
+    }
+
+    /** {@link #run(SparkSession, DatagenConfig, GenerationStage, JudgeStage, Map)} with no judge and no inputs. */
+    public static DatagenResult run(SparkSession spark, DatagenConfig config, GenerationStage stage) {
+        return run(spark, config, stage, null, Map.of());
+    }
+
+    /**
+     * Runs a plan.
+     *
+     * <p>Builds every recipe first, so a bad template, parameter or source fails before any Spark job.
+     * Counting text seeds runs a Spark job over the source (and the judge, when a source asks for one;
+     * those seeds are then persisted so the judge runs once). The generation itself stays lazy in the
+     * returned rows.
+     *
+     * @param spark the session
+     * @param config the plan
+     * @param stage the model
+     * @param judge grades text seeds for sources that ask for it, or null
+     * @param inputs DataFrames that sources name by {@code input}, or an empty map
+     * @return the rows and the plan's row count
+     */
+    public static DatagenResult run(SparkSession spark, DatagenConfig config, GenerationStage stage, JudgeStage judge,
+            Map<String, Dataset<Row>> inputs) {
+        List<Recipe> recipes = validate(config);
+        Instant createdAt = Instant.now();
+        Taxonomy taxonomy = recipes.stream().anyMatch(r -> r.seedKind() == Seeds.Kind.TOPIC)
+                ? Taxonomy.loadOrBundled(config.taxonomy()) : null;
+        Dataset<Row> all = null;
+        List<DatagenResult.Planned> planned = new ArrayList<>();
+        for (int i = 0; i < recipes.size(); i++) {
+            Recipe recipe = recipes.get(i);
+            RecipePlan plan = config.recipes().get(i);
+            SamplingSpec sampling = config.samplingFor(plan);
+            Dataset<Row> seeds = seeds(spark, config, plan, recipe, taxonomy, judge, inputs);
+            long seedCount = recipe.seedKind() == Seeds.Kind.TOPIC ? plan.count() : seeds.count();
+            planned.add(new DatagenResult.Planned(recipe.name(), recipe.variant(), seedCount,
+                    seedCount * recipe.callsPerSeed()));
+            RecipeContext context = new RecipeContext(stage, sampling,
+                    config.systemPrompt().isBlank() ? null : config.systemPrompt(), config.keepRejected(), createdAt);
+            Dataset<Row> rows = recipe.run(seeds, context);
+            all = all == null ? rows : all.unionByName(rows);
+        }
+        if (all == null) {
+            all = spark.createDataFrame(List.of(), SyntheticSchema.SCHEMA);
+        }
+        return new DatagenResult(all, planned);
+    }
+
+    /**
+     * Builds every recipe of a plan, loading and checking its templates and parameters, and checks that
+     * each has the seed source its kind needs. No Spark involved: for checking a plan file.
+     *
+     * @throws IllegalArgumentException naming the recipe and the mistake
+     */
+    public static List<Recipe> validate(DatagenConfig config) {
+        if (config.recipes().isEmpty()) {
+            throw new IllegalArgumentException("Cannot run datagen: the plan has no recipes ([])");
+        }
+        List<Recipe> out = new ArrayList<>();
+        for (RecipePlan plan : config.recipes()) {
+            Recipe recipe = Recipes.create(plan.recipe(), plan.params(), config.templatesPath());
+            boolean topic = recipe.seedKind() == Seeds.Kind.TOPIC;
+            if (topic && plan.source() != null) {
+                throw new IllegalArgumentException("Cannot plan recipe '" + recipe.name()
+                        + "': it draws topics from the taxonomy, so it takes no source (" + plan.source() + ")");
+            }
+            if (!topic && plan.source() == null) {
+                throw new IllegalArgumentException("Cannot plan recipe '" + recipe.name() + "': it reads "
+                        + recipe.seedKind().label() + " seeds, so it needs a source (null)");
+            }
+            config.samplingFor(plan);
+            out.add(recipe);
+        }
+        return out;
+    }
+
+    /**
+     * The seed of a recipe's topic draw: from the plan's seed, the recipe and its variant, so two
+     * recipes of one plan draw different combinations while a rerun draws the same.
+     */
+    public static long diversitySeed(long seed, Recipe recipe) {
+        return Long.parseUnsignedLong(Ids.hash("diversity", Long.toString(seed), recipe.name(), recipe.variant())
+                .substring(0, 16), 16);
+    }
+
+    private static Dataset<Row> seeds(SparkSession spark, DatagenConfig config, RecipePlan plan, Recipe recipe,
+            Taxonomy taxonomy, JudgeStage judge, Map<String, Dataset<Row>> inputs) {
+        int partitions = config.partitions() > 0 ? config.partitions() : spark.sparkContext().defaultParallelism();
+        if (recipe.seedKind() == Seeds.Kind.TOPIC) {
+            Dataset<Row> topics = TopicSeeds.create(spark, taxonomy, plan.count(),
+                    diversitySeed(config.seedFor(plan), recipe), recipe.axes());
+            return config.partitions() > 0 ? topics.repartition(partitions, col(Seeds.SEED_ID)) : topics;
+        }
+        SeedSource source = plan.source();
+        Dataset<Row> text = TextSeeds.build(spark, source, recipe.seedKind(), inputs, judge, plan.count());
+        // the seed selection ends in a limit, which leaves one partition: spread the model calls again
+        text = text.repartition(partitions, col(Seeds.SEED_ID));
+        return source.judge() ? text.persist(StorageLevel.MEMORY_AND_DISK()) : text;
+    }
+}
