@@ -87,13 +87,14 @@ public final class ModelStager {
     }
 
     private static Path stageUri(URI uri, Path cacheRoot, Configuration conf) throws IOException {
-        org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri);
+        // The String form drops a trailing slash, so "x/" and "x" name one model.
+        org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri.toString());
         FileSystem fs = src.getFileSystem(conf);
         if (!fs.exists(src) || !fs.getFileStatus(src).isDirectory()) {
             throw new ModelLoadException("Cannot stage model: not a folder (" + uri + ")");
         }
         List<FileStatus> files = listFiles(fs, src);
-        Path target = cacheRoot.resolve(src.getName() + "-" + fingerprint(uri, src, files));
+        Path target = cacheRoot.resolve(src.getName() + "-" + fingerprint(src, files));
         if (Files.isDirectory(target)) {
             return target;
         }
@@ -122,10 +123,10 @@ public final class ModelStager {
         return out;
     }
 
-    private static String fingerprint(URI uri, org.apache.hadoop.fs.Path src, List<FileStatus> files) {
+    private static String fingerprint(org.apache.hadoop.fs.Path src, List<FileStatus> files) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(uri.toString().getBytes(StandardCharsets.UTF_8));
+            sha.update(src.toString().getBytes(StandardCharsets.UTF_8));
             for (FileStatus f : files) {
                 String line = relative(src, f) + ":" + f.getLen() + ":" + f.getModificationTime() + "\n";
                 sha.update(line.getBytes(StandardCharsets.UTF_8));
