@@ -1,0 +1,470 @@
+package dev.phi4spark.udf.spark;
+
+import dev.phi4spark.udf.engine.GenerationRequest;
+import dev.phi4spark.udf.engine.GenerationResult;
+import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.SamplingParams;
+import dev.phi4spark.udf.tokenizer.ChatMessage;
+import dev.phi4spark.udf.tokenizer.ChatTemplate;
+import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Generates a completion for every row with Phi-4.
+ *
+ * <p>Input: a string column of prompts, rendered with Phi-4's chat template as one user turn (after
+ * {@code systemPrompt} when set) unless {@code applyChatTemplate} is false; or a column of chat messages,
+ * {@code array<struct<role: string, content: string>>}, rendered as the conversation (the system prompt
+ * is put first when the conversation has none). The assistant turn is left open for the model.
+ *
+ * <p>Seeds: from {@code seedCol} when set and not null; otherwise {@link #rowSeed} of the {@code seed}
+ * param and the rendered prompt, so rows get different seeds, the same row always gets the same one,
+ * and identical prompts get identical completions (give a seed column to draw several per prompt).
+ *
+ * <p>Output columns (names configurable): {@code completion} (null on error), {@code finish_reason}
+ * (stop, length, error), {@code prompt_tokens}, {@code completion_tokens}, {@code error}.
+ */
+public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Param<String> inputCol;
+    private final Param<String> systemPrompt;
+    private final BooleanParam applyChatTemplate;
+    private final IntParam maxNewTokens;
+    private final DoubleParam temperature;
+    private final DoubleParam topP;
+    private final IntParam topK;
+    private final DoubleParam repetitionPenalty;
+    private final StringArrayParam stopStrings;
+    private final LongParam seed;
+    private final Param<String> seedCol;
+    private final Param<String> outputCol;
+    private final Param<String> finishReasonCol;
+    private final Param<String> promptTokensCol;
+    private final Param<String> completionTokensCol;
+
+    /** A generator with a random uid. */
+    public Phi4Generator() {
+        this(Identifiable.randomUID("phi4Generator"));
+    }
+
+    /** A generator with this uid (used when a Pipeline is loaded). */
+    public Phi4Generator(String uid) {
+        super(uid);
+        inputCol = new Param<>(uid, "inputCol", "prompt column: string, or array<struct<role,content>>");
+        systemPrompt = new Param<>(uid, "systemPrompt", "system turn put before each prompt (empty: none)");
+        applyChatTemplate = new BooleanParam(uid, "applyChatTemplate", "render string prompts as a chat user turn");
+        maxNewTokens = new IntParam(uid, "maxNewTokens", "most tokens to generate per row");
+        temperature = new DoubleParam(uid, "temperature", "0 for greedy, else the sampling temperature");
+        topP = new DoubleParam(uid, "topP", "nucleus sampling mass (1: off)");
+        topK = new IntParam(uid, "topK", "sample from the k most likely tokens (0: off)");
+        repetitionPenalty = new DoubleParam(uid, "repetitionPenalty", "CTRL-style repetition penalty (1: off)");
+        stopStrings = new StringArrayParam(this, "stopStrings", "text that ends a completion (cut before it)");
+        seed = new LongParam(uid, "seed", "base seed, mixed with each prompt's hash");
+        seedCol = new Param<>(uid, "seedCol", "optional long/int column of per-row seeds (empty: none)");
+        outputCol = new Param<>(uid, "outputCol", "output column of completions");
+        finishReasonCol = new Param<>(uid, "finishReasonCol", "output column of finish reasons");
+        promptTokensCol = new Param<>(uid, "promptTokensCol", "output column of prompt token counts");
+        completionTokensCol = new Param<>(uid, "completionTokensCol", "output column of generated token counts");
+        setDefault(inputCol, "prompt");
+        setDefault(systemPrompt, "");
+        setDefault(applyChatTemplate, true);
+        setDefault(maxNewTokens, Phi4Options.DEFAULT_MAX_NEW_TOKENS);
+        setDefault(temperature, 0.0);
+        setDefault(topP, 1.0);
+        setDefault(topK, 0);
+        setDefault(repetitionPenalty, 1.0);
+        setDefault(stopStrings, new String[0]);
+        setDefault(seed, 0L);
+        setDefault(seedCol, "");
+        setDefault(outputCol, "completion");
+        setDefault(finishReasonCol, "finish_reason");
+        setDefault(promptTokensCol, "prompt_tokens");
+        setDefault(completionTokensCol, "completion_tokens");
+    }
+
+    /** Reads a saved generator (Spark's Pipeline loading calls this). */
+    public static MLReader<Phi4Generator> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    /** Loads a generator saved with {@code write().save(path)}. */
+    public static Phi4Generator load(String path) {
+        return read().load(path);
+    }
+
+    /** Prompt column (default {@code prompt}). */
+    public Param<String> inputCol() {
+        return inputCol;
+    }
+
+    /** System turn put before each prompt; empty (default) for none. */
+    public Param<String> systemPrompt() {
+        return systemPrompt;
+    }
+
+    /** Render string prompts with the chat template (default true); false feeds them raw. */
+    public BooleanParam applyChatTemplate() {
+        return applyChatTemplate;
+    }
+
+    /** Most new tokens per row (default 256). */
+    public IntParam maxNewTokens() {
+        return maxNewTokens;
+    }
+
+    /** Sampling temperature; 0 (default) is greedy. */
+    public DoubleParam temperature() {
+        return temperature;
+    }
+
+    /** Nucleus mass (default 1: off). */
+    public DoubleParam topP() {
+        return topP;
+    }
+
+    /** Top-k (default 0: off). */
+    public IntParam topK() {
+        return topK;
+    }
+
+    /** Repetition penalty (default 1: off). */
+    public DoubleParam repetitionPenalty() {
+        return repetitionPenalty;
+    }
+
+    /** Stop strings (default none). */
+    public StringArrayParam stopStrings() {
+        return stopStrings;
+    }
+
+    /** Base seed (default 0). */
+    public LongParam seed() {
+        return seed;
+    }
+
+    /** Per-row seed column; empty (default) derives seeds from {@link #seed()} and the prompt. */
+    public Param<String> seedCol() {
+        return seedCol;
+    }
+
+    /** Completion column (default {@code completion}). */
+    public Param<String> outputCol() {
+        return outputCol;
+    }
+
+    /** Finish reason column (default {@code finish_reason}). */
+    public Param<String> finishReasonCol() {
+        return finishReasonCol;
+    }
+
+    /** Prompt token count column (default {@code prompt_tokens}). */
+    public Param<String> promptTokensCol() {
+        return promptTokensCol;
+    }
+
+    /** Generated token count column (default {@code completion_tokens}). */
+    public Param<String> completionTokensCol() {
+        return completionTokensCol;
+    }
+
+    /** Sets {@link #inputCol()}. */
+    public Phi4Generator setInputCol(String v) {
+        set(inputCol, v);
+        return this;
+    }
+
+    /** Sets {@link #systemPrompt()}. */
+    public Phi4Generator setSystemPrompt(String v) {
+        set(systemPrompt, v == null ? "" : v);
+        return this;
+    }
+
+    /** Sets {@link #applyChatTemplate()}. */
+    public Phi4Generator setApplyChatTemplate(boolean v) {
+        set(applyChatTemplate, v);
+        return this;
+    }
+
+    /** Sets {@link #maxNewTokens()}. */
+    public Phi4Generator setMaxNewTokens(int v) {
+        set(maxNewTokens, v);
+        return this;
+    }
+
+    /** Sets {@link #temperature()}. */
+    public Phi4Generator setTemperature(double v) {
+        set(temperature, v);
+        return this;
+    }
+
+    /** Sets {@link #topP()}. */
+    public Phi4Generator setTopP(double v) {
+        set(topP, v);
+        return this;
+    }
+
+    /** Sets {@link #topK()}. */
+    public Phi4Generator setTopK(int v) {
+        set(topK, v);
+        return this;
+    }
+
+    /** Sets {@link #repetitionPenalty()}. */
+    public Phi4Generator setRepetitionPenalty(double v) {
+        set(repetitionPenalty, v);
+        return this;
+    }
+
+    /** Sets {@link #stopStrings()}. */
+    public Phi4Generator setStopStrings(String... v) {
+        set(stopStrings, v);
+        return this;
+    }
+
+    /** Sets {@link #seed()}. */
+    public Phi4Generator setSeed(long v) {
+        set(seed, v);
+        return this;
+    }
+
+    /** Sets {@link #seedCol()}. */
+    public Phi4Generator setSeedCol(String v) {
+        set(seedCol, v == null ? "" : v);
+        return this;
+    }
+
+    /** Sets {@link #outputCol()}. */
+    public Phi4Generator setOutputCol(String v) {
+        set(outputCol, v);
+        return this;
+    }
+
+    /** Sets {@link #finishReasonCol()}. */
+    public Phi4Generator setFinishReasonCol(String v) {
+        set(finishReasonCol, v);
+        return this;
+    }
+
+    /** Sets {@link #promptTokensCol()}. */
+    public Phi4Generator setPromptTokensCol(String v) {
+        set(promptTokensCol, v);
+        return this;
+    }
+
+    /** Sets {@link #completionTokensCol()}. */
+    public Phi4Generator setCompletionTokensCol(String v) {
+        set(completionTokensCol, v);
+        return this;
+    }
+
+    /** The sampling params every row uses, its seed aside (checked here, on the driver). */
+    public SamplingParams samplingParams() {
+        return new SamplingParams((Double) $(temperature), (Integer) $(topK), (Double) $(topP),
+                (Double) $(repetitionPenalty), (Integer) $(maxNewTokens), (Long) $(seed), Arrays.asList($(stopStrings)));
+    }
+
+    /**
+     * A row's seed when no seed column gives one: the base seed mixed with a 64-bit FNV-1a hash of the
+     * rendered prompt through SplitMix64. Stable across JVMs, Spark versions and partitionings.
+     */
+    public static long rowSeed(long seed, String prompt) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : prompt.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        long z = seed * 0x9e3779b97f4a7c15L + h;
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    protected String verb() {
+        return "generate";
+    }
+
+    @Override
+    protected void checkInput(StructType schema) {
+        DataType type = columnType(schema, $(inputCol));
+        if (!type.equals(DataTypes.StringType) && messageFields(type) == null) {
+            throw new IllegalArgumentException("Cannot generate: input column '" + $(inputCol) + "' must be a string "
+                    + "or array<struct<role: string, content: string>> (" + type.simpleString() + ")");
+        }
+        if (!$(seedCol).isEmpty()) {
+            DataType st = columnType(schema, $(seedCol));
+            if (!(st instanceof LongType) && !(st instanceof IntegerType)) {
+                throw new IllegalArgumentException("Cannot generate: seed column '" + $(seedCol)
+                        + "' must be a long or an int (" + st.simpleString() + ")");
+            }
+        }
+        samplingParams();
+    }
+
+    /** Indices of role and content in a chat-message element struct, or null if the type is not one. */
+    private static int[] messageFields(DataType type) {
+        if (!(type instanceof ArrayType array) || !(array.elementType() instanceof StructType element)) {
+            return null;
+        }
+        List<String> names = List.of(element.fieldNames());
+        if (!names.contains("role") || !names.contains("content")
+                || !element.apply("role").dataType().equals(DataTypes.StringType)
+                || !element.apply("content").dataType().equals(DataTypes.StringType)) {
+            return null;
+        }
+        return new int[] {element.fieldIndex("role"), element.fieldIndex("content")};
+    }
+
+    @Override
+    protected List<StructField> outputFields() {
+        return List.of(
+                DataTypes.createStructField($(outputCol), DataTypes.StringType, true),
+                DataTypes.createStructField($(finishReasonCol), DataTypes.StringType, false),
+                DataTypes.createStructField($(promptTokensCol), DataTypes.IntegerType, true),
+                DataTypes.createStructField($(completionTokensCol), DataTypes.IntegerType, false));
+    }
+
+    @Override
+    protected WindowWork windowWork(StructType schema) {
+        DataType type = schema.apply($(inputCol)).dataType();
+        String system = $(systemPrompt);
+        return new Work(schema.fieldIndex($(inputCol)), messageFields(type), system.isEmpty() ? null : system,
+                (Boolean) $(applyChatTemplate), samplingParams(), (Long) $(seed),
+                $(seedCol).isEmpty() ? -1 : schema.fieldIndex($(seedCol)));
+    }
+
+    /** A rendered prompt, or why there is none. */
+    private record Prompt(String text, String error) {}
+
+    private static final class Work implements WindowWork {
+        private static final long serialVersionUID = 1L;
+        private final int input;
+        private final int[] messageFields;
+        private final String system;
+        private final boolean chatTemplate;
+        private final SamplingParams params;
+        private final long seed;
+        private final int seedIndex;
+
+        Work(int input, int[] messageFields, String system, boolean chatTemplate, SamplingParams params, long seed,
+                int seedIndex) {
+            this.input = input;
+            this.messageFields = messageFields;
+            this.system = system;
+            this.chatTemplate = chatTemplate;
+            this.params = params;
+            this.seed = seed;
+            this.seedIndex = seedIndex;
+        }
+
+        @Override
+        public List<Outcome> run(Phi4Engine engine, List<Row> rows, Batching batching) {
+            Phi4Tokenizer tok = engine.requireTokenizer();
+            int context = engine.config().maxPositions;
+            Outcome[] out = new Outcome[rows.size()];
+            List<Integer> runnable = new ArrayList<>();
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                Prompt p = prompt(rows.get(i));
+                if (p.error() != null) {
+                    out[i] = failed(null, p.error());
+                    continue;
+                }
+                long[] ids = tok.encode(p.text());
+                if (ids.length >= context) {
+                    out[i] = failed(ids.length, GenerationResult.PROMPT_TOO_LONG + ": the prompt has " + ids.length
+                            + " tokens and the context holds " + context);
+                    continue;
+                }
+                runnable.add(i);
+                requests.add(new GenerationRequest(ids, params.withSeed(seedOf(rows.get(i), p.text()))));
+            }
+            int[] lengths = requests.stream().mapToInt(r -> r.promptIds().length).toArray();
+            for (int[] batch : batching.plan(lengths, params.maxNewTokens())) {
+                List<GenerationRequest> chunk = Arrays.stream(batch).mapToObj(requests::get).toList();
+                List<GenerationResult> results = engine.generate(chunk);
+                for (int j = 0; j < batch.length; j++) {
+                    out[runnable.get(batch[j])] = outcome(results.get(j));
+                }
+            }
+            return Arrays.asList(out);
+        }
+
+        private Prompt prompt(Row row) {
+            if (row.isNullAt(input)) {
+                return new Prompt(null, GenerationResult.EMPTY_PROMPT + ": the prompt is null");
+            }
+            if (messageFields != null) {
+                return chat(row.getList(input));
+            }
+            String text = row.getString(input);
+            if (text.isBlank()) {
+                return new Prompt(null, GenerationResult.EMPTY_PROMPT + ": the prompt is empty");
+            }
+            return new Prompt(chatTemplate ? ChatTemplate.render(system, text) : text, null);
+        }
+
+        private Prompt chat(List<Row> messages) {
+            if (messages.isEmpty()) {
+                return new Prompt(null, GenerationResult.EMPTY_PROMPT + ": the conversation has no messages");
+            }
+            List<ChatMessage> chat = new ArrayList<>();
+            try {
+                for (Row m : messages) {
+                    if (m == null) {
+                        throw new IllegalArgumentException("Cannot render chat: a message is null (null)");
+                    }
+                    chat.add(new ChatMessage(m.getString(messageFields[0]), m.getString(messageFields[1])));
+                }
+            } catch (IllegalArgumentException e) {
+                return new Prompt(null, "invalid_messages: " + e.getMessage());
+            }
+            if (system != null && !chat.get(0).role().equals(ChatMessage.SYSTEM)) {
+                chat.add(0, ChatMessage.system(system));
+            }
+            return new Prompt(ChatTemplate.render(chat, true), null);
+        }
+
+        private long seedOf(Row row, String prompt) {
+            if (seedIndex >= 0 && !row.isNullAt(seedIndex)) {
+                return ((Number) row.get(seedIndex)).longValue();
+            }
+            return rowSeed(seed, prompt);
+        }
+
+        private static Outcome failed(Integer promptTokens, String error) {
+            return new Outcome(new Object[] {null, "error", promptTokens, 0}, error,
+                    promptTokens == null ? 0 : promptTokens, 0);
+        }
+
+        private static Outcome outcome(GenerationResult r) {
+            if (r.error() != null) {
+                return failed(r.promptTokens(), r.error());
+            }
+            return new Outcome(new Object[] {r.text(), r.finishReason().label(), r.promptTokens(),
+                r.completionTokens()}, null, r.promptTokens(), r.completionTokens());
+        }
+    }
+}

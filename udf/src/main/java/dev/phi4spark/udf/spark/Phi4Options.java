@@ -1,0 +1,146 @@
+package dev.phi4spark.udf.spark;
+
+import dev.phi4spark.udf.engine.EngineOptions;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Where a model is and how to run it: the options every Spark entry point shares (the Transformers'
+ * params of the same names, the SQL functions, the registry key). Every config key and default lives
+ * here. Serializable and small, so it is what travels to the executors instead of an engine.
+ *
+ * @param modelPath a local folder, or a Hadoop FileSystem URI ({@code file:}, {@code hdfs:},
+ *     {@code s3a:}, {@code abfss:}, {@code gs:}) that is copied once per machine into {@code cacheDir}
+ * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N} (see {@link DeviceSelector})
+ * @param dtype {@code auto}, {@code float32} or {@code float16}
+ * @param threads libtorch intra-op threads per executor JVM (0: libtorch's default)
+ * @param prefillChunk prompt columns per forward while prefilling
+ * @param cacheDir local folder that staged models are copied into (empty: {@link #defaultCacheDir()})
+ */
+public record Phi4Options(String modelPath, String device, String dtype, int threads, int prefillChunk,
+        String cacheDir) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Param name and {@code spark.phi4spark.*} suffix of {@link #modelPath}. */
+    public static final String MODEL_PATH = "modelPath";
+    /** Param name and conf suffix of {@link #device}. */
+    public static final String DEVICE = "device";
+    /** Param name and conf suffix of {@link #dtype}. */
+    public static final String DTYPE = "dtype";
+    /** Param name and conf suffix of {@link #threads}. */
+    public static final String THREADS = "threads";
+    /** Param name and conf suffix of {@link #prefillChunk}. */
+    public static final String PREFILL_CHUNK = "prefillChunk";
+    /** Param name and conf suffix of {@link #cacheDir}. */
+    public static final String CACHE_DIR = "cacheDir";
+    /** Prefix of the Spark conf keys {@link #fromConf} reads: {@code spark.phi4spark.modelPath}, ... */
+    public static final String CONF_PREFIX = "spark.phi4spark.";
+
+    /** Default device: GPU when one is usable, else the CPU. */
+    public static final String DEFAULT_DEVICE = EngineOptions.DEFAULTS.device();
+    /** Default dtype: float32 on the CPU, float16 on a GPU. */
+    public static final String DEFAULT_DTYPE = EngineOptions.DEFAULTS.dtype();
+    /** Default thread count: libtorch's. */
+    public static final int DEFAULT_THREADS = EngineOptions.DEFAULTS.threads();
+    /** Default prefill chunk. */
+    public static final int DEFAULT_PREFILL_CHUNK = EngineOptions.DEFAULTS.prefillChunk();
+    /** Default most padded tokens in one batch (longest row times rows). */
+    public static final int DEFAULT_MAX_BATCH_TOKENS = 16384;
+    /** Default most rows in one batch. */
+    public static final int DEFAULT_MAX_BATCH_ROWS = 32;
+    /** Default rows read from a partition before they are sorted into batches. */
+    public static final int DEFAULT_WINDOW_ROWS = 256;
+    /** Default new tokens per completion. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 256;
+
+    /** Checks and normalises; the device and dtype rules are the engine's. */
+    public Phi4Options {
+        EngineOptions checked = new EngineOptions(device, dtype, threads, prefillChunk);
+        device = checked.device();
+        dtype = checked.dtype();
+        modelPath = modelPath == null ? "" : modelPath.trim();
+        cacheDir = cacheDir == null ? "" : cacheDir.trim();
+    }
+
+    /** Defaults for a model location. */
+    public static Phi4Options of(String modelPath) {
+        return new Phi4Options(modelPath, DEFAULT_DEVICE, DEFAULT_DTYPE, DEFAULT_THREADS, DEFAULT_PREFILL_CHUNK, "");
+    }
+
+    /**
+     * Reads {@code spark.phi4spark.<name>} keys (the names above), defaults for the missing ones: lets a
+     * job set the model once in its Spark conf.
+     */
+    public static Phi4Options fromConf(Map<String, String> conf) {
+        return new Phi4Options(
+                conf.getOrDefault(CONF_PREFIX + MODEL_PATH, ""),
+                conf.getOrDefault(CONF_PREFIX + DEVICE, DEFAULT_DEVICE),
+                conf.getOrDefault(CONF_PREFIX + DTYPE, DEFAULT_DTYPE),
+                intOf(conf, THREADS, DEFAULT_THREADS),
+                intOf(conf, PREFILL_CHUNK, DEFAULT_PREFILL_CHUNK),
+                conf.getOrDefault(CONF_PREFIX + CACHE_DIR, ""));
+    }
+
+    private static int intOf(Map<String, String> conf, String name, int fallback) {
+        String v = conf.get(CONF_PREFIX + name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Cannot read " + CONF_PREFIX + name + ": not an integer (" + v + ")");
+        }
+    }
+
+    /** The same options with another model location. */
+    public Phi4Options withModelPath(String path) {
+        return new Phi4Options(path, device, dtype, threads, prefillChunk, cacheDir);
+    }
+
+    /** The same options with another device. */
+    public Phi4Options withDevice(String newDevice) {
+        return new Phi4Options(modelPath, newDevice, dtype, threads, prefillChunk, cacheDir);
+    }
+
+    /** The same options with another dtype. */
+    public Phi4Options withDtype(String newDtype) {
+        return new Phi4Options(modelPath, device, newDtype, threads, prefillChunk, cacheDir);
+    }
+
+    /** The same options with another thread count. */
+    public Phi4Options withThreads(int newThreads) {
+        return new Phi4Options(modelPath, device, dtype, newThreads, prefillChunk, cacheDir);
+    }
+
+    /** The same options with another staging cache folder. */
+    public Phi4Options withCacheDir(String dir) {
+        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, dir);
+    }
+
+    /** The model path, or a clear error when none was given. */
+    public String requireModelPath() {
+        if (modelPath.isEmpty()) {
+            throw new IllegalArgumentException("Cannot load model: modelPath is not set (\"\")");
+        }
+        return modelPath;
+    }
+
+    /** The staging cache folder: {@link #cacheDir} or the default. */
+    public Path cacheFolder() {
+        return cacheDir.isEmpty() ? defaultCacheDir() : Path.of(cacheDir);
+    }
+
+    /** {@code ${java.io.tmpdir}/phi4spark-models}. */
+    public static Path defaultCacheDir() {
+        return Path.of(Objects.requireNonNull(System.getProperty("java.io.tmpdir")), "phi4spark-models");
+    }
+
+    /** Engine options on a resolved device ({@code cpu} or {@code gpu:N}). */
+    public EngineOptions engineOptions(String resolvedDevice) {
+        return new EngineOptions(resolvedDevice, dtype, threads, prefillChunk);
+    }
+}

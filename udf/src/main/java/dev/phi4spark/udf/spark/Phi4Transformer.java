@@ -1,0 +1,458 @@
+package dev.phi4spark.udf.spark;
+
+import dev.phi4spark.udf.engine.Phi4Engine;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * What {@link Phi4Generator}, {@link Phi4Scorer} and {@link Phi4Judge} share: the model params (names
+ * and defaults from {@link Phi4Options}), batching params, error handling, and the partition loop.
+ *
+ * <p>A partition is read a window of {@code windowRows} rows at a time; the subclass tokenizes the
+ * window, runs it in length-sorted batches and returns one outcome per row in the window's order, so
+ * rows leave in the order they came. The engine is fetched from {@link ModelRegistry} inside the task:
+ * the closure carries only options. Every input column is kept; output columns are appended, the error
+ * column last. A row that cannot run gets an error and the partition goes on, unless
+ * {@code failOnError} is set.
+ *
+ * @param <T> the concrete class, so setters chain
+ */
+public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Transformer
+        implements DefaultParamsWritable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> modelPath;
+    private final Param<String> device;
+    private final Param<String> dtype;
+    private final IntParam threads;
+    private final IntParam prefillChunk;
+    private final Param<String> cacheDir;
+    private final IntParam maxBatchTokens;
+    private final IntParam maxBatchRows;
+    private final IntParam windowRows;
+    private final BooleanParam failOnError;
+    private final Param<String> errorCol;
+    private Phi4Metrics metrics;
+
+    protected Phi4Transformer(String uid) {
+        this.uid = uid;
+        modelPath = new Param<>(uid, Phi4Options.MODEL_PATH, "model folder or Hadoop FileSystem URI");
+        device = new Param<>(uid, Phi4Options.DEVICE, "auto, cpu, gpu or gpu:N");
+        dtype = new Param<>(uid, Phi4Options.DTYPE, "auto, float32 or float16");
+        threads = new IntParam(uid, Phi4Options.THREADS, "libtorch intra-op threads per executor (0: default)");
+        prefillChunk = new IntParam(uid, Phi4Options.PREFILL_CHUNK, "prompt columns per prefill forward");
+        cacheDir = new Param<>(uid, Phi4Options.CACHE_DIR, "local folder for staged models (empty: tmp)");
+        maxBatchTokens = new IntParam(uid, "maxBatchTokens", "most padded tokens in one batch");
+        maxBatchRows = new IntParam(uid, "maxBatchRows", "most rows in one batch");
+        windowRows = new IntParam(uid, "windowRows", "rows read from a partition before sorting into batches");
+        failOnError = new BooleanParam(uid, "failOnError", "fail the task on the first row error");
+        errorCol = new Param<>(uid, "errorCol", "output column of row errors (null when fine)");
+        setDefault(modelPath, "");
+        setDefault(device, Phi4Options.DEFAULT_DEVICE);
+        setDefault(dtype, Phi4Options.DEFAULT_DTYPE);
+        setDefault(threads, Phi4Options.DEFAULT_THREADS);
+        setDefault(prefillChunk, Phi4Options.DEFAULT_PREFILL_CHUNK);
+        setDefault(cacheDir, "");
+        setDefault(maxBatchTokens, Phi4Options.DEFAULT_MAX_BATCH_TOKENS);
+        setDefault(maxBatchRows, Phi4Options.DEFAULT_MAX_BATCH_ROWS);
+        setDefault(windowRows, Phi4Options.DEFAULT_WINDOW_ROWS);
+        setDefault(failOnError, false);
+        setDefault(errorCol, "error");
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @SuppressWarnings("unchecked")
+    protected final T self() {
+        return (T) this;
+    }
+
+    // --- params: a public no-arg method per param, which is how Spark's Params finds them ---
+
+    /** Model folder or Hadoop FileSystem URI (required). */
+    public Param<String> modelPath() {
+        return modelPath;
+    }
+
+    /** {@code auto} (default), {@code cpu}, {@code gpu} or {@code gpu:N}. */
+    public Param<String> device() {
+        return device;
+    }
+
+    /** {@code auto} (default), {@code float32} or {@code float16}. */
+    public Param<String> dtype() {
+        return dtype;
+    }
+
+    /** libtorch intra-op threads per executor JVM; 0 (default) keeps libtorch's. */
+    public IntParam threads() {
+        return threads;
+    }
+
+    /** Prompt columns per prefill forward (default 512). */
+    public IntParam prefillChunk() {
+        return prefillChunk;
+    }
+
+    /** Local folder staged models are copied into; empty (default) for {@code ${java.io.tmpdir}/phi4spark-models}. */
+    public Param<String> cacheDir() {
+        return cacheDir;
+    }
+
+    /** Most padded tokens per batch, {@code rows * (longest + new tokens)} (default 16384). */
+    public IntParam maxBatchTokens() {
+        return maxBatchTokens;
+    }
+
+    /** Most rows per batch (default 32). */
+    public IntParam maxBatchRows() {
+        return maxBatchRows;
+    }
+
+    /** Rows read from a partition before they are sorted into batches (default 256). */
+    public IntParam windowRows() {
+        return windowRows;
+    }
+
+    /** Fail the task on the first row error instead of writing it to {@code errorCol} (default false). */
+    public BooleanParam failOnError() {
+        return failOnError;
+    }
+
+    /** Output column of row errors, null when the row is fine (default {@code error}). */
+    public Param<String> errorCol() {
+        return errorCol;
+    }
+
+    // --- setters and getters ---
+
+    /** Sets {@link #modelPath()}. */
+    public T setModelPath(String value) {
+        set(modelPath, value);
+        return self();
+    }
+
+    /** Sets {@link #device()}. */
+    public T setDevice(String value) {
+        set(device, value);
+        return self();
+    }
+
+    /** Sets {@link #dtype()}. */
+    public T setDtype(String value) {
+        set(dtype, value);
+        return self();
+    }
+
+    /** Sets {@link #threads()}. */
+    public T setThreads(int value) {
+        set(threads, value);
+        return self();
+    }
+
+    /** Sets {@link #prefillChunk()}. */
+    public T setPrefillChunk(int value) {
+        set(prefillChunk, value);
+        return self();
+    }
+
+    /** Sets {@link #cacheDir()}. */
+    public T setCacheDir(String value) {
+        set(cacheDir, value);
+        return self();
+    }
+
+    /** Sets {@link #maxBatchTokens()}. */
+    public T setMaxBatchTokens(int value) {
+        set(maxBatchTokens, value);
+        return self();
+    }
+
+    /** Sets {@link #maxBatchRows()}. */
+    public T setMaxBatchRows(int value) {
+        set(maxBatchRows, value);
+        return self();
+    }
+
+    /** Sets {@link #windowRows()}. */
+    public T setWindowRows(int value) {
+        set(windowRows, value);
+        return self();
+    }
+
+    /** Sets {@link #failOnError()}. */
+    public T setFailOnError(boolean value) {
+        set(failOnError, value);
+        return self();
+    }
+
+    /** Sets {@link #errorCol()}. */
+    public T setErrorCol(String value) {
+        set(errorCol, value);
+        return self();
+    }
+
+    /** Sets every model param from one options object. */
+    public T setOptions(Phi4Options options) {
+        return setModelPath(options.modelPath()).setDevice(options.device()).setDtype(options.dtype())
+                .setThreads(options.threads()).setPrefillChunk(options.prefillChunk())
+                .setCacheDir(options.cacheDir());
+    }
+
+    /** The model params as one options object (checked). */
+    public Phi4Options getOptions() {
+        return new Phi4Options($(modelPath), $(device), $(dtype), (Integer) $(threads), (Integer) $(prefillChunk),
+                $(cacheDir));
+    }
+
+    /** The error column name. */
+    public String getErrorCol() {
+        return $(errorCol);
+    }
+
+    /** Accumulators to add rows, tokens, errors and seconds to; not a param, so not saved. */
+    public T setMetrics(Phi4Metrics value) {
+        this.metrics = value;
+        return self();
+    }
+
+    /** The metrics set with {@link #setMetrics}, or null. */
+    public Phi4Metrics getMetrics() {
+        return metrics;
+    }
+
+    @Override
+    public T copy(ParamMap extra) {
+        T copy = defaultCopy(extra);
+        copy.setMetrics(metrics);
+        return copy;
+    }
+
+    // --- schema and transform ---
+
+    /** What the transformer does, for messages: "generate", "score", "judge". */
+    protected abstract String verb();
+
+    /** Checks the input columns; messages follow "Cannot {verb}: why (value)". */
+    protected abstract void checkInput(StructType schema);
+
+    /** The output columns before the error column. */
+    protected abstract List<StructField> outputFields();
+
+    /** The per-window work for this input schema: serializable, holding no reference to the Transformer. */
+    protected abstract WindowWork windowWork(StructType schema);
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        getOptions().requireModelPath();
+        checkInput(schema);
+        List<StructField> added = new ArrayList<>(outputFields());
+        added.add(DataTypes.createStructField($(errorCol), DataTypes.StringType, true));
+        StructType out = schema;
+        for (StructField f : added) {
+            if (List.of(out.fieldNames()).contains(f.name())) {
+                throw new IllegalArgumentException("Cannot " + verb() + ": the input already has a column named like "
+                        + "an output column (" + f.name() + ")");
+            }
+            out = out.add(f);
+        }
+        return out;
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType out = transformSchema(dataset.schema());
+        PartitionTask task = new PartitionTask(getOptions(), new Batching((Integer) $(maxBatchTokens),
+                (Integer) $(maxBatchRows)), (Integer) $(windowRows), (Boolean) $(failOnError), verb(),
+                windowWork(dataset.schema()), metrics);
+        return dataset.toDF().mapPartitions(task, Encoders.row(out));
+    }
+
+    /** A string input column's index, checked to exist and be a string. */
+    protected final int stringColumn(StructType schema, String name) {
+        DataType type = columnType(schema, name);
+        if (!type.equals(DataTypes.StringType)) {
+            throw new IllegalArgumentException("Cannot " + verb() + ": input column '" + name
+                    + "' must be a string (" + type.simpleString() + ")");
+        }
+        return schema.fieldIndex(name);
+    }
+
+    /** A column's type, or a clear error when it is missing. */
+    protected final DataType columnType(StructType schema, String name) {
+        if (!List.of(schema.fieldNames()).contains(name)) {
+            throw new IllegalArgumentException("Cannot " + verb() + ": the input has no column '" + name + "' ("
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        return schema.apply(name).dataType();
+    }
+
+    // --- the executor side ---
+
+    /** Batch limits. */
+    public record Batching(int maxBatchTokens, int maxBatchRows) implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        /** Checks the limits. */
+        public Batching {
+            if (maxBatchTokens <= 0 || maxBatchRows <= 0) {
+                throw new IllegalArgumentException("Cannot batch rows: maxBatchTokens and maxBatchRows must be > 0 ("
+                        + maxBatchTokens + ", " + maxBatchRows + ")");
+            }
+        }
+
+        /** The batches of rows with these token lengths; see {@link BatchPlanner}. */
+        public List<int[]> plan(int[] lengths, int extraPerRow) {
+            return BatchPlanner.plan(lengths, extraPerRow, maxBatchTokens, maxBatchRows);
+        }
+    }
+
+    /**
+     * What one row produced.
+     *
+     * @param values the output columns before the error column
+     * @param error null, or "code: message"
+     * @param inputTokens tokens the row fed the model
+     * @param generatedTokens tokens it generated
+     */
+    public record Outcome(Object[] values, String error, long inputTokens, long generatedTokens) {}
+
+    /** The model work of one window of rows. */
+    public interface WindowWork extends Serializable {
+        /** One outcome per row, in row order. */
+        List<Outcome> run(Phi4Engine engine, List<Row> rows, Batching batching);
+    }
+
+    /** The function each partition runs; holds options and work, never an engine. */
+    static final class PartitionTask implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final Phi4Options options;
+        private final Batching batching;
+        private final int windowRows;
+        private final boolean failOnError;
+        private final String verb;
+        private final WindowWork work;
+        private final Phi4Metrics metrics;
+
+        PartitionTask(Phi4Options options, Batching batching, int windowRows, boolean failOnError, String verb,
+                WindowWork work, Phi4Metrics metrics) {
+            if (windowRows <= 0) {
+                throw new IllegalArgumentException("Cannot " + verb + ": windowRows must be > 0 (" + windowRows + ")");
+            }
+            this.options = options;
+            this.batching = batching;
+            this.windowRows = windowRows;
+            this.failOnError = failOnError;
+            this.verb = verb;
+            this.work = work;
+            this.metrics = metrics;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> input) {
+            if (!input.hasNext()) {
+                return Collections.emptyIterator(); // an empty partition loads no model
+            }
+            Phi4Engine engine = ModelRegistry.engine(options, metrics);
+            return new Iterator<>() {
+                private Iterator<Row> window = Collections.emptyIterator();
+
+                @Override
+                public boolean hasNext() {
+                    if (!window.hasNext() && input.hasNext()) {
+                        window = runWindow(engine, input).iterator();
+                    }
+                    return window.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    return window.next();
+                }
+            };
+        }
+
+        private List<Row> runWindow(Phi4Engine engine, Iterator<Row> input) {
+            List<Row> rows = new ArrayList<>(windowRows);
+            while (input.hasNext() && rows.size() < windowRows) {
+                rows.add(input.next());
+            }
+            long started = System.nanoTime();
+            List<Outcome> outcomes = work.run(engine, rows, batching);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            List<Row> out = new ArrayList<>(rows.size());
+            long errors = 0;
+            long inputTokens = 0;
+            long generated = 0;
+            for (int i = 0; i < rows.size(); i++) {
+                Outcome o = outcomes.get(i);
+                if (o.error() != null) {
+                    errors++;
+                    if (failOnError) {
+                        throw new IllegalStateException("Cannot " + verb + ": a row failed and failOnError is true "
+                                + "(partition " + partition() + ", " + o.error() + ")");
+                    }
+                }
+                inputTokens += o.inputTokens();
+                generated += o.generatedTokens();
+                out.add(append(rows.get(i), o));
+            }
+            record(rows.size(), errors, inputTokens, generated, seconds);
+            return out;
+        }
+
+        private static int partition() {
+            TaskContext task = TaskContext.get();
+            return task == null ? -1 : task.partitionId();
+        }
+
+        private static Row append(Row row, Outcome o) {
+            Object[] values = new Object[row.length() + o.values().length + 1];
+            for (int i = 0; i < row.length(); i++) {
+                values[i] = row.get(i);
+            }
+            System.arraycopy(o.values(), 0, values, row.length(), o.values().length);
+            values[values.length - 1] = o.error();
+            return RowFactory.create(values);
+        }
+
+        private void record(long rows, long errors, long inputTokens, long generated, double seconds) {
+            if (metrics == null) {
+                return;
+            }
+            metrics.rows().add(rows);
+            metrics.errors().add(errors);
+            metrics.promptTokens().add(inputTokens);
+            metrics.generatedTokens().add(generated);
+            metrics.inferenceSeconds().add(seconds);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.phi4spark.udf.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BatchPlannerTest {
+
+    @Test
+    void sortsByLengthAndKeepsBatchesUnderTheBudgetAndRowCap() {
+        int[] lengths = {50, 10, 40, 10, 30, 20, 500};
+        List<int[]> batches = BatchPlanner.plan(lengths, 10, 100, 3);
+        assertThat(batches.stream().map(Arrays::toString).toList())
+                .containsExactly("[1, 3, 5]", "[4, 2]", "[0]", "[6]");
+        for (int[] b : batches) {
+            int longest = Arrays.stream(b).map(i -> lengths[i]).max().orElseThrow();
+            assertThat(b.length == 1 || b.length * (longest + 10) <= 100).isTrue();
+        }
+        assertThat(BatchPlanner.plan(new int[0], 0, 10, 1)).isEmpty();
+        assertThatThrownBy(() -> BatchPlanner.plan(lengths, 0, 0, 1))
+                .hasMessage("Cannot plan batches: maxBatchTokens and maxBatchRows must be > 0 (0, 1)");
+    }
+}
