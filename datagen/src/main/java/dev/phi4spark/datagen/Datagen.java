@@ -51,29 +51,60 @@ public final class Datagen {
      */
     public static DatagenResult run(SparkSession spark, DatagenConfig config, GenerationStage stage, JudgeStage judge,
             Map<String, Dataset<Row>> inputs) {
+        List<Part> parts = plan(spark, config, stage, judge, inputs);
+        Dataset<Row> all = null;
+        for (Part part : parts) {
+            Dataset<Row> rows = part.run(part.seeds());
+            all = all == null ? rows : all.unionByName(rows);
+        }
+        if (all == null) {
+            all = spark.createDataFrame(List.of(), SyntheticSchema.SCHEMA);
+        }
+        return new DatagenResult(all, parts.stream().map(Part::planned).toList());
+    }
+
+    /**
+     * One recipe of a plan, ready to run: its seeds, each with the {@code id} its row will get, and the
+     * context to run them in. The jobs use this to skip ids already written ({@code --resume}) and to
+     * run and commit a long plan in chunks of seeds.
+     *
+     * @param recipe the recipe
+     * @param seeds its seeds with an {@code id} column
+     * @param context the stage, sampling and options it runs with
+     * @param planned its share of the plan
+     */
+    public record Part(Recipe recipe, Dataset<Row> seeds, RecipeContext context, DatagenResult.Planned planned) {
+        /** Runs the recipe on some of its seeds (any subset of {@link #seeds()}). */
+        public Dataset<Row> run(Dataset<Row> someSeeds) {
+            return recipe.run(someSeeds.drop(SyntheticSchema.ID), context);
+        }
+    }
+
+    /**
+     * Plans a run: builds and checks every recipe and its seeds. Counting text seeds runs a Spark job
+     * over the source (and the judge, when a source asks for one; those seeds are then persisted so the
+     * judge runs once). Nothing is generated until a part runs.
+     */
+    public static List<Part> plan(SparkSession spark, DatagenConfig config, GenerationStage stage, JudgeStage judge,
+            Map<String, Dataset<Row>> inputs) {
         List<Recipe> recipes = validate(config);
         Instant createdAt = Instant.now();
         Taxonomy taxonomy = recipes.stream().anyMatch(r -> r.seedKind() == Seeds.Kind.TOPIC)
                 ? Taxonomy.loadOrBundled(config.taxonomy()) : null;
-        Dataset<Row> all = null;
-        List<DatagenResult.Planned> planned = new ArrayList<>();
+        List<Part> parts = new ArrayList<>();
         for (int i = 0; i < recipes.size(); i++) {
             Recipe recipe = recipes.get(i);
             RecipePlan plan = config.recipes().get(i);
             SamplingSpec sampling = config.samplingFor(plan);
             Dataset<Row> seeds = seeds(spark, config, plan, recipe, taxonomy, judge, inputs);
             long seedCount = recipe.seedKind() == Seeds.Kind.TOPIC ? plan.count() : seeds.count();
-            planned.add(new DatagenResult.Planned(recipe.name(), recipe.variant(), seedCount,
-                    seedCount * recipe.callsPerSeed()));
             RecipeContext context = new RecipeContext(stage, sampling,
                     config.systemPrompt().isBlank() ? null : config.systemPrompt(), config.keepRejected(), createdAt);
-            Dataset<Row> rows = recipe.run(seeds, context);
-            all = all == null ? rows : all.unionByName(rows);
+            parts.add(new Part(recipe, dev.phi4spark.datagen.recipe.RecipeSteps.withIds(seeds, recipe, context), context,
+                    new DatagenResult.Planned(recipe.name(), recipe.variant(), seedCount,
+                            seedCount * recipe.callsPerSeed())));
         }
-        if (all == null) {
-            all = spark.createDataFrame(List.of(), SyntheticSchema.SCHEMA);
-        }
-        return new DatagenResult(all, planned);
+        return parts;
     }
 
     /**
