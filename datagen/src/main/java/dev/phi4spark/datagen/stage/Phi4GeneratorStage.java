@@ -2,6 +2,7 @@ package dev.phi4spark.datagen.stage;
 
 import dev.phi4spark.datagen.SamplingSpec;
 import dev.phi4spark.udf.spark.Phi4Generator;
+import dev.phi4spark.udf.spark.Phi4Metrics;
 import dev.phi4spark.udf.spark.Phi4Options;
 import java.util.Objects;
 import org.apache.spark.sql.Dataset;
@@ -22,6 +23,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
 
     private final Phi4Options options;
     private final String model;
+    private Phi4Metrics metrics;
 
     /** A stage on the model at {@code options.modelPath()}, identified by its path. */
     public Phi4GeneratorStage(Phi4Options options) {
@@ -38,6 +40,12 @@ public final class Phi4GeneratorStage implements GenerationStage {
         this.options = Objects.requireNonNull(options, "options");
         this.model = Objects.requireNonNull(model, "model");
         options.requireModelPath();
+    }
+
+    /** Counts rows and tokens into {@code metrics}, for progress lines. */
+    public Phi4GeneratorStage withMetrics(Phi4Metrics newMetrics) {
+        this.metrics = newMetrics;
+        return this;
     }
 
     @Override
@@ -63,6 +71,9 @@ public final class Phi4GeneratorStage implements GenerationStage {
                 .setPromptTokensCol(outputPrefix + PROMPT_TOKENS)
                 .setCompletionTokensCol(outputPrefix + COMPLETION_TOKENS)
                 .setErrorCol(outputPrefix + ERROR);
+        if (metrics != null) {
+            generator.setMetrics(metrics);
+        }
         if (seedColumn != null) {
             generator.setSeedCol(seedColumn);
         }

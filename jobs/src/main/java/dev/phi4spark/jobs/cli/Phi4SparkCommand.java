@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 /** The {@code phi4spark} command: Phi-4 on Spark for synthetic data, filtering and corpus scoring. */
 @Command(name = "phi4spark", mixinStandardHelpOptions = true, version = "phi4spark 0.1.0",
         description = "Phi-4 inference on Apache Spark: synthetic textbook data, quality filtering and corpus scoring.",
-        subcommands = {ModelCommand.class, ConfigCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {JobCommands.Generate.class, JobCommands.Filter.class, JobCommands.Score.class,
+                JobCommands.Pipeline.class, ModelCommand.class, ConfigCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Phi4SparkCommand implements Runnable {
 
     @CommandLine.Spec

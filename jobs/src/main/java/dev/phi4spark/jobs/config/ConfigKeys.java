@@ -56,22 +56,24 @@ public final class ConfigKeys {
             1.0, "HF repetition penalty (1: none).");
     public static final ConfigKey<Integer> SAMPLING_MAX_NEW_TOKENS = ConfigKey.integer("sampling.max_new_tokens", 512,
             "Most tokens generated per completion.");
-    public static final ConfigKey<Integer> SAMPLING_SEED = ConfigKey.integer("sampling.seed", 42,
-            "Base seed; each row's seed derives from it and the row's id.");
+    public static final ConfigKey<JsonNode> SAMPLING_STOP = ConfigKey.tree("sampling.stop", "list", JSON.arrayNode(),
+            "Stop strings that end a completion.");
 
-    public static final ConfigKey<JsonNode> GENERATE_RECIPES = ConfigKey.tree("generate.recipes", "map",
-            JSON.objectNode().put("textbook_section", 8).put("exercises_with_solutions", 4),
-            "Recipes to run and how many rows each, e.g. {textbook_section: 100, majority_vote_qa: 20}.");
-    public static final ConfigKey<String> GENERATE_TAXONOMY = ConfigKey.string("generate.taxonomy", null,
-            "Topic taxonomy YAML (default: the bundled conf/taxonomy.yaml).");
-    public static final ConfigKey<String> GENERATE_PASSAGES = ConfigKey.string("generate.passages", null,
-            "Seed passages for seed_rewrite: a table name or a path (json, parquet, text).");
-    public static final ConfigKey<String> GENERATE_QUESTIONS = ConfigKey.string("generate.questions", null,
-            "Seed questions for majority_vote_qa: a table name or a path.");
-    public static final ConfigKey<String> GENERATE_CODE = ConfigKey.string("generate.code", null,
-            "Seed code snippets for instruction_reversal: a table name or a path.");
+    public static final ConfigKey<JsonNode> GENERATE_RECIPES = ConfigKey.tree("generate.recipes", "list",
+            defaultRecipes(), "Recipes to run: [{recipe: textbook_section, count: 100, params: {...},"
+                    + " sampling: {...}, source: {...}}] (see conf/datagen/plan.example.yaml).");
     public static final ConfigKey<Integer> GENERATE_SEED = ConfigKey.integer("generate.seed", 7,
-            "Seed of the (topic, audience, style, difficulty) draw.");
+            "Master seed: the (topic, audience, style, difficulty) draws and every model call's seed.");
+    public static final ConfigKey<String> GENERATE_TAXONOMY = ConfigKey.string("generate.taxonomy", null,
+            "Topic taxonomy YAML (default: the bundled copy of conf/taxonomy.yaml).");
+    public static final ConfigKey<String> GENERATE_TEMPLATES_DIR = ConfigKey.string("generate.templates_dir", null,
+            "Folder of <template>.txt files overriding the bundled prompt templates.");
+    public static final ConfigKey<String> GENERATE_SYSTEM_PROMPT = ConfigKey.string("generate.system_prompt", null,
+            "System prompt before every generation prompt.");
+    public static final ConfigKey<Boolean> GENERATE_KEEP_REJECTED = ConfigKey.bool("generate.keep_rejected", false,
+            "Keep rows a recipe's own check rejects (accepted = false) instead of dropping them.");
+    public static final ConfigKey<Integer> GENERATE_PARTITIONS = ConfigKey.integer("generate.partitions", 0,
+            "Spark partitions of each recipe's seeds (0: the default parallelism).");
 
     public static final ConfigKey<String> FILTER_INPUT = ConfigKey.string("filter.input", "synthetic_raw",
             "Table the filter command reads.");
@@ -109,8 +111,9 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, WAREHOUSE,
             DATABASE, MODEL_PATH, MODEL_TINY_PATH, MODEL_DEVICE, MODEL_DTYPE, MODEL_THREADS, MODEL_PREFILL_CHUNK,
             MODEL_MAX_BATCH_TOKENS, MODEL_MAX_BATCH_ROWS, MODEL_CACHE_DIR, SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
-            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_SEED, GENERATE_RECIPES,
-            GENERATE_TAXONOMY, GENERATE_PASSAGES, GENERATE_QUESTIONS, GENERATE_CODE, GENERATE_SEED, FILTER_INPUT,
+            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP, GENERATE_RECIPES,
+            GENERATE_SEED, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
+            GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
             SCORE_WINDOW_TOKENS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
             PROGRESS_SECONDS);
@@ -122,6 +125,13 @@ public final class ConfigKeys {
     }
 
     private ConfigKeys() {}
+
+    private static JsonNode defaultRecipes() {
+        com.fasterxml.jackson.databind.node.ArrayNode list = JSON.arrayNode();
+        list.addObject().put("recipe", "textbook_section").put("count", 8);
+        list.addObject().put("recipe", "exercises_with_solutions").put("count", 4);
+        return list;
+    }
 
     /** The key of a name, or null. */
     public static ConfigKey<?> byName(String name) {

@@ -23,8 +23,9 @@ public final class JobConfig {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|token|credential|access[._]?key|"
-            + "account[._]?key|sas|private[._]?key).*");
+    /** Key segments that name credentials: {@code fs.s3a.secret.key}, {@code fs.azure.account.key.x}, ... */
+    private static final Pattern SECRET = Pattern.compile("(?i)(^|.*[._-])(secret|password|passwd|token|credentials?"
+            + "|private[._-]?key|access[._-]?key|account[._-]?key|api[._-]?key|sas)([._-].*|$)");
 
     private final Map<String, Object> values;
     private final Path file;

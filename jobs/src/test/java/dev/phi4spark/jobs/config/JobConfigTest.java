@@ -74,9 +74,9 @@ class JobConfigTest {
 
     @Test
     void structuredValuesAndMapEntriesCanBeSet() {
-        JobConfig c = JobConfig.load(null, List.of("generate.recipes={textbook_section: 3}",
+        JobConfig c = JobConfig.load(null, List.of("generate.recipes=[{recipe: textbook_section, count: 3}]",
                 "spark.conf.spark.executor.memory=8g"));
-        assertThat(c.get(ConfigKeys.GENERATE_RECIPES).get("textbook_section").asInt()).isEqualTo(3);
+        assertThat(c.get(ConfigKeys.GENERATE_RECIPES).get(0).get("count").asInt()).isEqualTo(3);
         assertThat(c.get(ConfigKeys.SPARK_CONF).get("spark.executor.memory").asText()).isEqualTo("8g");
     }
 

@@ -111,8 +111,11 @@ public final class Phi4Engine implements AutoCloseable {
         return Set.copyOf(stops);
     }
 
-    /** The folder name and a hash of config.json and the weight files' names and sizes. */
-    private static String identity(Path dir) {
+    /**
+     * A snapshot folder's identity without loading it: the folder name and a hash of config.json and
+     * the weight files' names and sizes. Rows record it, so outputs of different models never share ids.
+     */
+    public static String identity(Path dir) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(Files.readAllBytes(dir.resolve("config.json")));

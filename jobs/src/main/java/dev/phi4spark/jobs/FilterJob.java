@@ -1,0 +1,143 @@
+package dev.phi4spark.jobs;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.phi4spark.filters.model.JudgeScoreStep;
+import dev.phi4spark.filters.model.PerplexityStep;
+import dev.phi4spark.filters.pipeline.FilterPipeline;
+import dev.phi4spark.filters.pipeline.Funnel;
+import dev.phi4spark.filters.pipeline.PipelineResult;
+import dev.phi4spark.filters.pipeline.StepSpecs;
+import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.jobs.delta.TableStore;
+import dev.phi4spark.udf.spark.Phi4Options;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * {@code filter}: a table (by default {@code synthetic_raw}) through the configured {@link FilterPipeline}
+ * into {@code synthetic_curated} (kept) and {@code synthetic_rejected} (with the step and reason), and the
+ * funnel: rows removed by each step, in order.
+ */
+public final class FilterJob {
+
+    /** The model-based steps, which the jobs build because they need the run's model. */
+    static final List<String> MODEL_STEPS = List.of("judge_score", "perplexity");
+
+    /** Used when {@code filter.steps} is unset: cleaning, dedup and repetition, cheap and model-free. */
+    static final String DEFAULT_STEPS = "[{name: pii}, {name: exact_dedup}, {name: near_dedup},"
+            + " {name: gopher_repetition}]";
+
+    private FilterJob() {}
+
+    /** The steps as configured (or the defaults). */
+    static List<Map<String, Object>> steps(JobConfig config) {
+        JsonNode node = config.get(ConfigKeys.FILTER_STEPS);
+        try {
+            if (node == null || node.isNull()) {
+                node = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(DEFAULT_STEPS);
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (JsonNode step : node) {
+                if (!step.isObject() || !step.has("name")) {
+                    throw new ConfigException("Cannot read configuration: each filter.steps entry needs a name ("
+                            + step + ")");
+                }
+                out.add(new ObjectMapper().convertValue(step, LinkedHashMap.class));
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Builds the pipeline: checks every step name and parameter up front (also for {@code --dry-run}). */
+    public static FilterPipeline pipeline(JobConfig config, Phi4Options model) {
+        FilterPipeline.Builder builder = FilterPipeline.builder()
+                .textColumn(config.get(ConfigKeys.FILTER_TEXT_COLUMN)).idColumn("id");
+        for (Map<String, Object> step : steps(config)) {
+            String name = String.valueOf(step.get("name"));
+            if (name.equals("judge_score")) {
+                builder.step(new JudgeScoreStep(model, number(step, "min_score", JudgeScoreStep.DEFAULT_MIN_SCORE)));
+            } else if (name.equals("perplexity")) {
+                builder.step(new PerplexityStep(model, number(step, "max_perplexity", 1000)));
+            } else if (!StepSpecs.names().contains(name)) {
+                List<String> known = new ArrayList<>(StepSpecs.names());
+                known.addAll(MODEL_STEPS);
+                throw new ConfigException("Cannot build filter pipeline: unknown filter '" + name + "' (known: "
+                        + String.join(", ", known) + ")");
+            } else {
+                builder.spec(List.of(step));
+            }
+        }
+        return builder.build();
+    }
+
+    private static double number(Map<String, Object> step, String key, double fallback) {
+        Object v = step.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        throw new ConfigException("Cannot read configuration: filter step " + step.get("name") + "." + key
+                + " must be a number (" + v + ")");
+    }
+
+    /** Runs the pipeline on the input table and writes the two output tables; returns the funnel. */
+    public static Funnel run(JobContext ctx) {
+        String input = ctx.config().get(ConfigKeys.FILTER_INPUT);
+        if (!ctx.tables().exists(input)) {
+            throw new ConfigException("Cannot filter table " + input + ": it does not exist in "
+                    + ctx.tables().location(input) + " (run 'phi4spark generate' first, or set filter.input)");
+        }
+        Dataset<Row> rows = ctx.tables().read(input);
+        if (!Arrays.asList(rows.columns()).contains("id")) {
+            throw new ConfigException("Cannot filter table " + input + ": it has no id column (" 
+                    + String.join(", ", rows.columns()) + ")");
+        }
+        // synthetic_raw carries the recipes' own reject_reason; the pipeline writes its own.
+        boolean hasRecipeReason = Arrays.asList(rows.columns()).contains(FilterPipeline.REJECT_REASON);
+        if (hasRecipeReason) {
+            rows = rows.withColumnRenamed(FilterPipeline.REJECT_REASON, "recipe_reject_reason");
+        }
+        if (ctx.resume()) {
+            rows = rows.join(ctx.tables().ids(TableStore.SYNTHETIC_CURATED, "id").withColumnRenamed("id", "_kept"),
+                    col("id").equalTo(col("_kept")), "left_anti")
+                    .join(ctx.tables().ids(TableStore.SYNTHETIC_REJECTED, "id").withColumnRenamed("id", "_gone"),
+                            col("id").equalTo(col("_gone")), "left_anti");
+        }
+        PipelineResult result = pipeline(ctx.config(), ctx.modelOptions()).run(rows);
+        try {
+            Dataset<Row> kept = result.kept();
+            if (hasRecipeReason) {
+                kept = kept.withColumnRenamed("recipe_reject_reason", FilterPipeline.REJECT_REASON);
+            }
+            long curated = ctx.tables().insertNew(TableStore.SYNTHETIC_CURATED, kept, "id");
+            long rejected = ctx.tables().insertNew(TableStore.SYNTHETIC_REJECTED, result.rejected(), "id");
+            ctx.run().count(TableStore.SYNTHETIC_CURATED, curated);
+            ctx.run().count(TableStore.SYNTHETIC_REJECTED, rejected);
+            Funnel funnel = result.funnel();
+            ctx.out().println("filter funnel (" + input + "):");
+            ctx.out().printf("  %-22s %10d%n", "input", funnel.input());
+            for (Funnel.StepCount s : funnel.steps()) {
+                ctx.out().printf("  %-22s %10d removed, %d left%n", s.step(), s.removed(), s.remaining());
+                ctx.run().count("removed:" + s.step(), s.removed());
+            }
+            ctx.out().printf("  %-22s %10d%n", "kept", funnel.kept());
+            return funnel;
+        } finally {
+            result.unpersist();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.phi4spark.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.phi4spark.datagen.Datagen;
+import dev.phi4spark.datagen.DatagenConfig;
+import dev.phi4spark.datagen.stage.Phi4GeneratorStage;
+import dev.phi4spark.datagen.stage.Phi4JudgeStage;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.jobs.delta.TableStore;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * {@code generate}: seeds, then the datagen recipes on Phi-4, then {@code synthetic_raw}. Seeds are run
+ * and committed in chunks of about {@code write.commit_rows}, so hours of finished work are durable
+ * before the run ends; with {@code --resume}, seeds whose row id is already in the table are skipped.
+ */
+public final class GenerateJob {
+
+    private GenerateJob() {}
+
+    /** The datagen plan the config describes. */
+    public static DatagenConfig datagenConfig(JobConfig config) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode plan = json.createObjectNode();
+        plan.put("seed", config.get(ConfigKeys.GENERATE_SEED));
+        putIfSet(plan, "taxonomy", config.get(ConfigKeys.GENERATE_TAXONOMY));
+        putIfSet(plan, "templates_dir", config.get(ConfigKeys.GENERATE_TEMPLATES_DIR));
+        putIfSet(plan, "system_prompt", config.get(ConfigKeys.GENERATE_SYSTEM_PROMPT));
+        plan.put("keep_rejected", config.get(ConfigKeys.GENERATE_KEEP_REJECTED));
+        plan.put("partitions", config.get(ConfigKeys.GENERATE_PARTITIONS));
+        ObjectNode sampling = plan.putObject("sampling");
+        sampling.put("temperature", config.get(ConfigKeys.SAMPLING_TEMPERATURE));
+        sampling.put("top_p", config.get(ConfigKeys.SAMPLING_TOP_P));
+        sampling.put("top_k", config.get(ConfigKeys.SAMPLING_TOP_K));
+        sampling.put("repetition_penalty", config.get(ConfigKeys.SAMPLING_REPETITION_PENALTY));
+        sampling.put("max_new_tokens", config.get(ConfigKeys.SAMPLING_MAX_NEW_TOKENS));
+        sampling.set("stop", config.get(ConfigKeys.SAMPLING_STOP));
+        plan.set("recipes", config.get(ConfigKeys.GENERATE_RECIPES));
+        try {
+            return DatagenConfig.parseYaml(json.writeValueAsString(plan));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void putIfSet(ObjectNode node, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            node.put(key, value);
+        }
+    }
+
+    /** Checks the plan without Spark: templates, recipe parameters and sources. */
+    public static void validate(JobConfig config) {
+        Datagen.validate(datagenConfig(config));
+    }
+
+    /** Runs the plan and returns the rows inserted into {@code synthetic_raw}. */
+    public static long run(JobContext ctx) {
+        DatagenConfig plan = datagenConfig(ctx.config());
+        var options = ctx.modelOptions();
+        var stage = new Phi4GeneratorStage(options, ctx.model().identity());
+        var judge = new Phi4JudgeStage(options);
+        List<Datagen.Part> parts = Datagen.plan(ctx.spark(), plan, stage, judge, Map.of());
+        long planned = parts.stream().mapToLong(p -> p.planned().seeds()).sum();
+        long calls = parts.stream().mapToLong(p -> p.planned().modelCalls()).sum();
+        ctx.out().println("generate: " + parts.size() + " recipe(s), " + planned + " planned row(s), " + calls
+                + " model call(s)");
+        long inserted = 0;
+        // The accumulators count model calls (a self-revision row takes several), so progress is in calls.
+        try (JobContext.Progress progress = ctx.progress(calls)) {
+            stage.withMetrics(ctx.metrics());
+            for (Datagen.Part part : parts) {
+                inserted += runPart(ctx, part);
+            }
+        }
+        ctx.run().count(TableStore.SYNTHETIC_RAW, inserted);
+        return inserted;
+    }
+
+    private static long runPart(JobContext ctx, Datagen.Part part) {
+        Dataset<Row> seeds = part.seeds();
+        if (ctx.resume()) {
+            seeds = seeds.join(ctx.tables().ids(TableStore.SYNTHETIC_RAW, "id").withColumnRenamed("id", "_written"),
+                    col("id").equalTo(col("_written")), "left_anti");
+        }
+        seeds = seeds.persist(StorageLevel.MEMORY_AND_DISK());
+        long todo = seeds.count();
+        int chunks = (int) Math.max(1, (todo + ctx.config().get(ConfigKeys.WRITE_COMMIT_ROWS) - 1)
+                / ctx.config().get(ConfigKeys.WRITE_COMMIT_ROWS));
+        long inserted = 0;
+        for (int chunk = 0; chunk < chunks && todo > 0; chunk++) {
+            Dataset<Row> some = chunks == 1 ? seeds : seeds.where(pmod(xxhash64(col("id")), lit(chunks)).equalTo(chunk));
+            // Materialised once: the Delta MERGE may read its source twice, and that must not generate twice.
+            Dataset<Row> rows = part.run(some).persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                inserted += ctx.tables().insertNew(TableStore.SYNTHETIC_RAW, rows, "id");
+            } finally {
+                rows.unpersist();
+            }
+            ctx.out().printf("  %s: chunk %d/%d committed (%d rows in synthetic_raw so far from this run)%n",
+                    part.recipe().name(), chunk + 1, chunks, inserted);
+        }
+        seeds.unpersist();
+        return inserted;
+    }
+}

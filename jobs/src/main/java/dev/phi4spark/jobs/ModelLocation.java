@@ -1,0 +1,61 @@
+package dev.phi4spark.jobs;
+
+import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.SafetensorsDType;
+import dev.phi4spark.udf.engine.TinyModelWriter;
+import dev.phi4spark.udf.spark.Phi4Options;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * Where the model of a run is, and what it is called in the tables. With {@code model.path} unset the
+ * embedded default writes (once) and uses a tiny random model, and says plainly that its text is random.
+ *
+ * @param path the model location handed to the executors (a local folder or a Hadoop URI)
+ * @param identity the model's name in the tables: folder name and config hash for a local folder
+ * @param tiny true for the random stand-in model
+ */
+public record ModelLocation(String path, String identity, boolean tiny) {
+
+    /** Resolves {@code model.path}, writing the tiny model when it is unset. */
+    public static ModelLocation resolve(JobConfig config, boolean create, Consumer<String> say) {
+        String configured = config.get(ConfigKeys.MODEL_PATH);
+        if (configured == null || configured.isBlank()) {
+            Path tinyDir = Path.of(config.get(ConfigKeys.MODEL_TINY_PATH)).toAbsolutePath();
+            if (!Files.isRegularFile(tinyDir.resolve("config.json"))) {
+                if (!create) {
+                    say.accept("model.path is unset: a tiny random model will be written to " + tinyDir);
+                    return new ModelLocation(tinyDir.toString(), "tiny-random", true);
+                }
+                TinyModelWriter.write(tinyDir, 1, SafetensorsDType.F32);
+            }
+            say.accept("model.path is unset: using the tiny random model at " + tinyDir
+                    + ". Its text is random; set model.path to a Phi-4 snapshot for real output.");
+            return new ModelLocation(tinyDir.toString(), Phi4Engine.identity(tinyDir), true);
+        }
+        boolean hasScheme = configured.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*");
+        String scheme = hasScheme ? URI.create(configured).getScheme() : "file";
+        if (!scheme.equals("file")) {
+            return new ModelLocation(configured, configured, false); // staged on the executors
+        }
+        Path dir = hasScheme ? Path.of(URI.create(configured).getPath()) : Path.of(configured).toAbsolutePath();
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new ConfigException("Cannot use model.path " + configured
+                    + ": it has no config.json (set model.path to a HuggingFace snapshot folder of Phi-4)");
+        }
+        return new ModelLocation(dir.toString(), Phi4Engine.identity(dir), false);
+    }
+
+    /** The options every Phi-4 transformer of the run gets. */
+    public Phi4Options options(JobConfig config) {
+        String cache = config.get(ConfigKeys.MODEL_CACHE_DIR);
+        return new Phi4Options(path, config.get(ConfigKeys.MODEL_DEVICE), config.get(ConfigKeys.MODEL_DTYPE),
+                config.get(ConfigKeys.MODEL_THREADS), config.get(ConfigKeys.MODEL_PREFILL_CHUNK),
+                cache == null ? "" : cache);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.phi4spark.jobs.cli;
+
+import dev.phi4spark.jobs.JobContext;
+import dev.phi4spark.jobs.ModelLocation;
+import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.jobs.delta.TableStore;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+
+/**
+ * The shape every job command shares: load and check the config, print the plan and stop under
+ * {@code --dry-run}, else start Spark, run, and record the run's outcome in the {@code runs} table.
+ */
+abstract class JobCommand implements Callable<Integer> {
+
+    @Mixin
+    JobOptions job;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Checks what this command needs from the config; throws {@link ConfigException} on a mistake. */
+    abstract void validate(JobConfig config);
+
+    /** Lines of the plan for {@code --dry-run}. */
+    abstract List<String> plan(JobConfig config);
+
+    /** Runs the command. */
+    abstract void execute(JobContext ctx);
+
+    /** Tables this command writes, for the closing summary. */
+    abstract List<String> outputs();
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        JobConfig config = job.load();
+        checkWarehouse(config);
+        validate(config);
+        if (job.dryRun) {
+            ModelLocation model = ModelLocation.resolve(config, false, out::println);
+            out.println("Dry run of '" + spec.name() + "': the configuration is valid. Nothing was run.");
+            out.println("model: " + model.path());
+            plan(config).forEach(line -> out.println("  " + line));
+            out.println("resolved configuration:");
+            out.println(config.toJson());
+            return 0;
+        }
+        JobContext ctx = JobContext.start(spec.name(), config, out, job.resume);
+        try {
+            execute(ctx);
+            ctx.run().succeeded();
+        } catch (RuntimeException e) {
+            ctx.run().failed(e);
+            throw e;
+        }
+        summary(ctx);
+        return 0;
+    }
+
+    /** A local warehouse must be writable before hours of inference are spent. */
+    static void checkWarehouse(JobConfig config) {
+        String warehouse = config.get(ConfigKeys.WAREHOUSE);
+        if (config.get(ConfigKeys.DATABASE) != null || warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")
+                && !warehouse.startsWith("file:")) {
+            return;
+        }
+        Path dir = (warehouse.startsWith("file:") ? Path.of(URI.create(warehouse)) : Path.of(warehouse)).toAbsolutePath();
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+            throw new ConfigException("Cannot write tables: the warehouse " + dir
+                    + " is not writable (set warehouse to a folder you can write)");
+        }
+    }
+
+    private void summary(JobContext ctx) {
+        PrintWriter out = ctx.out();
+        TableStore tables = ctx.tables();
+        out.println();
+        out.println("Tables written (run " + ctx.run().runId() + "):");
+        for (String t : outputs()) {
+            if (tables.exists(t)) {
+                out.printf("  %-20s %8d rows   %s%n", t, tables.read(t).count(), tables.location(t));
+            }
+        }
+        out.printf("  %-20s %8d rows   %s%n", TableStore.RUNS, tables.read(TableStore.RUNS).count(),
+                tables.location(TableStore.RUNS));
+        out.println();
+        out.println("Try this in spark-sql or a notebook (Delta enabled):");
+        out.println("  " + tryQuery(tables));
+    }
+
+    String tryQuery(TableStore tables) {
+        return "SELECT run_id, command, status, row_counts FROM " + tables.sqlName(TableStore.RUNS)
+                + " ORDER BY started_at DESC LIMIT 5";
+    }
+}

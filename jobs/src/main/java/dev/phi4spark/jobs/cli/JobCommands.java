@@ -1,0 +1,167 @@
+package dev.phi4spark.jobs.cli;
+
+import dev.phi4spark.jobs.CorpusReader;
+import dev.phi4spark.jobs.FilterJob;
+import dev.phi4spark.jobs.GenerateJob;
+import dev.phi4spark.jobs.JobContext;
+import dev.phi4spark.jobs.ScoreJob;
+import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.jobs.delta.TableStore;
+import dev.phi4spark.udf.spark.Phi4Options;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import picocli.CommandLine.Command;
+
+/** The Spark job commands: generate, filter, score and pipeline. */
+final class JobCommands {
+
+    private JobCommands() {}
+
+    static List<String> generatePlan(JobConfig config) {
+        List<String> lines = new ArrayList<>();
+        GenerateJob.datagenConfig(config).recipes().forEach(r ->
+                lines.add("generate " + r.count() + " x " + r.recipe() + (r.params().isEmpty() ? "" : " " + r.params())));
+        lines.add("-> " + TableStore.SYNTHETIC_RAW);
+        return lines;
+    }
+
+    static List<String> filterPlan(JobConfig config) {
+        List<String> lines = new ArrayList<>();
+        lines.add("filter " + config.get(ConfigKeys.FILTER_INPUT) + "." + config.get(ConfigKeys.FILTER_TEXT_COLUMN));
+        FilterJob.pipeline(config, Phi4Options.of("unused-in-dry-run")).steps()
+                .forEach(s -> lines.add("  step " + s.name()));
+        lines.add("-> " + TableStore.SYNTHETIC_CURATED + ", " + TableStore.SYNTHETIC_REJECTED);
+        return lines;
+    }
+
+    /** {@code generate}. */
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Seeds -> datagen recipes on Phi-4 -> the synthetic_raw Delta table.")
+    static final class Generate extends JobCommand {
+        @Override
+        void validate(JobConfig config) {
+            GenerateJob.validate(config);
+        }
+
+        @Override
+        List<String> plan(JobConfig config) {
+            return generatePlan(config);
+        }
+
+        @Override
+        void execute(JobContext ctx) {
+            GenerateJob.run(ctx);
+        }
+
+        @Override
+        List<String> outputs() {
+            return List.of(TableStore.SYNTHETIC_RAW);
+        }
+    }
+
+    /** {@code filter}. */
+    @Command(name = "filter", mixinStandardHelpOptions = true,
+            description = "synthetic_raw (or filter.input) -> filter pipeline -> synthetic_curated and"
+                    + " synthetic_rejected, with the funnel.")
+    static final class Filter extends JobCommand {
+        @Override
+        void validate(JobConfig config) {
+            FilterJob.pipeline(config, Phi4Options.of("validation-only"));
+        }
+
+        @Override
+        List<String> plan(JobConfig config) {
+            return filterPlan(config);
+        }
+
+        @Override
+        void execute(JobContext ctx) {
+            FilterJob.run(ctx);
+        }
+
+        @Override
+        List<String> outputs() {
+            return List.of(TableStore.SYNTHETIC_CURATED, TableStore.SYNTHETIC_REJECTED);
+        }
+    }
+
+    /** {@code score}. */
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "A corpus (Delta, Parquet, JSON lines, text or a table) -> perplexity, judge score,"
+                    + " heuristic flags and decontamination verdict -> corpus_scores.")
+    static final class Score extends JobCommand {
+        @Override
+        void validate(JobConfig config) {
+            String input = config.get(ConfigKeys.SCORE_INPUT);
+            if (input == null || input.isBlank()) {
+                throw new ConfigException("Cannot score a corpus: score.input is unset (set it to a path or a"
+                        + " table, e.g. --set score.input=data/corpus.jsonl)");
+            }
+            ScoreJobSupport.checkBenchmarks(config);
+        }
+
+        @Override
+        List<String> plan(JobConfig config) {
+            return List.of("score " + config.get(ConfigKeys.SCORE_INPUT) + " (format "
+                    + config.get(ConfigKeys.SCORE_FORMAT) + ", text column " + config.get(ConfigKeys.SCORE_TEXT_COLUMN)
+                    + ", judge " + config.get(ConfigKeys.SCORE_JUDGE) + ")", "-> " + TableStore.CORPUS_SCORES);
+        }
+
+        @Override
+        void execute(JobContext ctx) {
+            Dataset<Row> corpus = CorpusReader.read(ctx.spark(), ctx.config());
+            ScoreJob.run(ctx, corpus, ctx.config().get(ConfigKeys.SCORE_INPUT));
+        }
+
+        @Override
+        List<String> outputs() {
+            return List.of(TableStore.CORPUS_SCORES);
+        }
+    }
+
+    /** {@code pipeline}. */
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = "generate -> filter -> score the curated rows, in one run.")
+    static final class Pipeline extends JobCommand {
+        @Override
+        void validate(JobConfig config) {
+            GenerateJob.validate(config);
+            FilterJob.pipeline(config, Phi4Options.of("validation-only"));
+            ScoreJobSupport.checkBenchmarks(config);
+        }
+
+        @Override
+        List<String> plan(JobConfig config) {
+            List<String> lines = new ArrayList<>(generatePlan(config));
+            lines.addAll(filterPlan(config));
+            lines.add("score " + TableStore.SYNTHETIC_CURATED + ".completion -> " + TableStore.CORPUS_SCORES);
+            return lines;
+        }
+
+        @Override
+        void execute(JobContext ctx) {
+            GenerateJob.run(ctx);
+            FilterJob.run(ctx);
+            Dataset<Row> curated = ctx.tables().read(TableStore.SYNTHETIC_CURATED)
+                    .selectExpr("id", ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN) + " AS text");
+            ScoreJob.run(ctx, curated, TableStore.SYNTHETIC_CURATED);
+        }
+
+        @Override
+        List<String> outputs() {
+            return List.of(TableStore.SYNTHETIC_RAW, TableStore.SYNTHETIC_CURATED, TableStore.SYNTHETIC_REJECTED,
+                    TableStore.CORPUS_SCORES);
+        }
+
+        @Override
+        String tryQuery(TableStore tables) {
+            return "SELECT r.recipe, count(*) AS rows, round(avg(s.judge_score), 2) AS judge, round(avg(s.perplexity), 1)"
+                    + " AS ppl FROM " + tables.sqlName(TableStore.SYNTHETIC_CURATED) + " r JOIN "
+                    + tables.sqlName(TableStore.CORPUS_SCORES) + " s USING (id) GROUP BY r.recipe";
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.phi4spark.jobs.cli;
+
+import dev.phi4spark.jobs.config.JobConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options every Spark job command takes. */
+public final class JobOptions {
+
+    @Option(names = {"-c", "--config"}, description = "YAML configuration file (e.g. conf/local.yaml); built-in"
+            + " defaults without one.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key (repeatable), e.g."
+            + " --set sampling.temperature=0.2.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--master", description = "Spark master, e.g. local[4] or spark://host:7077 (default: embedded"
+            + " local[*], or what spark-submit gives).")
+    String master;
+
+    @Option(names = "--dry-run", description = "Check everything, print the resolved plan and exit without inference.")
+    boolean dryRun;
+
+    @Option(names = "--resume", description = "Skip ids already written, so a run that died does not redo finished work.")
+    boolean resume;
+
+    /** The resolved configuration: defaults, then the file, then each --set, then --master. */
+    public JobConfig load() {
+        List<String> all = new ArrayList<>(sets);
+        if (master != null) {
+            all.add("spark.master=" + master);
+        }
+        return JobConfig.load(config, all);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.phi4spark.jobs.cli;
+
+import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+
+/** Up-front checks of the score settings. */
+final class ScoreJobSupport {
+
+    private ScoreJobSupport() {}
+
+    /** Each benchmark file must exist: decontamination against a missing file would silently pass all. */
+    static void checkBenchmarks(JobConfig config) {
+        for (var b : config.get(ConfigKeys.SCORE_BENCHMARKS)) {
+            String path = b.path("path").asText("");
+            if (path.isBlank() || !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path))) {
+                throw new ConfigException("Cannot decontaminate: benchmark file '" + path
+                        + "' does not exist (fix score.benchmarks)");
+            }
+        }
+    }
+}
