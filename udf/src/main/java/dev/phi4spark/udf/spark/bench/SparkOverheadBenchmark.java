@@ -31,9 +31,9 @@ import org.apache.spark.sql.SparkSession;
  * and warmed up before timing; each side runs {@code repeats} times and the best run counts.
  *
  * <pre>
- * mvn -q -o -pl udf compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
- * java -cp udf/target/classes:$(cat udf/cp.txt) dev.phi4spark.udf.spark.bench.SparkOverheadBenchmark \
- *     [modelDir|-] [prompts=256] [maxNewTokens=32] [repeats=3] [threads=1]
+ * mvn -q -o -pl udf compile dependency:build-classpath -Dmdep.outputFile=/tmp/phi4-cp.txt -Dmdep.includeScope=test
+ * java -cp udf/target/classes:$(cat /tmp/phi4-cp.txt) -Dlog4j2.configurationFile=udf/src/test/resources/log4j2-test.xml \
+ *     dev.phi4spark.udf.spark.bench.SparkOverheadBenchmark [modelDir|-] [prompts=256] [maxNewTokens=32] [repeats=3] [threads=1]
  * </pre>
  *
  * A model folder of {@code -} (default) writes the tiny random model to a temp folder. {@code threads}
@@ -44,6 +44,7 @@ public final class SparkOverheadBenchmark {
 
     private SparkOverheadBenchmark() {}
 
+    /** Runs the benchmark; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         Path model = args.length > 0 && !args[0].equals("-") ? Path.of(args[0]) : tinyModel();
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 256;
