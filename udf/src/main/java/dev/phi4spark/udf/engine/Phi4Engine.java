@@ -72,6 +72,7 @@ public final class Phi4Engine implements AutoCloseable {
         }
         Phi3Config config = Phi3Config.read(dir.resolve("config.json"));
         if (options.threads() > 0) {
+            ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch; JniUtils fails before that
             JniUtils.setNumThreads(options.threads());
         }
         Device device = Devices.resolve(options.device(), options.device().equals("cpu") ? 0 : Devices.gpuCount());

@@ -193,26 +193,29 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
         return new Work(schema.fieldIndex($(inputCol)), judgePrompt());
     }
 
+    /** A document's digit probabilities (or error) and the length of its prompt. */
+    record Judged(ChoiceResult choice, int promptTokens) {}
+
     /**
-     * Judges documents in batches; one {@link ChoiceResult} per document, failed ones carrying the error.
-     * Shared with the {@code phi4_judge} SQL function.
+     * Judges documents in batches; one result per document, failed ones carrying the error. Shared with
+     * the {@code phi4_judge} SQL function.
      */
-    static List<ChoiceResult> judgeTexts(Phi4Engine engine, JudgePrompt prompt, List<String> texts,
+    static List<Judged> judgeTexts(Phi4Engine engine, JudgePrompt prompt, List<String> texts,
             Batching batching) {
         long[] digits = JudgePrompt.digitIds(engine.requireTokenizer());
         int context = engine.config().maxPositions;
-        ChoiceResult[] out = new ChoiceResult[texts.size()];
+        Judged[] out = new Judged[texts.size()];
         List<Integer> runnable = new ArrayList<>();
         List<long[]> prompts = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             String text = texts.get(i);
             if (text == null || text.isBlank()) {
-                out[i] = failed(GenerationResult.EMPTY_PROMPT + ": the text is " + (text == null ? "null" : "empty"));
+                out[i] = failed(GenerationResult.EMPTY_PROMPT + ": the text is " + (text == null ? "null" : "empty"), 0);
                 continue;
             }
             JudgePrompt.Encoded e = prompt.encode(engine.requireTokenizer(), text, context);
             if (e.error() != null) {
-                out[i] = failed(e.error());
+                out[i] = failed(e.error(), 0);
                 continue;
             }
             runnable.add(i);
@@ -222,14 +225,14 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
         for (int[] batch : batching.plan(lengths, 0)) {
             List<ChoiceResult> done = engine.choose(Arrays.stream(batch).mapToObj(prompts::get).toList(), digits);
             for (int k = 0; k < batch.length; k++) {
-                out[runnable.get(batch[k])] = done.get(k);
+                out[runnable.get(batch[k])] = new Judged(done.get(k), lengths[batch[k]]);
             }
         }
         return Arrays.asList(out);
     }
 
-    private static ChoiceResult failed(String error) {
-        return new ChoiceResult(new float[0], new float[0], error);
+    private static Judged failed(String error, int promptTokens) {
+        return new Judged(new ChoiceResult(new float[0], new float[0], error), promptTokens);
     }
 
     private static final class Work implements WindowWork {
@@ -245,9 +248,10 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
         @Override
         public List<Outcome> run(Phi4Engine engine, List<Row> rows, Batching batching) {
             List<String> texts = rows.stream().map(r -> r.isNullAt(input) ? null : r.getString(input)).toList();
-            List<ChoiceResult> judged = judgeTexts(engine, prompt, texts, batching);
+            List<Judged> judged = judgeTexts(engine, prompt, texts, batching);
             List<Outcome> out = new ArrayList<>(rows.size());
-            for (ChoiceResult c : judged) {
+            for (Judged j : judged) {
+                ChoiceResult c = j.choice();
                 if (c.error() != null) {
                     out.add(new Outcome(new Object[] {null, null, null}, c.error(), 0, 0));
                     continue;
@@ -256,7 +260,8 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
                 for (int k = 0; k < dist.length; k++) {
                     dist[k] = c.normalized()[k];
                 }
-                out.add(new Outcome(new Object[] {c.expected(JudgePrompt.digitValues()), c.argmax(), dist}, null, 0, 0));
+                out.add(new Outcome(new Object[] {c.expected(JudgePrompt.digitValues()), c.argmax(), dist}, null,
+                        j.promptTokens(), 0));
             }
             return out;
         }

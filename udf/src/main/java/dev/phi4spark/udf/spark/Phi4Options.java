@@ -84,6 +84,11 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
                 conf.getOrDefault(CONF_PREFIX + CACHE_DIR, ""));
     }
 
+    /** {@link #fromConf(Map)} over a session's runtime conf. */
+    public static Phi4Options fromConf(org.apache.spark.sql.SparkSession spark) {
+        return fromConf(scala.jdk.javaapi.CollectionConverters.asJava(spark.conf().getAll()));
+    }
+
     private static int intOf(Map<String, String> conf, String name, int fallback) {
         String v = conf.get(CONF_PREFIX + name);
         if (v == null) {

@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.junit.jupiter.api.Test;
+import scala.Option;
+import scala.Tuple4;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
 
 class ProgressReporterTest {
 
@@ -27,6 +33,23 @@ class ProgressReporterTest {
         String last = lines.get(lines.size() - 1);
         assertThat(last).startsWith("phi4 progress: 50/200 rows (25.0%), 0 errors, 1000 tokens generated, ")
                 .containsPattern("[0-9.]+ tokens/s, elapsed \\d+s, ETA \\d+s");
+    }
+
+    @Test
+    void addsTheRunningTasksHeartbeatValues() {
+        Phi4Metrics metrics = Phi4Metrics.create(SparkTestSession.spark(), "progress-test-3");
+        try (ProgressReporter p = ProgressReporter.start(metrics, 100, Duration.ofHours(1), s -> { })) {
+            metrics.rows().add(10);
+            AccumulableInfo partial = new AccumulableInfo(metrics.rows().id(), Option.apply("rows"),
+                    Option.apply(25L), Option.apply(25L), false, false, Option.empty());
+            Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task = new Tuple4<>(77L, 0, 0,
+                    CollectionConverters.asScala(List.of(partial)).toList());
+            p.live().onExecutorMetricsUpdate(new SparkListenerExecutorMetricsUpdate("1",
+                    CollectionConverters.asScala(List.of(task)).toList(), new scala.collection.immutable.HashMap<>()));
+            assertThat(p.line()).startsWith("phi4 progress: 35/100 rows (35.0%)");
+            p.live().taskEnded(77L);
+            assertThat(p.line()).startsWith("phi4 progress: 10/100 rows");
+        }
     }
 
     @Test
