@@ -63,7 +63,7 @@ public final class CorpusReader {
             return f;
         }
         if (!exists(spark, input)) {
-            if (spark.catalog().tableExists(input)) {
+            if (input.matches("[A-Za-z_]\\w*(\\.[A-Za-z_]\\w*)?") && spark.catalog().tableExists(input)) {
                 return "table";
             }
             throw new ConfigException("Cannot score " + input + ": no such file, folder or table (set score.input)");

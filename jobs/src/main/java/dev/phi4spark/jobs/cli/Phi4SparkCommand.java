@@ -46,7 +46,8 @@ public final class Phi4SparkCommand implements Runnable {
         while (t.getMessage() == null && t.getCause() != null) {
             t = t.getCause();
         }
-        String text = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String text = t.getMessage() == null ? t.getClass().getSimpleName()
+                : t.getMessage().strip().lines().findFirst().orElse(t.getClass().getSimpleName());
         return text + (t instanceof IllegalArgumentException || t instanceof IllegalStateException
                 || t.getClass().getName().startsWith("dev.phi4spark") ? ""
                 : " (" + t.getClass().getSimpleName() + "; set PHI4SPARK_DEBUG=1 for the stack trace)");
