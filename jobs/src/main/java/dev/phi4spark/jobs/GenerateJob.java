@@ -69,7 +69,8 @@ public final class GenerateJob {
     public static long run(JobContext ctx) {
         DatagenConfig plan = datagenConfig(ctx.config());
         var options = ctx.modelOptions();
-        var stage = new Phi4GeneratorStage(options, ctx.model().identity());
+        var stage = new Phi4GeneratorStage(options, ctx.model().identity()).withBatching(
+                ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_TOKENS), ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_ROWS));
         var judge = new Phi4JudgeStage(options);
         List<Datagen.Part> parts = Datagen.plan(ctx.spark(), plan, stage, judge, Map.of());
         long planned = parts.stream().mapToLong(p -> p.planned().seeds()).sum();

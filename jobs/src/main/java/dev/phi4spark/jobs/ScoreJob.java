@@ -73,13 +73,17 @@ public final class ScoreJob {
     private static Dataset<Row> score(JobContext ctx, Dataset<Row> docs, PipelineStep decontam) {
         JobConfig config = ctx.config();
         Phi4Options options = ctx.modelOptions();
+        int batchTokens = config.get(ConfigKeys.MODEL_MAX_BATCH_TOKENS);
+        int batchRows = config.get(ConfigKeys.MODEL_MAX_BATCH_ROWS);
         Dataset<Row> df = new Phi4Scorer().setOptions(options).setMetrics(ctx.metrics()).setInputCol("text")
+                .setMaxBatchTokens(batchTokens).setMaxBatchRows(batchRows)
                 .setWindowTokens(config.get(ConfigKeys.SCORE_WINDOW_TOKENS))
                 .setMeanLogprobCol("mean_logprob").setPerplexityCol("perplexity").setTokenCountCol("token_count")
                 .setErrorCol("_score_error").transform(docs);
         boolean judge = config.get(ConfigKeys.SCORE_JUDGE);
         if (judge) {
-            df = new Phi4Judge().setOptions(options).setInputCol("text").setScoreCol("judge_score")
+            df = new Phi4Judge().setOptions(options).setMetrics(ctx.metrics()).setInputCol("text")
+                    .setMaxBatchTokens(batchTokens).setMaxBatchRows(batchRows).setScoreCol("judge_score")
                     .setArgmaxCol("judge_argmax").setDistributionCol("judge_distribution")
                     .setErrorCol("_judge_error").transform(df);
         } else {

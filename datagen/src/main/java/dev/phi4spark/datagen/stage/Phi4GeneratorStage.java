@@ -24,6 +24,8 @@ public final class Phi4GeneratorStage implements GenerationStage {
     private final Phi4Options options;
     private final String model;
     private Phi4Metrics metrics;
+    private int maxBatchTokens = Phi4Options.DEFAULT_MAX_BATCH_TOKENS;
+    private int maxBatchRows = Phi4Options.DEFAULT_MAX_BATCH_ROWS;
 
     /** A stage on the model at {@code options.modelPath()}, identified by its path. */
     public Phi4GeneratorStage(Phi4Options options) {
@@ -40,6 +42,13 @@ public final class Phi4GeneratorStage implements GenerationStage {
         this.options = Objects.requireNonNull(options, "options");
         this.model = Objects.requireNonNull(model, "model");
         options.requireModelPath();
+    }
+
+    /** Sets the batch budget of each generation step: padded tokens and rows per batch. */
+    public Phi4GeneratorStage withBatching(int maxTokens, int maxRows) {
+        this.maxBatchTokens = maxTokens;
+        this.maxBatchRows = maxRows;
+        return this;
     }
 
     /** Counts rows and tokens into {@code metrics}, for progress lines. */
@@ -70,7 +79,9 @@ public final class Phi4GeneratorStage implements GenerationStage {
                 .setFinishReasonCol(outputPrefix + FINISH_REASON)
                 .setPromptTokensCol(outputPrefix + PROMPT_TOKENS)
                 .setCompletionTokensCol(outputPrefix + COMPLETION_TOKENS)
-                .setErrorCol(outputPrefix + ERROR);
+                .setErrorCol(outputPrefix + ERROR)
+                .setMaxBatchTokens(maxBatchTokens)
+                .setMaxBatchRows(maxBatchRows);
         if (metrics != null) {
             generator.setMetrics(metrics);
         }

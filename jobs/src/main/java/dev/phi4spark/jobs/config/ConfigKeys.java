@@ -31,17 +31,23 @@ public final class ConfigKeys {
             "Phi-4 snapshot: a local folder or a Hadoop URI (hdfs:, s3a:, abfss:, gs:). Unset: a tiny random model.");
     public static final ConfigKey<String> MODEL_TINY_PATH = ConfigKey.string("model.tiny_path", "phi4spark-work/tiny-model",
             "Where the tiny random model is written when model.path is unset.");
-    public static final ConfigKey<String> MODEL_DEVICE = ConfigKey.string("model.device", "auto",
+    public static final ConfigKey<String> MODEL_DEVICE = ConfigKey.string("model.device",
+            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_DEVICE,
             "auto, cpu, gpu or gpu:N.");
-    public static final ConfigKey<String> MODEL_DTYPE = ConfigKey.string("model.dtype", "auto",
+    public static final ConfigKey<String> MODEL_DTYPE = ConfigKey.string("model.dtype",
+            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_DTYPE,
             "auto (float32 on CPU, float16 on GPU), float32 or float16.");
-    public static final ConfigKey<Integer> MODEL_THREADS = ConfigKey.integer("model.threads", 0,
+    public static final ConfigKey<Integer> MODEL_THREADS = ConfigKey.integer("model.threads",
+            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_THREADS,
             "libtorch intra-op threads per executor (0: libtorch's default).");
-    public static final ConfigKey<Integer> MODEL_PREFILL_CHUNK = ConfigKey.integer("model.prefill_chunk", 512,
+    public static final ConfigKey<Integer> MODEL_PREFILL_CHUNK = ConfigKey.integer("model.prefill_chunk",
+            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_PREFILL_CHUNK,
             "Prompt tokens per forward pass while prefilling.");
-    public static final ConfigKey<Integer> MODEL_MAX_BATCH_TOKENS = ConfigKey.integer("model.max_batch_tokens", 8192,
+    public static final ConfigKey<Integer> MODEL_MAX_BATCH_TOKENS = ConfigKey.integer("model.max_batch_tokens",
+            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MAX_BATCH_TOKENS,
             "Token budget of one batch (padded prompt length x rows).");
-    public static final ConfigKey<Integer> MODEL_MAX_BATCH_ROWS = ConfigKey.integer("model.max_batch_rows", 32,
+    public static final ConfigKey<Integer> MODEL_MAX_BATCH_ROWS = ConfigKey.integer("model.max_batch_rows",
+            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MAX_BATCH_ROWS,
             "Most rows in one batch.");
     public static final ConfigKey<String> MODEL_CACHE_DIR = ConfigKey.string("model.cache_dir", null,
             "Local folder where executors stage a remote model (default: the temp folder).");

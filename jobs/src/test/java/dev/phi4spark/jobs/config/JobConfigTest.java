@@ -95,6 +95,9 @@ class JobConfigTest {
         for (String f : List.of("conf/local.yaml", "conf/cluster-gpu.yaml")) {
             JobConfig c = JobConfig.load(root.resolve(f), List.of());
             assertThat(c.get(ConfigKeys.WAREHOUSE)).as(f).isNotBlank();
+            dev.phi4spark.jobs.GenerateJob.validate(c);
+            assertThat(dev.phi4spark.jobs.FilterJob.pipeline(c, dev.phi4spark.udf.spark.Phi4Options.of("m")).steps())
+                    .as(f).isNotEmpty();
         }
     }
 }

@@ -41,10 +41,12 @@ class JobsEndToEndTest {
     }
 
     static Run cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
+        // The command, then these defaults, then the test's own options, which win over the defaults.
+        List<String> all = new ArrayList<>(List.of(args[0]));
         all.addAll(List.of("--set", "warehouse=" + root.resolve("wh"), "--set", "model.tiny_path=" + root.resolve("tiny"),
                 "--set", "progress_seconds=0", "--set", "sampling.max_new_tokens=12", "--set", "model.device=cpu",
                 "--set", "generate.recipes=[{recipe: textbook_section, count: 5}, {recipe: exercises_with_solutions, count: 3}]"));
+        all.addAll(List.of(args).subList(1, args.length));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int status = Phi4SparkCommand.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
