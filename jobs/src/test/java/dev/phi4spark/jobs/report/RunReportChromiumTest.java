@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -73,6 +74,7 @@ class RunReportChromiumTest {
 
         Path png = tmp.resolve("report.png");
         chromium(html, "--screenshot=" + png);
+        keepForPeople(html, png);
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(image.getWidth()).isEqualTo(1200);
         Set<Integer> colours = new HashSet<>();
@@ -111,6 +113,12 @@ class RunReportChromiumTest {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("Chromium finished within 2 minutes").isTrue();
         assertThat(p.exitValue()).as("Chromium's exit status").isZero();
         return Files.readString(stdout, StandardCharsets.UTF_8);
+    }
+
+    /** The report and its screenshot stay in target/ to look at (and for CI to keep as artifacts). */
+    private static void keepForPeople(Path html, Path png) throws IOException {
+        Files.copy(html, Path.of("target", "run-report.html"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(png, Path.of("target", "run-report.png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static List<String> matches(String text, String regex) {
