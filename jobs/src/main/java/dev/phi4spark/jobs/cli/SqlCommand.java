@@ -48,7 +48,8 @@ public final class SqlCommand implements Callable<Integer> {
             description = "table, csv or json (JSON lines) (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--max-rows", defaultValue = "1000", description = "Most rows printed per query (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-rows", defaultValue = "1000",
+            description = "Most rows printed per query (default: ${DEFAULT-VALUE}).")
     int maxRows;
 
     @Option(names = "--truncate", defaultValue = "0",

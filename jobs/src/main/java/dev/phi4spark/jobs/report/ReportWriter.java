@@ -84,7 +84,7 @@ public final class ReportWriter {
         header(body, r);
         body.append("<div class=\"grid\">\n");
         panel(body, "Filter funnel", funnel(r), "Rows left after each filter step (removed:&lt;step&gt; counts of"
-                + " the runs row); the note over a bar is the rows that step removed.", false);
+                + " the runs row); the note over a bar is what that step removed.", false);
         panel(body, "Rows generated per recipe", recipes(r), "synthetic_raw rows whose created_at falls in this"
                 + " run.", false);
         panel(body, "Judge score", histogram(Histogram.fixed(r.judgeScores(), 0, 5, 10), "rows", "#2b6cb0",
@@ -156,7 +156,8 @@ public final class ReportWriter {
         bars.add(new Svg.Bar("input", left, Histogram.count(left)));
         for (Map.Entry<String, Long> e : removed) {
             left -= e.getValue();
-            bars.add(new Svg.Bar(e.getKey().substring("removed:".length()), left, "-" + Histogram.count(e.getValue())));
+            String step = e.getKey().substring("removed:".length());
+            bars.add(new Svg.Bar(step, left, "removed " + Histogram.count(e.getValue())));
         }
         return Svg.barChart("filter funnel", "rows left", bars, "#2f855a");
     }

@@ -10,7 +10,7 @@ import java.util.Locale;
 public final class Svg {
 
     /** Chart width in px. */
-    static final int WIDTH = 560;
+    static final int WIDTH = 540;
     /** Chart height in px. */
     static final int HEIGHT = 260;
     private static final int LEFT = 64;
@@ -88,8 +88,8 @@ public final class Svg {
             b.append(String.format(Locale.ROOT, "  <text class=\"tick\" transform=\"translate(%.1f %.1f) rotate(-35)\""
                     + " text-anchor=\"end\">%s</text>%n", x, y - 4, escape(shown)));
         } else {
-            b.append(String.format(Locale.ROOT, "  <text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>%n",
-                    x, y, escape(shown)));
+            b.append(String.format(Locale.ROOT, "  <text class=\"tick\" x=\"%.1f\" y=\"%.1f\""
+                    + " text-anchor=\"middle\">%s</text>%n", x, y, escape(shown)));
         }
     }
 

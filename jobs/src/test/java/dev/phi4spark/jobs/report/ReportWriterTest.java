@@ -59,7 +59,7 @@ class ReportWriterTest {
         String svg = ReportWriter.funnel(full());
         assertThat(svg).contains("<title>input: 100</title>").contains("<title>pii: 100</title>")
                 .contains("<title>exact_dedup: 90</title>").contains("<title>gopher_repetition: 60</title>")
-                .contains(">-30</text>");
+                .contains(">removed 30</text>");
     }
 
     @Test
