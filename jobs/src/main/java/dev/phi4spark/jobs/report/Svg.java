@@ -83,7 +83,8 @@ public final class Svg {
 
     private static void xLabel(StringBuilder b, double x, String label, boolean slanted) {
         double y = HEIGHT - BOTTOM + 16;
-        String shown = label.length() > 18 ? label.substring(0, 17) + "…" : label;
+        int most = slanted ? 14 : 18; // a longer slanted label runs off the chart's left edge
+        String shown = label.length() > most ? label.substring(0, most - 1) + "…" : label;
         if (slanted) {
             b.append(String.format(Locale.ROOT, "  <text class=\"tick\" transform=\"translate(%.1f %.1f) rotate(-35)\""
                     + " text-anchor=\"end\">%s</text>%n", x, y - 4, escape(shown)));
