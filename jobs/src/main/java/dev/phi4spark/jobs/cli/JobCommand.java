@@ -63,7 +63,12 @@ abstract class JobCommand implements Callable<Integer> {
             throw e;
         }
         summary(ctx);
+        afterSummary(ctx);
         return 0;
+    }
+
+    /** Runs once the run is recorded as succeeded and summarised; nothing by default. */
+    void afterSummary(JobContext ctx) {
     }
 
     /** A local warehouse must be writable before hours of inference are spent. */

@@ -9,6 +9,7 @@ import dev.phi4spark.jobs.config.ConfigException;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
+import dev.phi4spark.jobs.report.ReportWriter;
 import dev.phi4spark.udf.spark.Phi4Options;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,6 +156,12 @@ final class JobCommands {
         List<String> outputs() {
             return List.of(TableStore.SYNTHETIC_RAW, TableStore.SYNTHETIC_CURATED, TableStore.SYNTHETIC_REJECTED,
                     TableStore.CORPUS_SCORES);
+        }
+
+        /** The run report, written here rather than in execute: the runs row has its counts only now. */
+        @Override
+        void afterSummary(JobContext ctx) {
+            ReportWriter.writeAfterRun(ctx.tables(), ctx.config(), ctx.run().runId(), ctx.out());
         }
 
         @Override

@@ -1,0 +1,216 @@
+package dev.phi4spark.jobs.report;
+
+import static dev.phi4spark.jobs.report.Svg.escape;
+
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.jobs.delta.TableStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a run's report: one self-contained HTML file with the run's summary, the filter funnel, rows
+ * per recipe, judge-score, perplexity and length histograms, scoring throughput and the configuration.
+ * A chart without data is a "no data" panel saying why.
+ */
+public final class ReportWriter {
+
+    private static final String TEMPLATE = "/report/run-report.html";
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private ReportWriter() {}
+
+    /**
+     * Where the report of {@code runId} goes by default: {@code phi4spark-work/reports/} next to a local
+     * warehouse folder (where the tiny model also goes), else under the current folder.
+     */
+    public static Path defaultPath(JobConfig config, String runId) {
+        String warehouse = config.get(ConfigKeys.WAREHOUSE);
+        boolean local = config.get(ConfigKeys.DATABASE) == null
+                && (!warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") || warehouse.startsWith("file:"));
+        Path base = Path.of("").toAbsolutePath();
+        if (local) {
+            Path dir = Path.of(warehouse.replaceFirst("^file:(//)?", "")).toAbsolutePath();
+            base = dir.getParent() == null ? dir : dir.getParent();
+        }
+        return base.resolve("phi4spark-work").resolve("reports").resolve(runId + ".html");
+    }
+
+    /** Reads the run's figures and writes the report to {@code out}, creating its folder; returns the path. */
+    public static Path write(TableStore tables, String runId, Path out) {
+        String html = render(RunReportReader.read(tables, runId));
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, html, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the run report: " + e.getMessage() + " (" + out + ")", e);
+        }
+        return out;
+    }
+
+    /**
+     * Writes the report of a run that just ended to its default path and prints where; a report that
+     * cannot be written is a warning, never a failure of the run whose tables are already committed.
+     */
+    public static void writeAfterRun(TableStore tables, JobConfig config, String runId, PrintWriter out) {
+        try {
+            Path written = write(tables, runId, defaultPath(config, runId));
+            out.println("Run report: " + written.toAbsolutePath());
+        } catch (RuntimeException e) {
+            out.println("phi4spark: warning: Cannot write the run report: " + e.getMessage());
+        }
+    }
+
+    /** The report's HTML. */
+    public static String render(RunReport r) {
+        StringBuilder body = new StringBuilder();
+        header(body, r);
+        body.append("<div class=\"grid\">\n");
+        panel(body, "Filter funnel", funnel(r), "Rows left after each filter step (removed:&lt;step&gt; counts of"
+                + " the runs row); the note over a bar is what that step removed.", false);
+        panel(body, "Rows generated per recipe", recipes(r), "synthetic_raw rows whose created_at falls in this"
+                + " run.", false);
+        panel(body, "Judge score", histogram(Histogram.fixed(r.judgeScores(), 0, 5, 10), "rows", "#2b6cb0",
+                "no judge scores for this run (corpus_scores has no rows of this run_id, or score.judge is off)"),
+                "Expected 0-5 judge score of the rows scored in this run.", false);
+        panel(body, "Perplexity", histogram(Histogram.auto(r.perplexities(), 20), "rows", "#805ad5",
+                "no perplexities for this run (corpus_scores has no rows of this run_id)"),
+                "Per-row perplexity under the run's model (log-spaced bins when it spans over two decades).", false);
+        panel(body, "Length", histogram(Histogram.auto(r.lengths(), 20), "rows", "#dd6b20",
+                "no lengths for this run (it generated and scored no rows)"), "Tokens: " + escape(r.lengthSource()) + ".",
+                false);
+        panel(body, "Scoring throughput", throughput(r), "Tokens scored per second per commit: a chunk runs from"
+                + " its scored_at to the next chunk's (the last one to the run's end), so it includes the Delta"
+                + " commit.", false);
+        body.append("</div>\n");
+        config(body, r);
+        return template().replace("{{title}}", escape("phi4spark run " + r.runId()))
+                .replace("{{body}}", body.toString());
+    }
+
+    private static void header(StringBuilder b, RunReport r) {
+        String status = r.status() == null ? "unknown" : r.status();
+        b.append("<h1>phi4spark run ").append(escape(r.runId())).append("</h1>\n");
+        b.append("<div class=\"meta\">").append(escape(r.command())).append(" &middot; <span class=\"status ")
+                .append(escape(status)).append("\">").append(escape(status)).append("</span> &middot; model ")
+                .append(escape(r.model())).append(" &middot; started ").append(time(r.startedAt()))
+                .append(" &middot; ").append(r.endedAt() == null ? "not ended"
+                        : "took " + duration(Duration.between(r.startedAt(), r.endedAt())))
+                .append("</div>\n");
+        if (r.error() != null) {
+            b.append("<div class=\"panel wide\"><h2>Error</h2><div class=\"error\">").append(escape(r.error()))
+                    .append("</div></div>\n");
+        }
+        b.append("<div class=\"tiles\">\n");
+        for (String t : List.of(TableStore.SYNTHETIC_RAW, TableStore.SYNTHETIC_CURATED, TableStore.SYNTHETIC_REJECTED,
+                TableStore.CORPUS_SCORES)) {
+            Long n = r.rowCounts().get(t);
+            b.append("  <div class=\"tile\"><div class=\"n\">").append(n == null ? "&ndash;" : Histogram.count(n))
+                    .append("</div><div class=\"k\">").append(t).append(" rows</div></div>\n");
+        }
+        b.append("</div>\n");
+    }
+
+    private static void panel(StringBuilder b, String title, String content, String caption, boolean wide) {
+        b.append("<div class=\"panel").append(wide ? " wide" : "").append("\">\n<h2>").append(escape(title))
+                .append("</h2>\n").append(content).append("<div class=\"caption\">").append(caption)
+                .append("</div>\n</div>\n");
+    }
+
+    private static String noData(String why) {
+        return "<div class=\"nodata\">No data: " + escape(why) + "</div>\n";
+    }
+
+    private static String histogram(List<Svg.Bar> bars, String yLabel, String colour, String why) {
+        return bars.isEmpty() || bars.stream().allMatch(b -> b.value() == 0) ? noData(why)
+                : Svg.barChart("histogram", yLabel, bars, colour);
+    }
+
+    /** The funnel: the filter's input, then what each step left; input = curated + everything removed. */
+    static String funnel(RunReport r) {
+        List<Map.Entry<String, Long>> removed = r.rowCounts().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("removed:")).toList();
+        if (removed.isEmpty()) {
+            return noData("this run did not filter (its runs row has no removed:<step> counts)");
+        }
+        long left = removed.stream().mapToLong(Map.Entry::getValue).sum()
+                + r.rowCounts().getOrDefault(TableStore.SYNTHETIC_CURATED, 0L);
+        List<Svg.Bar> bars = new ArrayList<>();
+        bars.add(new Svg.Bar("input", left, Histogram.count(left)));
+        for (Map.Entry<String, Long> e : removed) {
+            left -= e.getValue();
+            String step = e.getKey().substring("removed:".length());
+            bars.add(new Svg.Bar(step, left, "removed " + Histogram.count(e.getValue())));
+        }
+        return Svg.barChart("filter funnel", "rows left", bars, "#2f855a");
+    }
+
+    private static String recipes(RunReport r) {
+        if (r.recipes().isEmpty()) {
+            return noData("this run generated no rows");
+        }
+        List<Svg.Bar> bars = new ArrayList<>();
+        r.recipes().forEach((k, v) -> bars.add(new Svg.Bar(k, v, Histogram.count(v))));
+        return Svg.barChart("rows per recipe", "rows", bars, "#319795");
+    }
+
+    private static String throughput(RunReport r) {
+        List<Svg.Bar> bars = new ArrayList<>();
+        for (RunReport.Chunk c : r.chunks()) {
+            if (c.seconds() > 0) {
+                bars.add(new Svg.Bar(CLOCK.format(c.startedAt()), c.tokensPerSecond(),
+                        Svg.number(c.tokensPerSecond())));
+            }
+        }
+        return bars.isEmpty() ? noData("no timed scoring commits in this run") :
+                Svg.barChart("scoring throughput", "tokens/s", bars, "#d53f8c");
+    }
+
+    private static void config(StringBuilder b, RunReport r) {
+        String json = r.configJson() == null || r.configJson().isBlank() ? null : r.configJson();
+        b.append("<div class=\"panel wide\" style=\"margin-top:16px\">\n<h2>Configuration</h2>\n")
+                .append(json == null ? noData("the runs row has no config") : "<pre class=\"config\">" + escape(json)
+                        + "</pre>\n")
+                .append("<div class=\"caption\">As the run resolved it; secrets were masked before it was"
+                        + " recorded.</div>\n</div>\n");
+    }
+
+    private static String time(Instant t) {
+        return t == null ? "?" : TIME.format(t);
+    }
+
+    private static String duration(Duration d) {
+        long s = d.getSeconds();
+        return s >= 3600 ? String.format("%dh %02dm", s / 3600, s / 60 % 60)
+                : s >= 60 ? String.format("%dm %02ds", s / 60, s % 60) : s + "s";
+    }
+
+    private static String template() {
+        try (InputStream in = ReportWriter.class.getResourceAsStream(TEMPLATE)) {
+            if (in == null) {
+                throw new IllegalStateException("Cannot write the run report: the template is missing from the"
+                        + " classpath (" + TEMPLATE + ")");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the report template: " + e.getMessage(), e);
+        }
+    }
+}
