@@ -166,6 +166,9 @@ final class JobCommands {
 
         @Override
         String tryQuery(TableStore tables) {
+            if (!tables.exists(TableStore.CORPUS_SCORES)) {
+                return super.tryQuery(tables); // every row was filtered out: nothing was scored
+            }
             return "SELECT r.recipe, count(*) AS rows, round(avg(s.judge_score), 2) AS judge, round(avg(s.perplexity), 1)"
                     + " AS ppl FROM " + tables.sqlName(TableStore.SYNTHETIC_CURATED) + " r JOIN "
                     + tables.sqlName(TableStore.CORPUS_SCORES) + " s USING (id) GROUP BY r.recipe";
