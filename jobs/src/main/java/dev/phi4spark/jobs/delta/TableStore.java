@@ -120,17 +120,14 @@ public final class TableStore {
                 // Another writer created it between our check and our write: merge into theirs instead.
             }
         }
-        long before = version(table);
-        deltaTable(table).as("t")
+        // MERGE returns its own metrics: reading the table history instead could show a concurrent
+        // writer's commit.
+        Row metrics = deltaTable(table).as("t")
                 .merge(rows.dropDuplicates(idColumn).as("s"), "t." + idColumn + " = s." + idColumn)
                 .whenNotMatched().insertAll()
-                .execute();
-        if (version(table) == before) {
-            return 0; // nothing new: Delta skips the commit of an insert-only MERGE that inserts nothing
-        }
-        Row metrics = deltaTable(table).history(1).select("operationMetrics").head();
-        java.util.Map<String, String> m = metrics.getJavaMap(0);
-        return m == null || m.get("numTargetRowsInserted") == null ? 0 : Long.parseLong(m.get("numTargetRowsInserted"));
+                .execute()
+                .head();
+        return metrics.getLong(metrics.fieldIndex("num_inserted_rows"));
     }
 
     /** Updates the rows matched on {@code idColumn} and inserts the others (the runs table's upsert). */
