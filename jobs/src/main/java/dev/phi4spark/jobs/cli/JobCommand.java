@@ -102,8 +102,12 @@ abstract class JobCommand implements Callable<Integer> {
         out.printf("  %-20s %8d rows   %s%n", TableStore.RUNS, tables.read(TableStore.RUNS).count(),
                 tables.location(TableStore.RUNS));
         out.println();
-        out.println("Try this in spark-sql or a notebook (Delta enabled):");
-        out.println("  " + tryQuery(tables));
+        String query = tryQuery(tables);
+        out.println("Query the tables by name:");
+        out.println("  bin/phi4spark sql" + (job.config == null ? "" : " --config " + job.config)
+                + " -e \"" + query.replaceAll("delta\\.`[^`]*/([a-z_]+)`", "$1") + "\"");
+        out.println("or in spark-sql / a notebook with Delta enabled:");
+        out.println("  " + query);
     }
 
     String tryQuery(TableStore tables) {
