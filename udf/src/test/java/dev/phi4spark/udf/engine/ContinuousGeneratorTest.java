@@ -15,16 +15,15 @@ import org.junit.jupiter.api.Test;
 /** Continuous batching gives the static generator's tokens, whatever slot a row lands in. */
 class ContinuousGeneratorTest {
 
+    private static final JsonNode GOLDEN = Fixtures.golden("tiny-phi3");
+    private static final long[] GOLDEN_PROMPT = Fixtures.longs(GOLDEN.get("prompt_ids"));
+    private static final long[] GOLDEN_GREEDY = Fixtures.longs(GOLDEN.get("greedy_new_ids"));
+
     private static Phi3Model model;
-    private static long[] goldenPrompt;
-    private static long[] goldenGreedy;
 
     @BeforeAll
     static void load() {
         model = Fixtures.load("tiny-phi3");
-        JsonNode golden = Fixtures.golden("tiny-phi3");
-        goldenPrompt = Fixtures.longs(golden.get("prompt_ids"));
-        goldenGreedy = Fixtures.longs(golden.get("greedy_new_ids"));
     }
 
     @AfterAll
@@ -41,7 +40,7 @@ class ContinuousGeneratorTest {
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (i == 4) {
-                requests.add(new GenerationRequest(goldenPrompt, SamplingParams.greedy(goldenGreedy.length)));
+                requests.add(new GenerationRequest(GOLDEN_PROMPT, SamplingParams.greedy(GOLDEN_GREEDY.length)));
                 continue;
             }
             long[] prompt = new long[2 + random.nextInt(24)];
@@ -82,7 +81,7 @@ class ContinuousGeneratorTest {
             List<GenerationResult> ours = new ContinuousGenerator(model, config[0], config[1], Set.of(),
                     TokenDecoder.NONE).generate(requests);
             assertSameTokens(ours, reference);
-            assertThat(ours.get(4).tokenIds()).as("golden greedy ids, %d slots", config[0]).containsExactly(goldenGreedy);
+            assertThat(ours.get(4).tokenIds()).as("golden greedy ids, %d slots", config[0]).containsExactly(GOLDEN_GREEDY);
         }
     }
 
@@ -99,13 +98,13 @@ class ContinuousGeneratorTest {
 
     @Test
     void stopTokensStopStringsAndBadRowsMatchTheStaticGenerator() {
-        Set<Long> stops = Set.of(goldenGreedy[14], 2L);
+        Set<Long> stops = Set.of(GOLDEN_GREEDY[14], 2L);
         TokenDecoder decoder = ids -> java.util.Arrays.toString(ids);
         List<GenerationRequest> requests = new ArrayList<>(queue(10, 3));
         requests.add(2, new GenerationRequest(new long[0], SamplingParams.greedy(4)));
         requests.add(5, new GenerationRequest(new long[] {5, 99_999}, SamplingParams.greedy(4)));
-        requests.add(new GenerationRequest(goldenPrompt, SamplingParams.greedy(0)));
-        requests.add(new GenerationRequest(goldenPrompt, SamplingParams.greedy(30).withStopStrings(List.of("369"))));
+        requests.add(new GenerationRequest(GOLDEN_PROMPT, SamplingParams.greedy(0)));
+        requests.add(new GenerationRequest(GOLDEN_PROMPT, SamplingParams.greedy(30).withStopStrings(List.of("369"))));
         List<GenerationResult> reference = new Generator(model, 16, stops, decoder).generate(requests);
         List<GenerationResult> ours = new ContinuousGenerator(model, 4, 16, stops, decoder).generate(requests);
         assertSameTokens(ours, reference);
