@@ -117,11 +117,11 @@ public final class ContinuousGenerator {
                 if (!OutOfMemory.is(e)) {
                     throw e;
                 }
-                int failed = run.current.length;
+                int failed = Math.max(run.rowsInUse(), run.current.length);
                 if (failed > 1) {
                     width = failed / 2; // rows that finished keep their results; the rest start over
                 } else {
-                    for (int request : run.current) {
+                    for (int request : run.culprits()) {
                         results[request] = GenerationResult.failed(requests.get(request).promptIds().length,
                                 GenerationResult.OUT_OF_MEMORY + ": " + OutOfMemory.summary(e));
                     }
@@ -176,6 +176,7 @@ public final class ContinuousGenerator {
         private Sampler sampler;
         /** Requests of the forward running now: the rows an out-of-memory error belongs to. */
         int[] current = new int[0];
+        private int plannedRows;
 
         Run(List<GenerationRequest> requests, List<Integer> pending, int width, GenerationResult[] results) {
             this.width = width;
@@ -188,8 +189,31 @@ public final class ContinuousGenerator {
             }
         }
 
+        /** Rows holding device memory now: the slots, or those about to be allocated. */
+        int rowsInUse() {
+            return slotRows == null ? plannedRows : slotRows.length;
+        }
+
+        /**
+         * The rows an out-of-memory error with one slot belongs to: the forward's rows, or before any
+         * forward the queued row needing the most columns, since it sizes the cache.
+         */
+        int[] culprits() {
+            if (current.length > 0) {
+                return current;
+            }
+            Row largest = null;
+            for (Row r : queue) {
+                if (largest == null || r.prompt.length + r.budget > largest.prompt.length + largest.budget) {
+                    largest = r;
+                }
+            }
+            return largest == null ? new int[0] : new int[] {largest.request};
+        }
+
         void run(Generator.StepListener listener) {
             int rows = Math.min(width, queue.size());
+            plannedRows = rows;
             int capacity = 0;
             for (Row r : queue) {
                 capacity = Math.max(capacity, r.prompt.length + Math.max(r.budget, 1));
