@@ -1,12 +1,22 @@
 package dev.phi4spark.jobs.cli;
 
 import dev.phi4spark.udf.bench.EngineBenchmark;
+import dev.phi4spark.udf.bench.ThroughputBenchmark;
+import dev.phi4spark.udf.engine.EngineOptions;
+import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.spark.bench.SparkOverheadBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +24,7 @@ import picocli.CommandLine.Option;
 
 /** {@code phi4spark bench ...}: benchmark programs whose figures go to docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Engine.class})
+        subcommands = {BenchCommand.Engine.class, BenchCommand.All.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -72,7 +82,7 @@ public final class BenchCommand implements Runnable {
             }
         }
 
-        private static void deleteQuietly(Path dir) {
+        static void deleteQuietly(Path dir) {
             if (dir == null) {
                 return;
             }
@@ -81,6 +91,173 @@ public final class BenchCommand implements Runnable {
             } catch (IOException ignored) {
                 // A temp folder left behind is harmless.
             }
+        }
+    }
+
+    /** {@code bench all}. */
+    @Command(name = "all", mixinStandardHelpOptions = true,
+            description = "Every engine benchmark in one run on one machine, as ratios: continuous vs static batching,"
+                    + " prefix reuse on vs off, model FLOPs against the GEMM roofline, and Spark against the engine"
+                    + " called directly.")
+    static final class All implements Runnable {
+        @Option(names = "--model", description = "A snapshot folder to measure instead of the random 150M model.")
+        Path model;
+
+        @Option(names = "--throughput-model", defaultValue = "21m",
+                description = "Model of the batching and prefix benchmarks: 21m (random, fast enough for 2 CPU cores),"
+                        + " 150m (the roofline's model) or a snapshot folder (default: ${DEFAULT-VALUE}).")
+        String throughputModel;
+
+        @Option(names = "--prompts", defaultValue = "32",
+                description = "Prompts for continuous vs static batching (default: ${DEFAULT-VALUE}).")
+        int prompts;
+
+        @Option(names = "--batch", defaultValue = "8",
+                description = "Rows per static batch and continuous slots (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--prefix-tokens", defaultValue = "1000", description = "Shared prefix length (default: ${DEFAULT-VALUE}).")
+        int prefixTokens;
+
+        @Option(names = "--own-tokens", defaultValue = "32",
+                description = "Tokens of each prompt after the shared prefix (default: ${DEFAULT-VALUE}).")
+        int ownTokens;
+
+        @Option(names = "--prefix-prompts", defaultValue = "8",
+                description = "Prompts sharing the prefix (default: ${DEFAULT-VALUE}).")
+        int prefixPrompts;
+
+        @Option(names = "--repeats", defaultValue = "2", description = "Timed runs per side; the best counts (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = "--gemm-size", defaultValue = "2048", description = "Side of the square GEMM (default: ${DEFAULT-VALUE}).")
+        int gemmSize;
+
+        @Option(names = "--decode-steps", defaultValue = "32", description = "Decode steps per batch size (default: ${DEFAULT-VALUE}).")
+        int decodeSteps;
+
+        @Option(names = "--spark-prompts", defaultValue = "128",
+                description = "Prompts for the Spark overhead, on the tiny model (0: skip; default: ${DEFAULT-VALUE}).")
+        int sparkPrompts;
+
+        @Option(names = "--json-out", defaultValue = "bench-all.json",
+                description = "Also write the figures to this JSON file (default: ${DEFAULT-VALUE}).")
+        Path jsonOut;
+
+        @Mixin
+        EngineOptionsMixin engineOptions;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            PrintWriter out = spec.commandLine().getOut();
+            // libtorch ran markedly slower on the JVM's main thread on the 2-core machine: a fresh thread runs it.
+            ExecutorService worker = Executors.newSingleThreadExecutor();
+            try {
+                Map<String, Object> figures = worker.submit(() -> measure(out)).get();
+                String json = Json.write(figures, true);
+                out.println(json);
+                Files.writeString(jsonOut, json);
+                out.println("Wrote " + jsonOut);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Cannot finish the benchmark: interrupted", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                worker.shutdown();
+            }
+        }
+
+        private Map<String, Object> measure(PrintWriter out) throws IOException {
+            Consumer<String> log = line -> {
+                out.println(line);
+                out.flush();
+            };
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("machine", machine());
+            EngineOptions options = engineOptions.toOptions();
+            Path temp = Files.createTempDirectory("phi4spark-bench-all");
+            try {
+                Path big = model;
+                if (big == null) {
+                    log.accept("Writing a random ~150M-parameter Phi-3 to " + temp + " ...");
+                    big = EngineBenchmark.write150M(temp.resolve("150m"));
+                }
+                figures.put("roofline_model", model == null ? "random 150M Phi-3 (EngineBenchmark.CONFIG_150M)" : big.toString());
+                log.accept("== roofline (model FLOPs against libtorch GEMM)");
+                figures.put("roofline", new EngineBenchmark(options, log).run(big, gemmSize, decodeSteps));
+                Path small = switch (throughputModel) {
+                    case "21m" -> ThroughputBenchmark.write21M(temp.resolve("21m"));
+                    case "150m" -> big;
+                    default -> Path.of(throughputModel);
+                };
+                figures.put("throughput_model", switch (throughputModel) {
+                    case "21m" -> "random 21M Phi-3 (ThroughputBenchmark.CONFIG_21M)";
+                    case "150m" -> figures.get("roofline_model");
+                    default -> throughputModel;
+                });
+                try (Phi4Engine engine = Phi4Engine.load(small, options)) {
+                    ThroughputBenchmark bench = new ThroughputBenchmark(engine.model(), options.prefillChunk(), repeats, log);
+                    log.accept("== continuous vs static batching");
+                    figures.put("continuous_batching", bench.continuousVsStatic(prompts, batch));
+                    log.accept("== prefix reuse");
+                    figures.put("prefix_reuse", bench.prefixReuse(prefixTokens, ownTokens, prefixPrompts));
+                }
+            } finally {
+                Engine.deleteQuietly(temp);
+            }
+            figures.put("spark_overhead", sparkOverhead(log));
+            log.accept(summary(figures));
+            return figures;
+        }
+
+        private Map<String, Object> sparkOverhead(Consumer<String> out) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            if (sparkPrompts <= 0) {
+                result.put("skipped", "--spark-prompts 0");
+                return result;
+            }
+            out.accept("== Spark overhead (tiny random model, local[1], 1 libtorch thread)");
+            try {
+                result.putAll(SparkOverheadBenchmark.measure(null, sparkPrompts, 32, repeats, 1));
+                out.accept(String.format(Locale.ROOT, "spark/direct: %.3f", result.get("spark_over_direct")));
+            } catch (Exception e) {
+                result.put("skipped", "Cannot run the Spark overhead benchmark: " + e);
+                out.accept(String.valueOf(result.get("skipped")));
+            }
+            return result;
+        }
+
+        private static Map<String, Object> machine() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("cores", Runtime.getRuntime().availableProcessors());
+            m.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+            m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                    + System.getProperty("os.arch"));
+            m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+            return m;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static String summary(Map<String, Object> f) {
+            Map<String, Object> roof = (Map<String, Object>) f.get("roofline");
+            Map<String, Object> cont = (Map<String, Object>) f.get("continuous_batching");
+            Map<String, Object> prefix = (Map<String, Object>) f.get("prefix_reuse");
+            Map<String, Object> spark = (Map<String, Object>) f.get("spark_overhead");
+            return String.format(Locale.ROOT, "== summary%n"
+                    + "continuous / static batching:      %sx (aim >= 1.5)%n"
+                    + "prefix reuse on / off, prefill:    %sx with the prefix computed in the run, %sx cached (aim >= 2)%n"
+                    + "prefill / GEMM roofline:           %s%n"
+                    + "decode batch 32 / GEMM roofline:   %s%n"
+                    + "Spark / direct engine:             %s",
+                    cont.get("continuous_over_static"), prefix.get("reuse_cold_speedup"), prefix.get("reuse_warm_speedup"),
+                    roof.get("prefill_roofline_fraction"), roof.get("decode_b32_roofline_fraction"),
+                    spark.getOrDefault("spark_over_direct", spark.get("skipped")));
         }
     }
 }

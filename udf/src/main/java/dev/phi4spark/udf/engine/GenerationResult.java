@@ -19,6 +19,8 @@ public record GenerationResult(long[] tokenIds, String text, FinishReason finish
     public static final String PROMPT_TOO_LONG = "prompt_too_long";
     /** Error code: a prompt id outside the vocabulary. */
     public static final String INVALID_TOKEN = "invalid_token";
+    /** Error code: the device ran out of memory even with the row alone in its batch. */
+    public static final String OUT_OF_MEMORY = "out_of_memory";
 
     /** A failed row. {@code error} starts with one of the codes above. */
     public static GenerationResult failed(int promptTokens, String error) {

@@ -72,7 +72,7 @@ public final class Generator {
     }
 
     /** An error result for a row that cannot run, or null when it can. */
-    private GenerationResult check(GenerationRequest request) {
+    GenerationResult check(GenerationRequest request) {
         long[] ids = request.promptIds();
         int context = model.config().maxPositions;
         if (ids == null || ids.length == 0) {

@@ -51,6 +51,18 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks columns {@code [from, to)} of a row as padding: a prompt prefilled after a reused prefix is
+     * left-padded between the prefix and its own tokens.
+     */
+    void markInvalid(int row, int from, int to) {
+        if (to > from) {
+            try (NDManager scratch = manager.newSubManager()) {
+                valid.set(new NDIndex("{}, {}:{}", row, from, to), scratch.zeros(new Shape(to - from), DataType.FLOAT32));
+            }
+        }
+    }
+
     /** Writes a layer's new keys and values {@code [batch, kvHeads, seq, headDim]} at column {@code start}. */
     void write(int layer, NDArray k, NDArray v, int start) {
         long seq = k.getShape().get(2);

@@ -17,7 +17,7 @@ import java.nio.file.Path;
 public final class Phi3Model implements AutoCloseable {
 
     /** A large negative bias rather than -inf: a fully masked (padding) row then stays finite. */
-    private static final float MASK_BIAS = -1e9f;
+    static final float MASK_BIAS = -1e9f;
 
     private final Phi3Config config;
     private final NDManager manager;
@@ -81,21 +81,55 @@ public final class Phi3Model implements AutoCloseable {
      */
     public NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvCache cache,
             int start) {
+        return hidden(step, tokens, positions, maxPosition, sharedColumns(step, cache, start,
+                (int) tokens.getShape().get(1)));
+    }
+
+    /**
+     * Runs {@code tokens [batch, seq]} (int64) at {@code positions [batch, seq]} (float32) against any cache
+     * layout and returns the final hidden states {@code [batch, seq, hidden]} after the last norm.
+     */
+    NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvView view) {
         long batch = tokens.getShape().get(0);
         long seq = tokens.getShape().get(1);
-        int end = start + (int) seq;
         NDArray x = weights.embed.get(step, new NDIndex("{}", tokens.flatten()))
                 .reshape(batch, seq, config.hiddenSize);                        // [batch, seq, hidden]
         NDList cosSin = rope.cosSin(positions, maxPosition, dtype);
-        NDArray bias = attentionBias(step, cache, start, (int) seq);             // [batch, 1, 1, seq, end]
+        NDArray bias = view.bias(step);                                         // [batch, 1, 1, seq, end]
         for (int i = 0; i < weights.layers.length; i++) {
             Phi3Weights.Layer w = weights.layers[i];
             NDArray h = rmsNorm(x, w.inputNorm());
-            x = x.add(attention(step, h, w, i, cosSin, bias, cache, start, end));
+            x = x.add(attention(step, h, w, i, cosSin, bias, view));
             h = rmsNorm(x, w.postNorm());
             x = x.add(mlp(h, w));
         }
         return rmsNorm(x, weights.finalNorm);
+    }
+
+    /** Columns {@code [start, start + seq)} of a shared-column cache, causal on column indices. */
+    private KvView sharedColumns(NDManager step, KvCache cache, int start, int seq) {
+        int end = start + seq;
+        return new KvView() {
+            @Override
+            public void write(int layer, NDArray k, NDArray v) {
+                cache.write(layer, k, v, start);
+            }
+
+            @Override
+            public NDArray keys(NDManager s, int layer) {
+                return cache.keys(s, layer, end);
+            }
+
+            @Override
+            public NDArray values(NDManager s, int layer) {
+                return cache.values(s, layer, end);
+            }
+
+            @Override
+            public NDArray bias(NDManager s) {
+                return attentionBias(s, cache, start, seq);
+            }
+        };
     }
 
     /** Receives each prefill chunk's final hidden states while the chunk's step manager is open. */
@@ -127,7 +161,7 @@ public final class Phi3Model implements AutoCloseable {
     }
 
     private NDArray attention(NDManager step, NDArray h, Phi3Weights.Layer w, int layer, NDList cosSin,
-            NDArray bias, KvCache cache, int start, int end) {
+            NDArray bias, KvView cache) {
         long batch = h.getShape().get(0);
         long seq = h.getShape().get(1);
         int headDim = config.headDim();
@@ -139,9 +173,10 @@ public final class Phi3Model implements AutoCloseable {
         NDArray v = heads(qkv.get(2), config.kvHeads);
         q = rope.apply(q, cosSin);
         k = rope.apply(k, cosSin);
-        cache.write(layer, k, v, start);
-        NDArray keys = cache.keys(step, layer, end);                            // [batch, kvHeads, end, headDim]
-        NDArray values = cache.values(step, layer, end);
+        cache.write(layer, k, v);
+        NDArray keys = cache.keys(step, layer);                                 // [batch, kvHeads, end, headDim]
+        NDArray values = cache.values(step, layer);
+        long end = keys.getShape().get(2);
         // Query heads grouped under their key/value head, so K and V are never copied per query head.
         long groups = config.groups();
         NDArray grouped = q.mul(1.0 / Math.sqrt(headDim))

@@ -16,8 +16,8 @@ public final class Sampler {
 
     private SamplingParams[] params;
     private SplittableRandom[] randoms;
-    private final boolean anyPenalty;
-    private final boolean anySampling;
+    private boolean anyPenalty;
+    private boolean anySampling;
     private NDArray seen; // [batch, vocab] float32, 1 where the row's history holds the token; null if unused
 
     /** A sampler for rows with these parameters, in batch order. */
@@ -119,6 +119,36 @@ public final class Sampler {
             }
         }
         return picked;
+    }
+
+    /**
+     * Puts row {@code fromRow} of another sampler into row {@code row} of this one, its random generator
+     * and seen tokens included: a sequence sampled its first token in a prefill batch and goes on in a
+     * decode slot, drawing the very numbers it would have drawn in one batch.
+     */
+    void replaceRow(NDManager manager, int row, Sampler from, int fromRow) {
+        params[row] = from.params[fromRow];
+        randoms[row] = from.randoms[fromRow];
+        anyPenalty = false;
+        anySampling = false;
+        for (SamplingParams p : params) {
+            anyPenalty |= p.repetitionPenalty() != 1;
+            anySampling |= !p.isGreedy();
+        }
+        if (from.seen == null && seen == null) {
+            return;
+        }
+        try (NDManager scratch = manager.newSubManager()) {
+            if (from.seen == null) {
+                // The row has no penalty, so its stale history would not matter; zeros keep it tidy.
+                seen.set(new NDIndex("{}", row), scratch.zeros(new Shape(seen.getShape().get(1)), DataType.FLOAT32));
+                return;
+            }
+            if (seen == null) {
+                seen = manager.zeros(new Shape(params.length, from.seen.getShape().get(1)), DataType.FLOAT32);
+            }
+            seen.set(new NDIndex("{}", row), from.seen.get(scratch, new NDIndex("{}", fromRow)));
+        }
     }
 
     /** Keeps only the given rows, in that order, as the generator drops finished ones. */

@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.spark.sql.Dataset;
@@ -51,6 +53,22 @@ public final class SparkOverheadBenchmark {
         int maxNew = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        Map<String, Object> figures = measure(model, n, maxNew, repeats, threads);
+        System.out.printf(Locale.ROOT, "model %s, %d prompts, max_new_tokens %d, libtorch threads %d, %d cores, "
+                + "best of %d%n", model.getFileName(), n, maxNew, threads, Runtime.getRuntime().availableProcessors(),
+                repeats);
+        System.out.printf(Locale.ROOT, "engine direct:          %.1f generated tokens/s%n", figures.get("direct_tokens_per_s"));
+        System.out.printf(Locale.ROOT, "Phi4Generator local[1]: %.1f generated tokens/s%n", figures.get("spark_tokens_per_s"));
+        System.out.printf(Locale.ROOT, "ratio spark/direct:     %.3f%n", figures.get("spark_over_direct"));
+    }
+
+    /**
+     * Measures both sides and returns {@code direct_tokens_per_s}, {@code spark_tokens_per_s} and
+     * {@code spark_over_direct}; a model folder of null writes the tiny random model to a temp folder.
+     */
+    public static Map<String, Object> measure(Path modelDir, int n, int maxNew, int repeats, int threads)
+            throws Exception {
+        Path model = modelDir == null ? tinyModel() : modelDir;
         List<String> prompts = prompts(n);
         Phi4Options options = Phi4Options.of(model.toString()).withDevice("cpu").withThreads(threads);
         SamplingParams params = SamplingParams.sample(0.8, 0.95, maxNew, 0);
@@ -74,12 +92,15 @@ public final class SparkOverheadBenchmark {
             worker.shutdown();
             spark.stop();
         }
-        System.out.printf(Locale.ROOT, "model %s, %d prompts, max_new_tokens %d, libtorch threads %d, %d cores, "
-                + "best of %d%n", model.getFileName(), n, maxNew, threads, Runtime.getRuntime().availableProcessors(),
-                repeats);
-        System.out.printf(Locale.ROOT, "engine direct:          %.1f generated tokens/s%n", direct);
-        System.out.printf(Locale.ROOT, "Phi4Generator local[1]: %.1f generated tokens/s%n", viaSpark);
-        System.out.printf(Locale.ROOT, "ratio spark/direct:     %.3f%n", viaSpark / direct);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", model.getFileName().toString());
+        out.put("prompts", n);
+        out.put("max_new_tokens", maxNew);
+        out.put("libtorch_threads", threads);
+        out.put("direct_tokens_per_s", Math.round(direct * 10) / 10.0);
+        out.put("spark_tokens_per_s", Math.round(viaSpark * 10) / 10.0);
+        out.put("spark_over_direct", Math.round(viaSpark / direct * 1000) / 1000.0);
+        return out;
     }
 
     private static Path tinyModel() throws Exception {

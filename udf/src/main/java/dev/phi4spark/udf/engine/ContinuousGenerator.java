@@ -1,0 +1,428 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Generation with continuous batching: a fixed number of sequence slots decode together, and when a
+ * sequence finishes the next queued prompt is prefilled and takes its slot while the others keep
+ * decoding, instead of the whole batch waiting for its longest sequence as {@link Generator} does.
+ * Newcomers that arrive together are prefilled together; with a {@link PrefixCache} a prompt's cached
+ * prefix is copied in and only the rest is prefilled.
+ *
+ * <p>Every row samples with its own seeded generator and only ever sees its own columns, so its tokens
+ * are those {@link Generator} gives, whatever slot it lands in and whoever shares the batch.
+ *
+ * <p>When the device runs out of memory the unfinished rows are retried with half as many slots; a row
+ * that still runs out of memory alone gets an {@link GenerationResult#OUT_OF_MEMORY} error and the others
+ * go on. Instances are immutable and safe to share between threads.
+ */
+public final class ContinuousGenerator {
+
+    /** Told the request indices of each forward's rows before it runs; tests inject failures here. */
+    @FunctionalInterface
+    interface ForwardHook {
+        void beforeForward(int[] requests);
+
+        ForwardHook NONE = requests -> { };
+    }
+
+    private final Phi3Model model;
+    private final int slots;
+    private final int prefillChunk;
+    private final Set<Long> stopTokens;
+    private final TokenDecoder decoder;
+    private final Generator checker;
+    private final PrefixCache prefixes;
+    private final int minSharedPrefix;
+    private final ForwardHook hook;
+
+    /**
+     * @param model the model
+     * @param slots sequences decoded at once
+     * @param prefillChunk columns per prefill forward
+     * @param stopTokens ids that end a row
+     * @param decoder turns ids into text for results and stop strings
+     */
+    public ContinuousGenerator(Phi3Model model, int slots, int prefillChunk, Set<Long> stopTokens,
+            TokenDecoder decoder) {
+        this(model, slots, prefillChunk, stopTokens, decoder, null, 0, ForwardHook.NONE);
+    }
+
+    private ContinuousGenerator(Phi3Model model, int slots, int prefillChunk, Set<Long> stopTokens,
+            TokenDecoder decoder, PrefixCache prefixes, int minSharedPrefix, ForwardHook hook) {
+        if (slots <= 0) {
+            throw new IllegalArgumentException("Cannot create generator: slots must be positive (" + slots + ")");
+        }
+        this.model = model;
+        this.slots = slots;
+        this.prefillChunk = prefillChunk;
+        this.stopTokens = Set.copyOf(stopTokens);
+        this.decoder = decoder;
+        this.checker = new Generator(model, prefillChunk, stopTokens, decoder);
+        this.prefixes = prefixes;
+        this.minSharedPrefix = minSharedPrefix;
+        this.hook = hook;
+    }
+
+    /**
+     * The same generator reusing prefixes from {@code cache}. With {@code minSharedPrefix > 0}, each
+     * {@code generate} call first caches the prefixes of at least that many tokens its prompts share.
+     */
+    public ContinuousGenerator withPrefixCache(PrefixCache cache, int minSharedPrefix) {
+        return new ContinuousGenerator(model, slots, prefillChunk, stopTokens, decoder, cache, minSharedPrefix, hook);
+    }
+
+    ContinuousGenerator withHook(ForwardHook newHook) {
+        return new ContinuousGenerator(model, slots, prefillChunk, stopTokens, decoder, prefixes, minSharedPrefix,
+                newHook);
+    }
+
+    /** Sequences decoded at once. */
+    public int slots() {
+        return slots;
+    }
+
+    /** Generates for every request; results are in request order. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests) {
+        return generate(requests, Generator.StepListener.NONE);
+    }
+
+    /** Generates for every request, telling {@code listener} after each decode step. */
+    public List<GenerationResult> generate(List<GenerationRequest> requests, Generator.StepListener listener) {
+        GenerationResult[] results = new GenerationResult[requests.size()];
+        List<Integer> pending = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            results[i] = checker.check(requests.get(i));
+            if (results[i] == null) {
+                pending.add(i);
+            }
+        }
+        cacheSharedPrefixes(requests, pending);
+        int width = slots;
+        while (!pending.isEmpty()) {
+            Run run = new Run(requests, pending, width, results);
+            try {
+                run.run(listener);
+            } catch (EngineException e) {
+                if (!OutOfMemory.is(e)) {
+                    throw e;
+                }
+                int failed = Math.max(run.rowsInUse(), run.current.length);
+                if (failed > 1) {
+                    width = failed / 2; // rows that finished keep their results; the rest start over
+                } else {
+                    for (int request : run.culprits()) {
+                        results[request] = GenerationResult.failed(requests.get(request).promptIds().length,
+                                GenerationResult.OUT_OF_MEMORY + ": " + OutOfMemory.summary(e));
+                    }
+                }
+            }
+            pending = pending.stream().filter(i -> results[i] == null).toList();
+        }
+        return Arrays.asList(results);
+    }
+
+    private void cacheSharedPrefixes(List<GenerationRequest> requests, List<Integer> pending) {
+        if (prefixes == null || minSharedPrefix <= 0 || pending.size() < 2) {
+            return;
+        }
+        try {
+            prefixes.putShared(pending.stream().map(i -> requests.get(i).promptIds()).toList(), minSharedPrefix);
+        } catch (EngineException e) {
+            if (!OutOfMemory.is(e)) {
+                throw e;
+            }
+            // Without the prefix the prompts are prefilled whole: slower, same tokens.
+        }
+    }
+
+    /** One sequence: its request, and the tokens it has so far. */
+    private static final class Row {
+        final int request;
+        final long[] prompt;
+        final SamplingParams params;
+        final int budget;
+        final List<Long> generated = new ArrayList<>();
+
+        Row(int request, long[] prompt, SamplingParams params, int budget) {
+            this.request = request;
+            this.prompt = prompt;
+            this.params = params;
+            this.budget = budget;
+        }
+
+        long last() {
+            return generated.get(generated.size() - 1);
+        }
+    }
+
+    /** One attempt at the pending requests with a given number of slots. */
+    private final class Run {
+        private final Deque<Row> queue = new ArrayDeque<>();
+        private final int width;
+        private final GenerationResult[] results;
+        private Row[] slotRows;
+        private SlotCache cache;
+        private Sampler sampler;
+        /** Requests of the forward running now: the rows an out-of-memory error belongs to. */
+        int[] current = new int[0];
+        private int plannedRows;
+
+        Run(List<GenerationRequest> requests, List<Integer> pending, int width, GenerationResult[] results) {
+            this.width = width;
+            this.results = results;
+            int context = model.config().maxPositions;
+            for (int i : pending) {
+                GenerationRequest r = requests.get(i);
+                int budget = Math.min(r.params().maxNewTokens(), context - r.promptIds().length);
+                queue.add(new Row(i, r.promptIds(), r.params(), budget));
+            }
+        }
+
+        /** Rows holding device memory now: the slots, or those about to be allocated. */
+        int rowsInUse() {
+            return slotRows == null ? plannedRows : slotRows.length;
+        }
+
+        /**
+         * The rows an out-of-memory error with one slot belongs to: the forward's rows, or before any
+         * forward the queued row needing the most columns, since it sizes the cache.
+         */
+        int[] culprits() {
+            if (current.length > 0) {
+                return current;
+            }
+            Row largest = null;
+            for (Row r : queue) {
+                if (largest == null || r.prompt.length + r.budget > largest.prompt.length + largest.budget) {
+                    largest = r;
+                }
+            }
+            return largest == null ? new int[0] : new int[] {largest.request};
+        }
+
+        void run(Generator.StepListener listener) {
+            int rows = Math.min(width, queue.size());
+            plannedRows = rows;
+            int capacity = 0;
+            for (Row r : queue) {
+                capacity = Math.max(capacity, r.prompt.length + Math.max(r.budget, 1));
+            }
+            SamplingParams[] placeholders = new SamplingParams[rows];
+            Arrays.fill(placeholders, SamplingParams.greedy(1));
+            try (NDManager call = model.manager().newSubManager(); SlotCache slotCache = new SlotCache(model, rows, capacity)) {
+                cache = slotCache;
+                sampler = new Sampler(placeholders);
+                slotRows = new Row[rows];
+                admit(call);
+                for (int step = 0; ; step++) {
+                    boolean more = compact(call);
+                    listener.afterStep(step, slotRows.length);
+                    if (!more) {
+                        return;
+                    }
+                    long[] next = decode(call);
+                    for (int s = 0; s < slotRows.length; s++) {
+                        if (accept(slotRows[s], next[s])) {
+                            slotRows[s] = null;
+                        }
+                    }
+                    admit(call);
+                }
+            }
+        }
+
+        /** Prefills queued prompts into free slots until no slot is free or the queue is empty. */
+        private void admit(NDManager call) {
+            while (!queue.isEmpty()) {
+                List<Integer> free = new ArrayList<>();
+                for (int s = 0; s < slotRows.length; s++) {
+                    if (slotRows[s] == null) {
+                        free.add(s);
+                    }
+                }
+                if (free.isEmpty()) {
+                    return;
+                }
+                List<Row> newcomers = new ArrayList<>();
+                while (newcomers.size() < free.size() && !queue.isEmpty()) {
+                    Row row = queue.poll();
+                    if (row.budget == 0) {
+                        finish(row, FinishReason.LENGTH, null);
+                    } else {
+                        newcomers.add(row);
+                    }
+                }
+                prefill(call, newcomers, free);
+            }
+        }
+
+        /** Prefills newcomers, those sharing a cached prefix together, into the given free slots. */
+        private void prefill(NDManager call, List<Row> newcomers, List<Integer> free) {
+            Map<PrefixCache.Entry, List<Row>> groups = new IdentityHashMap<>();
+            List<Row> plain = new ArrayList<>();
+            List<PrefixCache.Entry> acquired = new ArrayList<>();
+            try {
+                for (Row row : newcomers) {
+                    PrefixCache.Entry entry = prefixes == null ? null : prefixes.acquire(row.prompt);
+                    if (entry == null) {
+                        plain.add(row);
+                    } else {
+                        acquired.add(entry);
+                        groups.computeIfAbsent(entry, e -> new ArrayList<>()).add(row);
+                    }
+                }
+                int next = 0;
+                if (!plain.isEmpty()) {
+                    prefillGroup(call, plain, null, free.subList(next, next += plain.size()));
+                }
+                for (Map.Entry<PrefixCache.Entry, List<Row>> g : groups.entrySet()) {
+                    prefillGroup(call, g.getValue(), g.getKey(), free.subList(next, next += g.getValue().size()));
+                }
+            } finally {
+                for (PrefixCache.Entry e : acquired) {
+                    prefixes.release(e);
+                }
+            }
+        }
+
+        /**
+         * Prefills rows after an optional cached prefix, samples each row's first token, and moves the
+         * rows that go on into their slots.
+         */
+        private void prefillGroup(NDManager call, List<Row> group, PrefixCache.Entry prefix, List<Integer> targets) {
+            long[][] prompts = new long[group.size()][];
+            SamplingParams[] params = new SamplingParams[group.size()];
+            for (int r = 0; r < prompts.length; r++) {
+                prompts[r] = group.get(r).prompt;
+                params[r] = group.get(r).params;
+            }
+            current = group.stream().mapToInt(row -> row.request).toArray();
+            GroupPrefill prefill = new GroupPrefill(prompts, prefix);
+            try (NDManager admission = call.newSubManager(); KvCache scratch = prefill.scratch(model)) {
+                Sampler first = new Sampler(params);
+                first.start(admission, prompts, model.config().vocabSize);
+                long[][] next = new long[1][];
+                prefill.run(model, admission, scratch, prefillChunk, () -> hook.beforeForward(current),
+                        (step, logits) -> next[0] = first.next(step, logits));
+                for (int r = 0; r < prompts.length; r++) {
+                    Row row = group.get(r);
+                    if (accept(row, next[0][r])) {
+                        continue;
+                    }
+                    int slot = targets.get(r);
+                    cache.load(slot, scratch, r, prefill.offset, prefill.firstColumn(r), prefill.width());
+                    sampler.replaceRow(call, slot, first, r);
+                    slotRows[slot] = row;
+                }
+            }
+        }
+
+        /** Drops free slots once nothing is queued; false when no row is left. */
+        private boolean compact(NDManager call) {
+            int live = 0;
+            for (Row r : slotRows) {
+                if (r != null) {
+                    live++;
+                }
+            }
+            if (live == 0) {
+                return false;
+            }
+            if (live < slotRows.length) {
+                long[] keep = new long[live];
+                Row[] kept = new Row[live];
+                for (int s = 0, j = 0; s < slotRows.length; s++) {
+                    if (slotRows[s] != null) {
+                        keep[j] = s;
+                        kept[j++] = slotRows[s];
+                    }
+                }
+                cache.keepRows(keep);
+                sampler.keepRows(call, keep);
+                slotRows = kept;
+            }
+            return true;
+        }
+
+        /** One decode column for every slot, each at its own length. */
+        private long[] decode(NDManager call) {
+            int rows = slotRows.length;
+            long[] ids = new long[rows];
+            float[] positions = new float[rows];
+            int maxPosition = 0;
+            for (int s = 0; s < rows; s++) {
+                ids[s] = slotRows[s].last();
+                positions[s] = cache.length(s);
+                maxPosition = Math.max(maxPosition, cache.length(s));
+            }
+            current = Arrays.stream(slotRows).mapToInt(r -> r.request).toArray();
+            hook.beforeForward(current);
+            long[] next;
+            try (NDManager step = call.newSubManager()) {
+                NDArray tokens = step.create(ids).reshape(rows, 1);
+                NDArray pos = step.create(positions).reshape(rows, 1);
+                NDArray hidden = model.hidden(step, tokens, pos, maxPosition, cache.decode(step));
+                next = sampler.next(step, model.logits(hidden).squeeze(1));
+            }
+            cache.advance();
+            return next;
+        }
+
+        /** Adds a token to a row; true when that finished it. */
+        private boolean accept(Row row, long token) {
+            row.generated.add(token);
+            if (stopTokens.contains(token)) {
+                finish(row, FinishReason.STOP, null);
+                return true;
+            }
+            return checkStopStrings(row) || row.generated.size() >= row.budget && finish(row, FinishReason.LENGTH, null);
+        }
+
+        private boolean checkStopStrings(Row row) {
+            List<String> stops = row.params.stopStrings();
+            if (stops.isEmpty()) {
+                return false;
+            }
+            String text = decoder.decode(ids(row.generated));
+            int cut = -1;
+            for (String s : stops) {
+                int at = text.indexOf(s);
+                if (at >= 0 && (cut < 0 || at < cut)) {
+                    cut = at;
+                }
+            }
+            return cut >= 0 && finish(row, FinishReason.STOP, text.substring(0, cut));
+        }
+
+        /** Records a row's result; true, so callers can chain it. */
+        private boolean finish(Row row, FinishReason reason, String cutText) {
+            long[] tokens = ids(row.generated);
+            String text = cutText;
+            if (text == null) {
+                boolean stopped = reason == FinishReason.STOP && tokens.length > 0;
+                text = decoder.decode(stopped ? Arrays.copyOf(tokens, tokens.length - 1) : tokens);
+            }
+            results[row.request] = new GenerationResult(tokens, text, reason, row.prompt.length, tokens.length, null);
+            return true;
+        }
+    }
+
+    private static long[] ids(List<Long> list) {
+        long[] out = new long[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = list.get(i);
+        }
+        return out;
+    }
+}

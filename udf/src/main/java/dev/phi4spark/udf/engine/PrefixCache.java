@@ -1,0 +1,230 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keys and values of token-id prefixes that many prompts share (a system prompt, a recipe template),
+ * computed once and copied into each prompt's cache before its own tokens are prefilled. Holds at most
+ * {@code maxEntries} prefixes, the least recently used leaving first. Safe to share between threads:
+ * an entry in use is closed only when its last user releases it.
+ */
+public final class PrefixCache implements AutoCloseable {
+
+    private final Phi3Model model;
+    private final int prefillChunk;
+    private final int maxEntries;
+    private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private long hits;
+    private long reusedTokens;
+
+    /**
+     * @param model the model whose keys and values are cached
+     * @param prefillChunk columns per forward when a prefix is computed
+     * @param maxEntries the most prefixes kept
+     */
+    public PrefixCache(Phi3Model model, int prefillChunk, int maxEntries) {
+        if (prefillChunk <= 0 || maxEntries <= 0) {
+            throw new IllegalArgumentException("Cannot create prefix cache: prefill chunk and entries must be"
+                    + " positive (" + prefillChunk + ", " + maxEntries + ")");
+        }
+        this.model = model;
+        this.prefillChunk = prefillChunk;
+        this.maxEntries = maxEntries;
+    }
+
+    /** One cached prefix: per layer keys and values {@code [1, kvHeads, length, headDim]}. */
+    static final class Entry {
+        final long[] tokens;
+        final NDArray[] keys;
+        final NDArray[] values;
+        private final NDManager manager;
+        private int users;
+        private boolean evicted;
+
+        private Entry(long[] tokens, NDManager manager, NDArray[] keys, NDArray[] values) {
+            this.tokens = tokens;
+            this.manager = manager;
+            this.keys = keys;
+            this.values = values;
+        }
+
+        int length() {
+            return tokens.length;
+        }
+    }
+
+    /** Token ids compared by content. */
+    private record Key(long[] ids) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Arrays.equals(ids, k.ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(ids);
+        }
+    }
+
+    /** Computes and keeps a prefix's keys and values, unless they are kept already. */
+    public void put(long[] prefix) {
+        if (prefix.length == 0 || prefix.length >= model.config().maxPositions) {
+            throw new IllegalArgumentException("Cannot cache a prefix of " + prefix.length + " tokens: expected 1 to "
+                    + (model.config().maxPositions - 1));
+        }
+        Key key = new Key(prefix.clone());
+        synchronized (this) {
+            if (entries.containsKey(key)) {
+                return;
+            }
+        }
+        Entry entry = compute(key.ids());
+        synchronized (this) {
+            if (entries.putIfAbsent(key, entry) != null) {
+                entry.manager.close(); // another thread computed it meanwhile
+                return;
+            }
+            evictOverflow();
+        }
+    }
+
+    private Entry compute(long[] prefix) {
+        int layers = model.config().layers;
+        NDManager manager = model.manager().newSubManager();
+        try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(1, prefix.length)) {
+            model.prefill(call, new Batch(new long[][] {prefix}), cache, prefillChunk, (step, hidden, start, end) -> { });
+            NDArray[] keys = new NDArray[layers];
+            NDArray[] values = new NDArray[layers];
+            for (int i = 0; i < layers; i++) {
+                keys[i] = cache.keys(manager, i, prefix.length);
+                values[i] = cache.values(manager, i, prefix.length);
+            }
+            return new Entry(prefix, manager, keys, values);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private void evictOverflow() {
+        Iterator<Entry> it = entries.values().iterator();
+        while (entries.size() > maxEntries && it.hasNext()) {
+            Entry old = it.next();
+            it.remove();
+            old.evicted = true;
+            if (old.users == 0) {
+                old.manager.close();
+            }
+        }
+    }
+
+    /**
+     * The longest kept prefix of {@code prompt} that leaves at least one prompt token to prefill, marked
+     * in use; null when none. Give it back with {@link #release}.
+     */
+    synchronized Entry acquire(long[] prompt) {
+        Entry best = null;
+        for (Entry e : entries.values()) {
+            if (e.length() < prompt.length && (best == null || e.length() > best.length())
+                    && Arrays.equals(e.tokens, 0, e.length(), prompt, 0, e.length())) {
+                best = e;
+            }
+        }
+        if (best != null) {
+            entries.get(new Key(best.tokens)); // counts as a use for the LRU order
+            best.users++;
+            hits++;
+            reusedTokens += best.length();
+        }
+        return best;
+    }
+
+    /** Gives back an entry from {@link #acquire}. */
+    synchronized void release(Entry entry) {
+        entry.users--;
+        if (entry.evicted && entry.users == 0) {
+            entry.manager.close();
+        }
+    }
+
+    /**
+     * Caches the prefixes that groups of the given prompts share: prompts sorted by their ids, neighbours
+     * that share at least {@code minLength} tokens form a group, and the group's common prefix (short of
+     * each prompt's last token) is cached. Returns the prefixes cached.
+     */
+    public List<long[]> putShared(List<long[]> prompts, int minLength) {
+        List<long[]> sorted = new ArrayList<>(prompts);
+        sorted.sort(Arrays::compare);
+        List<long[]> shared = new ArrayList<>();
+        int i = 0;
+        while (i < sorted.size()) {
+            int common = Integer.MAX_VALUE;
+            int j = i + 1;
+            while (j < sorted.size()) {
+                int lcp = Math.min(common, commonPrefix(sorted.get(j - 1), sorted.get(j)));
+                if (lcp < minLength) {
+                    break;
+                }
+                common = lcp;
+                j++;
+            }
+            if (j - i >= 2) {
+                for (int k = i; k < j; k++) {
+                    common = Math.min(common, sorted.get(k).length - 1);
+                }
+                if (common >= minLength) {
+                    long[] prefix = Arrays.copyOf(sorted.get(i), common);
+                    put(prefix);
+                    shared.add(prefix);
+                }
+            }
+            i = j;
+        }
+        return shared;
+    }
+
+    static int commonPrefix(long[] a, long[] b) {
+        int mismatch = Arrays.mismatch(a, b);
+        return mismatch < 0 ? a.length : mismatch;
+    }
+
+    /** Prefixes kept now. */
+    public synchronized int size() {
+        return entries.size();
+    }
+
+    /** Prompts that reused a prefix so far. */
+    public synchronized long hits() {
+        return hits;
+    }
+
+    /** Prompt tokens whose prefill a reused prefix saved so far. */
+    public synchronized long reusedTokens() {
+        return reusedTokens;
+    }
+
+    /** Drops every prefix not in use now. */
+    public synchronized void clear() {
+        Iterator<Entry> it = entries.values().iterator();
+        while (it.hasNext()) {
+            Entry e = it.next();
+            it.remove();
+            e.evicted = true;
+            if (e.users == 0) {
+                e.manager.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        clear();
+    }
+}

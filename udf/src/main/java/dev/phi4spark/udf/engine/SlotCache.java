@@ -1,0 +1,161 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A KV cache whose rows are independent sequence slots: each row holds its sequence left-aligned from
+ * column 0 and has its own length, so a finished sequence's row can take a new prompt while the other
+ * rows keep decoding. A decode step writes each row's new column at that row's own length (one scatter
+ * per layer) and a row only sees its own first {@code length + 1} columns.
+ */
+final class SlotCache implements AutoCloseable {
+
+    private final NDManager manager;
+    private final NDArray[] keys;   // [rows, kvHeads, capacity, headDim] per layer
+    private final NDArray[] values;
+    private final int capacity;
+    private int[] lengths;          // columns of each row that hold its sequence
+
+    SlotCache(Phi3Model model, int rows, int capacity) {
+        Phi3Config c = model.config();
+        this.manager = model.manager().newSubManager();
+        this.capacity = capacity;
+        this.lengths = new int[rows];
+        this.keys = new NDArray[c.layers];
+        this.values = new NDArray[c.layers];
+        Shape shape = new Shape(rows, c.kvHeads, capacity, c.headDim());
+        for (int i = 0; i < c.layers; i++) {
+            keys[i] = manager.zeros(shape, model.dtype());
+            values[i] = manager.zeros(shape, model.dtype());
+        }
+    }
+
+    int rows() {
+        return lengths.length;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** The columns row {@code row} holds; the next decode step writes at this column. */
+    int length(int row) {
+        return lengths[row];
+    }
+
+    /**
+     * Copies one prefilled row of a shared-column cache into slot {@code row}, left-aligned: columns
+     * {@code [0, prefix)} (a reused prefix, or nothing) then {@code [from, to)} (the prompt after its padding).
+     */
+    void load(int row, KvCache source, int sourceRow, int prefix, int from, int to) {
+        int length = prefix + to - from;
+        if (length > capacity) {
+            throw new IllegalArgumentException("Cannot load a sequence of " + length + " columns into a slot of "
+                    + capacity);
+        }
+        try (NDManager scratch = manager.newSubManager()) {
+            for (int layer = 0; layer < keys.length; layer++) {
+                copy(keys[layer], source.keys(scratch, layer, to), row, sourceRow, prefix, from, to);
+                copy(values[layer], source.values(scratch, layer, to), row, sourceRow, prefix, from, to);
+            }
+        }
+        lengths[row] = length;
+    }
+
+    private static void copy(NDArray target, NDArray source, int row, int sourceRow, int prefix, int from, int to) {
+        if (prefix > 0) {
+            target.set(new NDIndex("{}:{}, :, :{}", row, row + 1, prefix),
+                    source.get(new NDIndex("{}:{}, :, :{}", sourceRow, sourceRow + 1, prefix)));
+        }
+        target.set(new NDIndex("{}:{}, :, {}:{}", row, row + 1, prefix, prefix + to - from),
+                source.get(new NDIndex("{}:{}, :, {}:{}", sourceRow, sourceRow + 1, from, to)));
+    }
+
+    /**
+     * The view for one decode step: one new column per row, written at each row's own length. Call
+     * {@link #advance()} after the forward.
+     */
+    KvView decode(NDManager step) {
+        int rows = rows();
+        long[] rowIndex = new long[rows];
+        long[] column = new long[rows];
+        float[] limit = new float[rows];
+        int end = 0;
+        for (int r = 0; r < rows; r++) {
+            rowIndex[r] = r;
+            column[r] = lengths[r];
+            limit[r] = lengths[r];
+            end = Math.max(end, lengths[r] + 1);
+        }
+        if (end > capacity) {
+            throw new IllegalStateException("Cannot decode: a slot is full (" + capacity + " columns)");
+        }
+        NDIndex at = new NDIndex("{}, :, {}", step.create(rowIndex), step.create(column));
+        NDArray keyColumns = step.arange(0, end, 1, DataType.FLOAT32).reshape(1, end);
+        // A row sees its own columns up to and including the new one: [rows, end].
+        NDArray allowed = keyColumns.lte(step.create(limit).reshape(rows, 1)).toType(DataType.FLOAT32, false);
+        NDArray bias = allowed.sub(1f).mul(-Phi3Model.MASK_BIAS).reshape(rows, 1, 1, 1, end);
+        NDIndex window = new NDIndex(":, :, :{}", end);
+        return new KvView() {
+            @Override
+            public void write(int layer, NDArray k, NDArray v) {
+                // Advanced indices around a slice put the indexed dimension first: [rows, kvHeads, headDim].
+                keys[layer].set(at, k.squeeze(2));
+                values[layer].set(at, v.squeeze(2));
+            }
+
+            @Override
+            public NDArray keys(NDManager s, int layer) {
+                return keys[layer].get(s, window);
+            }
+
+            @Override
+            public NDArray values(NDManager s, int layer) {
+                return values[layer].get(s, window);
+            }
+
+            @Override
+            public NDArray bias(NDManager s) {
+                return bias;
+            }
+        };
+    }
+
+    /** Counts the column every row got in the last decode step. */
+    void advance() {
+        for (int r = 0; r < lengths.length; r++) {
+            lengths[r]++;
+        }
+    }
+
+    /** Keeps only the given rows, in that order: once the queue is empty, finished slots stop costing compute. */
+    void keepRows(long[] rows) {
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray index = scratch.create(rows);
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = replace(keys[i], index);
+                values[i] = replace(values[i], index);
+            }
+        }
+        int[] kept = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            kept[i] = lengths[(int) rows[i]];
+        }
+        lengths = kept;
+    }
+
+    private NDArray replace(NDArray old, NDArray index) {
+        NDArray kept = old.get(manager, new NDIndex("{}", index));
+        old.close();
+        return kept;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

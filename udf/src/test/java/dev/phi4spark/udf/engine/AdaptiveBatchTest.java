@@ -1,0 +1,103 @@
+package dev.phi4spark.udf.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.EngineException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Out-of-memory errors halve the batch; a row that fails alone gets an error and the others go on. */
+class AdaptiveBatchTest {
+
+    private static final String CUDA_OOM = "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.11 GiB total"
+            + " capacity)\nException raised from malloc at c10/cuda/CUDACachingAllocator.cpp";
+
+    private static Phi3Model model;
+    private static List<GenerationRequest> requests;
+    private static List<GenerationResult> reference;
+
+    @BeforeAll
+    static void load() {
+        model = Fixtures.load("tiny-phi3");
+        requests = ContinuousGeneratorTest.queue(9, 21);
+        reference = new Generator(model, 16, Set.of(), TokenDecoder.NONE).generate(requests);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static ContinuousGenerator generator(int slots, ContinuousGenerator.ForwardHook hook) {
+        return new ContinuousGenerator(model, slots, 16, Set.of(), TokenDecoder.NONE).withHook(hook);
+    }
+
+    @Test
+    void batchesAboveTheMemoryLimitAreHalvedUntilTheyFit() {
+        List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+        List<GenerationResult> results = generator(8, rows -> {
+            sizes.add(rows.length);
+            if (rows.length > 2) {
+                throw new EngineException(CUDA_OOM);
+            }
+        }).generate(requests);
+        for (int i = 0; i < requests.size(); i++) {
+            assertThat(results.get(i).tokenIds()).as("request %d", i).containsExactly(reference.get(i).tokenIds());
+        }
+        // 8 slots fail, then 4, then 2 fit.
+        assertThat(sizes.subList(0, 2)).containsExactly(8, 4);
+        assertThat(sizes.subList(2, sizes.size())).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(2)).contains(2);
+    }
+
+    @Test
+    void aRowThatFailsAloneGetsAnErrorAndTheOthersGoOn() {
+        List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+        List<GenerationResult> results = generator(4, rows -> {
+            sizes.add(rows.length);
+            if (Arrays.stream(rows).anyMatch(r -> r == 6)) {
+                throw new EngineException("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't"
+                        + " allocate memory: you tried to allocate 17179869184 bytes.");
+            }
+        }).generate(requests);
+        GenerationResult failed = results.get(6);
+        assertThat(failed.finishReason()).isEqualTo(FinishReason.ERROR);
+        assertThat(failed.errorCode()).isEqualTo(GenerationResult.OUT_OF_MEMORY);
+        assertThat(failed.error()).startsWith("out_of_memory: [enforce fail at alloc_cpu.cpp:117] data."
+                + " DefaultCPUAllocator: can't allocate memory");
+        assertThat(failed.promptTokens()).isEqualTo(requests.get(6).promptIds().length);
+        for (int i = 0; i < requests.size(); i++) {
+            if (i != 6) {
+                assertThat(results.get(i).error()).isNull();
+                assertThat(results.get(i).tokenIds()).as("request %d", i).containsExactly(reference.get(i).tokenIds());
+            }
+        }
+        assertThat(sizes).contains(4, 2, 1);
+    }
+
+    @Test
+    void otherEngineErrorsAreNotTakenForMemory() {
+        ContinuousGenerator failing = generator(4, rows -> {
+            throw new EngineException("shape mismatch");
+        });
+        assertThatThrownBy(() -> failing.generate(requests)).isInstanceOf(EngineException.class)
+                .hasMessage("shape mismatch");
+    }
+
+    @Test
+    void outOfMemoryMessagesAreRecognised() {
+        assertThat(OutOfMemory.is(new EngineException(CUDA_OOM))).isTrue();
+        assertThat(OutOfMemory.is(new IllegalStateException("wrapped", new EngineException("CUDA error: out of memory"))))
+                .isTrue();
+        assertThat(OutOfMemory.is(new EngineException("index out of range"))).isFalse();
+        assertThat(OutOfMemory.is(new IllegalStateException("out of memory"))).isFalse();
+        assertThat(OutOfMemory.summary(new EngineException(CUDA_OOM)))
+                .isEqualTo("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.11 GiB total capacity)");
+    }
+}
