@@ -135,7 +135,9 @@ public final class JobConfig {
             JsonNode node = YAML.readTree(text.isBlank() ? "null" : text);
             return node == null ? JSON.nullNode() : node;
         } catch (JsonProcessingException e) {
-            throw new ConfigException("Cannot read --set " + name + ": '" + text + "' is not a valid YAML value");
+            // The value of a key like spark.conf.spark.hadoop.fs.s3a.secret.key is a credential: never echo it.
+            String shown = SECRET.matcher(name).matches() ? "the value (hidden: the key names a secret)" : "'" + text + "'";
+            throw new ConfigException("Cannot read --set " + name + ": " + shown + " is not a valid YAML value");
         }
     }
 
