@@ -112,7 +112,9 @@ public final class TableStore {
                 } else {
                     distinct.write().format("delta").mode("errorifexists").save(location(table));
                 }
-                return read(table).count();
+                // Our write created the table, so it is version 0; a concurrent writer may already have
+                // merged into it, and counting the current version would count their rows as ours.
+                return versionZero(table).count();
             } catch (Exception e) {
                 if (!exists(table)) {
                     throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
@@ -120,17 +122,18 @@ public final class TableStore {
                 // Another writer created it between our check and our write: merge into theirs instead.
             }
         }
-        long before = version(table);
-        deltaTable(table).as("t")
+        // The MERGE's own metrics: reading history(1) afterwards could return a concurrent writer's commit.
+        Row metrics = deltaTable(table).as("t")
                 .merge(rows.dropDuplicates(idColumn).as("s"), "t." + idColumn + " = s." + idColumn)
                 .whenNotMatched().insertAll()
-                .execute();
-        if (version(table) == before) {
-            return 0; // nothing new: Delta skips the commit of an insert-only MERGE that inserts nothing
-        }
-        Row metrics = deltaTable(table).history(1).select("operationMetrics").head();
-        java.util.Map<String, String> m = metrics.getJavaMap(0);
-        return m == null || m.get("numTargetRowsInserted") == null ? 0 : Long.parseLong(m.get("numTargetRowsInserted"));
+                .execute()
+                .head();
+        return metrics.getLong(metrics.fieldIndex("num_inserted_rows"));
+    }
+
+    private Dataset<Row> versionZero(String table) {
+        return database != null ? spark.read().format("delta").option("versionAsOf", 0).table(location(table))
+                : spark.read().format("delta").option("versionAsOf", 0).load(location(table));
     }
 
     /** Updates the rows matched on {@code idColumn} and inserts the others (the runs table's upsert). */
