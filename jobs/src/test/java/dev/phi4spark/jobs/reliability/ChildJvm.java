@@ -85,6 +85,19 @@ final class ChildJvm implements AutoCloseable {
         return false;
     }
 
+    /** Waits until the process accepts connections on {@code port} (the test logs stay at WARN, so no log line tells). */
+    boolean awaitPort(int port, long seconds) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < until && process.isAlive()) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        return false;
+    }
+
     /** Waits for the exit status, or -1 on timeout. */
     int waitFor(long seconds) throws InterruptedException {
         return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
