@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The driver (a child JVM on {@code local[2]}) killed with SIGKILL after its first commits; then
+ * The driver (a child JVM on {@code local[2]}) killed with SIGKILL after its first commit; then
  * {@code generate --resume} finishes the table: every id once, the committed rows untouched (not generated
  * again: same {@code created_at}, and the model ran only on the missing rows).
  */
 class DriverLossTest {
 
-    static final int ROWS = 60;
+    static final int ROWS = 40;
     static final int COMMIT_ROWS = 10;
 
     @TempDir
@@ -43,14 +43,14 @@ class DriverLossTest {
         Pattern committed = Pattern.compile("chunk (\\d+)/(\\d+) committed");
         try (ChildJvm driver = ChildJvm.start(tmp, "driver", "1g", ChildJvm.sparkHome(tmp), Main.class.getName(),
                 child.toArray(new String[0]))) {
-            assertThat(driver.await(s -> committed.matcher(s).results().count() >= 2, 240))
-                    .as("two chunks committed; output:\n%s", driver.tail()).isTrue();
+            assertThat(driver.await(s -> committed.matcher(s).results().count() >= 1, 240))
+                    .as("a chunk committed; output:\n%s", driver.tail()).isTrue();
             driver.kill();
             assertThat(driver.out()).as("killed before the end").doesNotContain("Tables written");
         }
         TableStore tables = new TableStore(JobsSpark.get(), JobConfig.load(null, List.of("warehouse=" + warehouse)));
         List<Row> before = tables.read(TableStore.SYNTHETIC_RAW).select("id", "created_at").collectAsList();
-        assertThat(before.size()).as("rows committed before the kill").isBetween(COMMIT_ROWS / 2, ROWS - 1);
+        assertThat(before.size()).as("rows committed before the kill").isBetween(1, ROWS - 1);
         List<Row> runsBefore = tables.read(TableStore.RUNS).select("status").collectAsList();
         assertThat(runsBefore).hasSize(1);
         assertThat(runsBefore.get(0).getString(0)).as("the killed run never ended").isEqualTo("running");
