@@ -90,12 +90,25 @@ class SafetensorsFuzzTest {
             ObjectNode header = base.header().deepCopy();
             String kind = mutateHeader(random, header, base.data().length);
             write(dir.resolve("model.safetensors"), header, base.data());
+            // The driver-side check (headers only) must agree with a real load on every case.
+            String checked;
+            try {
+                Phi4Engine.check(dir);
+                checked = null;
+            } catch (ModelLoadException e) {
+                checked = e.getMessage();
+            } catch (Throwable t) {
+                throw new AssertionError("case " + i + " (" + kind + ") check threw " + t, t);
+            }
             try (Phi3Model model = Phi3Model.load(dir, config, Device.cpu(), DataType.FLOAT32)) {
                 assertThat(model.config().vocabSize).isEqualTo(512);
                 loaded++;
                 count("model loaded");
+                assertThat(checked).as("case %d (%s): the check refused a model that loads", i, kind).isNull();
             } catch (ModelLoadException e) {
                 assertThat(e.getMessage()).as("case %d (%s)", i, kind).startsWith("Cannot ");
+                assertThat(checked).as("case %d (%s): the check passed a model that fails to load", i, kind)
+                        .isEqualTo(e.getMessage());
                 count("model refused");
             } catch (Throwable t) {
                 throw new AssertionError("case " + i + " (" + kind + ") threw " + t, t);
@@ -103,6 +116,17 @@ class SafetensorsFuzzTest {
         }
         System.out.printf("model fuzz: %d cases, %d loaded; outcomes %s%n", MODEL_CASES, loaded, outcomes);
         assertThat(loaded).isPositive();
+    }
+
+    @Test
+    void theDriverSideCheckPassesGoodSnapshots() {
+        Phi4Engine.check(Fixtures.model("tiny-phi3"));
+        Phi4Engine.check(Fixtures.model("tiny-phi3-bf16"));
+        Path tiny = tmp.resolve("tiny");
+        TinyModelWriter.write(tiny, 5, SafetensorsDType.BF16);
+        Phi4Engine.check(tiny);
+        assertThatThrownBy(() -> Phi4Engine.check(tmp.resolve("nothing"))).isInstanceOf(ModelLoadException.class)
+                .hasMessage("Cannot load model: " + tmp.resolve("nothing") + " is not a folder");
     }
 
     @Test
