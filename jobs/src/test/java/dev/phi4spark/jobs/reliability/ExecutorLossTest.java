@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A standalone cluster (Master and two one-core Workers, each its own JVM) runs {@code generate} on 2,000
- * prompts; one executor JVM is killed (SIGKILL) after the first commit. The job finishes with every id
+ * prompts; one executor JVM is killed (SIGKILL) 5 s after the first commit, while the second chunk runs. The job finishes with every id
  * once, and the {@code runs} row records the lost executor and the failed tasks. Several minutes: run with
  * {@code -Dphi4spark.slow=true}.
  */
@@ -67,6 +67,8 @@ class ExecutorLossTest {
                             () -> new AssertionError("no CoarseGrainedExecutorBackend process under our Workers"));
                     int killedAt = (int) Pattern.compile("chunk \\d+/\\d+ committed").matcher(driver.out()).results()
                             .count();
+                    // Into the next chunk's generation, so that the executor dies with tasks running.
+                    Thread.sleep(Long.getLong("phi4spark.executorLoss.delayMs", 5000));
                     executor.destroyForcibly();
                     int status = driver.waitFor(900);
                     assertThat(status).as("driver exit; output:\n%s", driver.tail()).isZero();
