@@ -63,7 +63,7 @@ public final class CorpusReader {
             return f;
         }
         if (!exists(spark, input)) {
-            if (input.matches("[A-Za-z_]\\w*(\\.[A-Za-z_]\\w*)?") && spark.catalog().tableExists(input)) {
+            if (isTable(spark, input)) {
                 return "table";
             }
             throw new ConfigException("Cannot score " + input + ": no such file, folder or table (set score.input)");
@@ -82,6 +82,15 @@ public final class CorpusReader {
             return "text";
         }
         return "parquet";
+    }
+
+    /** True for a catalog table; a path like {@code /nope} is not a table name and must not fail to parse. */
+    private static boolean isTable(SparkSession spark, String name) {
+        try {
+            return spark.catalog().tableExists(name);
+        } catch (Exception e) { // ParseException (checked, thrown from Scala): not a table identifier at all
+            return false;
+        }
     }
 
     private static boolean exists(SparkSession spark, String path) {

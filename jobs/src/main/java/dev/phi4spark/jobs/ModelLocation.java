@@ -48,6 +48,7 @@ public record ModelLocation(String path, String identity, boolean tiny) {
             throw new ConfigException("Cannot use model.path " + configured
                     + ": it has no config.json (set model.path to a HuggingFace snapshot folder of Phi-4)");
         }
+        Phi4Engine.check(dir); // headers only: a damaged snapshot fails here, before Spark starts
         return new ModelLocation(dir.toString(), Phi4Engine.identity(dir), false);
     }
 

@@ -18,7 +18,20 @@ public final class SparkSessions {
      * Spark conf and wins; otherwise {@code spark.master} from the config, else {@code local[*]}.
      */
     public static SparkSession getOrCreate(JobConfig config) {
+        return SparkSession.builder().config(conf(config)).getOrCreate();
+    }
+
+    /**
+     * Spark's default redaction pattern misses Azure account keys and SAS tokens, which would then show
+     * in the Spark UI's environment page and the event log: the driver's pattern also covers them.
+     */
+    public static final String REDACTION_REGEX =
+            "(?i)secret|password|passwd|token|access[.]?key|account[.]?key|private[.]?key|credential|sas";
+
+    /** The Spark conf of a command's session. */
+    public static SparkConf conf(JobConfig config) {
         SparkConf conf = new SparkConf();
+        conf.setIfMissing("spark.redaction.regex", REDACTION_REGEX);
         if (!conf.contains("spark.master")) {
             String master = config.get(ConfigKeys.SPARK_MASTER);
             conf.setMaster(master == null ? "local[*]" : master);
@@ -35,6 +48,6 @@ public final class SparkSessions {
                 conf.set(e.getKey(), e.getValue().asText());
             }
         }
-        return SparkSession.builder().config(conf).getOrCreate();
+        return conf;
     }
 }

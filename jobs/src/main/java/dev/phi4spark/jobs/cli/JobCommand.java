@@ -59,7 +59,7 @@ abstract class JobCommand implements Callable<Integer> {
             execute(ctx);
             ctx.run().succeeded();
         } catch (RuntimeException e) {
-            ctx.run().failed(e);
+            ctx.run().failed(Phi4SparkCommand.message(e));
             throw e;
         }
         summary(ctx);

@@ -9,8 +9,7 @@ import picocli.CommandLine.Command;
         description = "Phi-4 inference on Apache Spark: synthetic textbook data, quality filtering and corpus scoring.",
         subcommands = {JobCommands.Generate.class, JobCommands.Filter.class, JobCommands.Score.class,
                 JobCommands.Pipeline.class, SqlCommand.class, ReportCommand.class, ModelCommand.class,
-                ConfigCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                ConfigCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Phi4SparkCommand implements Runnable {
 
     @CommandLine.Spec
@@ -41,14 +40,27 @@ public final class Phi4SparkCommand implements Runnable {
         return cli.execute(args);
     }
 
+    /** The first line of a message (Spark's carry plans, SQL and stack traces on the next lines). */
+    static String oneLine(String message) {
+        String trimmed = message.strip();
+        int nl = trimmed.indexOf('\n');
+        return nl < 0 ? trimmed : trimmed.substring(0, nl).strip();
+    }
+
     /** The exception's own sentence; its causes only when it has none. */
-    static String message(Throwable e) {
+    public static String message(Throwable e) {
+        // A task's exception reaches the driver wrapped in Spark's "Job aborted due to stage failure: ...
+        // Driver stacktrace:" (several lines); the project's own exception in the chain says it in one.
+        for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c.getClass().getName().startsWith("dev.phi4spark") && c.getMessage() != null) {
+                return oneLine(c.getMessage());
+            }
+        }
         Throwable t = e;
         while (t.getMessage() == null && t.getCause() != null) {
             t = t.getCause();
         }
-        String text = t.getMessage() == null ? t.getClass().getSimpleName()
-                : t.getMessage().strip().lines().findFirst().orElse(t.getClass().getSimpleName());
+        String text = t.getMessage() == null ? t.getClass().getSimpleName() : oneLine(t.getMessage());
         return text + (t instanceof IllegalArgumentException || t instanceof IllegalStateException
                 || t.getClass().getName().startsWith("dev.phi4spark") ? ""
                 : " (" + t.getClass().getSimpleName() + "; set PHI4SPARK_DEBUG=1 for the stack trace)");

@@ -70,10 +70,25 @@ public final class JobConfig {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             throw new ConfigException("Cannot read configuration: " + file + " is not valid YAML" + where
-                    + " (" + e.getOriginalMessage() + ")");
+                    + " (" + yamlProblem(e.getOriginalMessage()) + ")");
         } catch (IOException e) {
             throw new ConfigException("Cannot read configuration: " + file + " cannot be read (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * SnakeYAML's message spans lines: the problem, then indented snippets with carets and "in 'reader'"
+     * locations. The problem lines, joined, make the one-line error (the location is already given).
+     */
+    static String yamlProblem(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        List<String> lines = message.lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("in '") && !l.matches("\\^+")).toList();
+        List<String> problem = message.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                .map(String::strip).toList();
+        return String.join("; ", problem.isEmpty() ? lines : problem);
     }
 
     /** Walks a YAML mapping: a known key takes its value; a known section is walked into. */
@@ -120,7 +135,9 @@ public final class JobConfig {
             JsonNode node = YAML.readTree(text.isBlank() ? "null" : text);
             return node == null ? JSON.nullNode() : node;
         } catch (JsonProcessingException e) {
-            throw new ConfigException("Cannot read --set " + name + ": '" + text + "' is not a valid YAML value");
+            // The value of a key like spark.conf.spark.hadoop.fs.s3a.secret.key is a credential: never echo it.
+            String shown = SECRET.matcher(name).matches() ? "the value (hidden: the key names a secret)" : "'" + text + "'";
+            throw new ConfigException("Cannot read --set " + name + ": " + shown + " is not a valid YAML value");
         }
     }
 

@@ -111,6 +111,11 @@ public final class RunRecorder {
         write("succeeded", Instant.now(), null);
     }
 
+    /** Marks the run failed with a message (the one line the command printed). */
+    public void failed(String message) {
+        write("failed", Instant.now(), message);
+    }
+
     /** Marks the run failed with the error's message. */
     public void failed(Throwable error) {
         write("failed", Instant.now(), error.getMessage() == null ? error.toString() : error.getMessage());

@@ -112,7 +112,9 @@ public final class TableStore {
                 } else {
                     distinct.write().format("delta").mode("errorifexists").save(location(table));
                 }
-                return read(table).count();
+                // Our write created the table, so it is version 0; a concurrent writer may already have
+                // merged into it, and counting the current version would count their rows as ours.
+                return versionZero(table).count();
             } catch (Exception e) {
                 if (!exists(table)) {
                     throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
@@ -120,14 +122,18 @@ public final class TableStore {
                 // Another writer created it between our check and our write: merge into theirs instead.
             }
         }
-        // MERGE returns its own metrics: reading the table history instead could show a concurrent
-        // writer's commit.
+        // The MERGE's own metrics: reading history(1) afterwards could return a concurrent writer's commit.
         Row metrics = deltaTable(table).as("t")
                 .merge(rows.dropDuplicates(idColumn).as("s"), "t." + idColumn + " = s." + idColumn)
                 .whenNotMatched().insertAll()
                 .execute()
                 .head();
         return metrics.getLong(metrics.fieldIndex("num_inserted_rows"));
+    }
+
+    private Dataset<Row> versionZero(String table) {
+        return database != null ? spark.read().format("delta").option("versionAsOf", 0).table(location(table))
+                : spark.read().format("delta").option("versionAsOf", 0).load(location(table));
     }
 
     /** Updates the rows matched on {@code idColumn} and inserts the others (the runs table's upsert). */

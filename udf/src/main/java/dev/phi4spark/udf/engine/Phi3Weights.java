@@ -26,6 +26,34 @@ final class Phi3Weights {
         this.lmHead = lmHead;
     }
 
+    /**
+     * Checks, from the headers alone, that the checkpoint holds every tensor {@link #load} reads, with the
+     * config's shape and a loadable dtype: a wrong or damaged snapshot is refused on the driver in
+     * milliseconds, before any executor maps gigabytes of it. Throws {@link ModelLoadException}.
+     */
+    static void check(Checkpoint checkpoint, Phi3Config c) {
+        long h = c.hiddenSize;
+        long attnOut = (long) c.heads * c.headDim();
+        expect(checkpoint, "model.embed_tokens.weight", c.vocabSize, h);
+        for (int i = 0; i < c.layers; i++) {
+            String p = "model.layers." + i + ".";
+            expect(checkpoint, p + "input_layernorm.weight", h);
+            expect(checkpoint, p + "self_attn.qkv_proj.weight", c.qkvDim(), h);
+            expect(checkpoint, p + "self_attn.o_proj.weight", h, attnOut);
+            expect(checkpoint, p + "post_attention_layernorm.weight", h);
+            expect(checkpoint, p + "mlp.gate_up_proj.weight", 2L * c.intermediateSize, h);
+            expect(checkpoint, p + "mlp.down_proj.weight", h, c.intermediateSize);
+        }
+        expect(checkpoint, "model.norm.weight", h);
+        if (!c.tieWordEmbeddings || checkpoint.has("lm_head.weight")) {
+            expect(checkpoint, "lm_head.weight", c.vocabSize, h);
+        }
+    }
+
+    private static void expect(Checkpoint checkpoint, String name, long... shape) {
+        TensorLoader.checkHeader(checkpoint, name, shape);
+    }
+
     static Phi3Weights load(Checkpoint checkpoint, Phi3Config c, NDManager manager, DataType dtype) {
         TensorLoader loader = new TensorLoader(checkpoint, manager, dtype);
         long h = c.hiddenSize;

@@ -91,6 +91,24 @@ public final class Phi4Engine implements AutoCloseable {
         return new Phi4Engine(dir, model, tokenizer, stops, options, identity(dir));
     }
 
+    /**
+     * Checks a snapshot folder without loading it: config.json, and the safetensors headers against the
+     * config (every tensor present, with its shape and a loadable dtype). Reads headers only, so it takes
+     * milliseconds even for Phi-4's 29 GB; jobs call it on the driver so that a missing, truncated or
+     * mis-shaped model is one clear error before Spark starts, not a task failure on every executor.
+     *
+     * @throws ModelLoadException naming the file and what is wrong
+     */
+    public static void check(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException("Cannot load model: " + dir + " is not a folder");
+        }
+        Phi3Config config = Phi3Config.read(dir.resolve("config.json"));
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            Phi3Weights.check(checkpoint, config);
+        }
+    }
+
     /** {@code eos_token_id} of config.json and generation_config.json, and the tokenizer's eos token. */
     private static Set<Long> stopTokens(Path dir, Phi3Config config, Phi4Tokenizer tokenizer) {
         Set<Long> stops = new LinkedHashSet<>(config.eosTokenIds());

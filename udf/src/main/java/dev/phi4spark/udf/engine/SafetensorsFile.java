@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -33,7 +35,12 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Headers are JSON of a few hundred KB at most; a larger claim is a corrupt or hostile file. */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Strict: a header with text after its object ({@code {}garbage}) is refused, as the reference
+     * implementation refuses it, instead of being read up to the first complete value.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path path;
     private final FileChannel channel;
@@ -198,7 +205,24 @@ public final class SafetensorsFile implements AutoCloseable {
     private static JsonNode readHeader(Path path, FileChannel channel, int length) {
         ByteBuffer buf = ByteBuffer.allocate(length);
         readFully(path, channel, buf, 8);
-        String text = new String(buf.array(), StandardCharsets.UTF_8);
+        // Decoded strictly: a lenient decode turns every invalid byte into U+FFFD, so two tensor names
+        // that differ only in invalid bytes would collide and one tensor would silently replace the other.
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(buf.array()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw bad(path, "the header is not valid UTF-8");
+        }
+        // Writers pad the header to 8 bytes with spaces; some pad with NULs, which JSON does not allow.
+        int end = text.length();
+        while (end > 0 && text.charAt(end - 1) == '\0') {
+            end--;
+        }
+        text = text.substring(0, end);
         try {
             JsonNode node = JSON.readTree(text);
             if (node == null || !node.isObject()) {

@@ -48,17 +48,7 @@ final class TensorLoader {
 
     /** Loads a tensor, checking its shape. */
     NDArray load(String name, long... expectedShape) {
-        SafetensorsFile.TensorInfo info = checkpoint.info(name);
-        if (!Arrays.equals(info.shape(), expectedShape)) {
-            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has shape "
-                    + Arrays.toString(info.shape()) + ", expected " + Arrays.toString(expectedShape)
-                    + " (" + checkpoint.fileOf(name).path() + ")");
-        }
-        SafetensorsDType src = info.dtype();
-        if (src != SafetensorsDType.F32 && src != SafetensorsDType.F16 && src != SafetensorsDType.BF16) {
-            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has dtype " + src
-                    + ", expected F32, F16 or BF16 (" + checkpoint.fileOf(name).path() + ")");
-        }
+        SafetensorsFile.TensorInfo info = checkHeader(checkpoint, name, expectedShape);
         long rows = expectedShape.length == 0 ? 1 : expectedShape[0];
         long rowElements = rows == 0 ? 0 : info.elementCount() / rows;
         long rowsPerChunk = Math.max(1, chunkBytes / Math.max(1, rowElements * 4));
@@ -77,6 +67,22 @@ final class TensorLoader {
         } finally {
             parts.close();
         }
+    }
+
+    /** The tensor's header entry, checked for presence, shape and a dtype this loader reads. */
+    static SafetensorsFile.TensorInfo checkHeader(Checkpoint checkpoint, String name, long... expectedShape) {
+        SafetensorsFile.TensorInfo info = checkpoint.info(name);
+        if (!Arrays.equals(info.shape(), expectedShape)) {
+            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has shape "
+                    + Arrays.toString(info.shape()) + ", expected " + Arrays.toString(expectedShape)
+                    + " (" + checkpoint.fileOf(name).path() + ")");
+        }
+        SafetensorsDType src = info.dtype();
+        if (src != SafetensorsDType.F32 && src != SafetensorsDType.F16 && src != SafetensorsDType.BF16) {
+            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has dtype " + src
+                    + ", expected F32, F16 or BF16 (" + checkpoint.fileOf(name).path() + ")");
+        }
+        return info;
     }
 
     private NDArray read(SafetensorsFile.TensorInfo info, long firstRow, long rows, long rowElements, Shape shape) {
