@@ -34,6 +34,7 @@ public final class Phi4Engine implements AutoCloseable {
     private final Phi4Tokenizer tokenizer;
     private final Set<Long> stopTokens;
     private final Generator generator;
+    private final TokenDecoder decoder;
     private final Scorer scorer;
     private final String identity;
     private final int prefillChunk;
@@ -44,7 +45,7 @@ public final class Phi4Engine implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.stopTokens = stopTokens;
-        TokenDecoder decoder = tokenizer == null ? TokenDecoder.NONE : ids -> decodeKnown(tokenizer, ids);
+        this.decoder = tokenizer == null ? TokenDecoder.NONE : ids -> decodeKnown(tokenizer, ids);
         this.generator = new Generator(model, options.prefillChunk(), stopTokens, decoder);
         this.scorer = new Scorer(model, options.prefillChunk());
         this.identity = identity;
@@ -197,6 +198,15 @@ public final class Phi4Engine implements AutoCloseable {
     /** Generates for token-id prompts, telling {@code listener} after each decode step. */
     public List<GenerationResult> generate(List<GenerationRequest> requests, Generator.StepListener listener) {
         return generator.generate(requests, listener);
+    }
+
+    /**
+     * Generates with continuous batching: {@code slots} sequences decode at once and a finished one's
+     * slot takes the next request at once, so rows that stop early do not wait for the longest. Same
+     * results as {@link #generate(List)} (per-row seeds), usually sooner when completion lengths vary.
+     */
+    public List<GenerationResult> generateContinuous(List<GenerationRequest> requests, int slots) {
+        return new ContinuousGenerator(model, slots, prefillChunk, stopTokens, decoder).generate(requests);
     }
 
     /** Generates replies to chat conversations, one set of sampling parameters per conversation. */

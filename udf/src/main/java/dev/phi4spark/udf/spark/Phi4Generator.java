@@ -401,12 +401,20 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                 runnable.add(i);
                 requests.add(new GenerationRequest(ids, params.withSeed(seedOf(rows.get(i), p.text()))));
             }
+            // Continuous batching over the whole window: rows that stop early hand their slot to the
+            // next row instead of idling until the longest one of a static batch ends.
             int[] lengths = requests.stream().mapToInt(r -> r.promptIds().length).toArray();
-            for (int[] batch : batching.plan(lengths, params.maxNewTokens())) {
-                List<GenerationRequest> chunk = Arrays.stream(batch).mapToObj(requests::get).toList();
-                List<GenerationResult> results = engine.generate(chunk);
-                for (int j = 0; j < batch.length; j++) {
-                    out[runnable.get(batch[j])] = outcome(results.get(j));
+            Integer[] order = new Integer[requests.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> Integer.compare(lengths[a], lengths[b]));
+            List<GenerationRequest> queue = Arrays.stream(order).map(requests::get).toList();
+            if (!queue.isEmpty()) {
+                List<GenerationResult> results = engine.generateContinuous(queue,
+                        batching.slots(lengths, params.maxNewTokens()));
+                for (int j = 0; j < order.length; j++) {
+                    out[runnable.get(order[j])] = outcome(results.get(j));
                 }
             }
             return Arrays.asList(out);

@@ -326,6 +326,15 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
             }
         }
 
+        /**
+         * Sequence slots for continuous batching within the same budget: every slot is sized for the
+         * longest row plus {@code extraPerRow}, so slots x that length stays under maxBatchTokens.
+         */
+        public int slots(int[] lengths, int extraPerRow) {
+            int longest = java.util.Arrays.stream(lengths).max().orElse(0) + extraPerRow;
+            return Math.max(1, Math.min(maxBatchRows, maxBatchTokens / Math.max(1, longest)));
+        }
+
         /** The batches of rows with these token lengths; see {@link BatchPlanner}. */
         public List<int[]> plan(int[] lengths, int extraPerRow) {
             return BatchPlanner.plan(lengths, extraPerRow, maxBatchTokens, maxBatchRows);

@@ -23,4 +23,14 @@ class BatchPlannerTest {
         assertThatThrownBy(() -> BatchPlanner.plan(lengths, 0, 0, 1))
                 .hasMessage("Cannot plan batches: maxBatchTokens and maxBatchRows must be > 0 (0, 1)");
     }
+
+    @Test
+    void continuousSlotsKeepEverySlotSizedForTheLongestRowUnderTheBudget() {
+        Phi4Transformer.Batching batching = new Phi4Transformer.Batching(1000, 32);
+        // The longest row needs 50 + 100 columns: 6 slots of 150 fit in 1000 tokens.
+        org.assertj.core.api.Assertions.assertThat(batching.slots(new int[] {10, 50, 20}, 100)).isEqualTo(6);
+        // The row cap wins when rows are short; one slot is the floor when a row alone exceeds the budget.
+        org.assertj.core.api.Assertions.assertThat(batching.slots(new int[] {1, 2}, 3)).isEqualTo(32);
+        org.assertj.core.api.Assertions.assertThat(batching.slots(new int[] {5000}, 100)).isEqualTo(1);
+    }
 }
