@@ -40,14 +40,10 @@ public final class BenchCommand implements Runnable {
             description = "GEMM roofline, then prefill and decode throughput of a ~150M-parameter Phi-3 with random"
                     + " weights, as fractions of the roofline.")
     static final class Engine implements Runnable {
-        @Option(names = "--model", description = "A snapshot folder to measure instead of the random 150M model.")
-        Path model;
+        @Mixin
+        RooflineOptions roofline;
 
-        @Option(names = "--gemm-size", defaultValue = "2048", description = "Side of the square GEMM (default: ${DEFAULT-VALUE}).")
-        int gemmSize;
 
-        @Option(names = "--decode-steps", defaultValue = "32", description = "Decode steps per batch size (default: ${DEFAULT-VALUE}).")
-        int decodeSteps;
 
         @Option(names = "--json-out", description = "Also write the figures to this JSON file.")
         Path jsonOut;
@@ -61,7 +57,7 @@ public final class BenchCommand implements Runnable {
         @Override
         public void run() {
             PrintWriter out = spec.commandLine().getOut();
-            Path dir = model;
+            Path dir = roofline.model;
             Path temp = null;
             try {
                 if (dir == null) {
@@ -70,7 +66,7 @@ public final class BenchCommand implements Runnable {
                     dir = EngineBenchmark.write150M(temp);
                 }
                 Map<String, Object> figures = new EngineBenchmark(engineOptions.toOptions(), out::println)
-                        .run(dir, gemmSize, decodeSteps);
+                        .run(dir, roofline.gemmSize, roofline.decodeSteps);
                 out.println(Json.write(figures, true));
                 if (jsonOut != null) {
                     Files.writeString(jsonOut, Json.write(figures, true));
@@ -100,8 +96,8 @@ public final class BenchCommand implements Runnable {
                     + " prefix reuse on vs off, model FLOPs against the GEMM roofline, and Spark against the engine"
                     + " called directly.")
     static final class All implements Runnable {
-        @Option(names = "--model", description = "A snapshot folder to measure instead of the random 150M model.")
-        Path model;
+        @Mixin
+        RooflineOptions roofline;
 
         @Option(names = "--throughput-model", defaultValue = "21m",
                 description = "Model of the batching and prefix benchmarks: 21m (random, fast enough for 2 CPU cores),"
@@ -130,11 +126,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--repeats", defaultValue = "2", description = "Timed runs per side; the best counts (default: ${DEFAULT-VALUE}).")
         int repeats;
 
-        @Option(names = "--gemm-size", defaultValue = "2048", description = "Side of the square GEMM (default: ${DEFAULT-VALUE}).")
-        int gemmSize;
 
-        @Option(names = "--decode-steps", defaultValue = "32", description = "Decode steps per batch size (default: ${DEFAULT-VALUE}).")
-        int decodeSteps;
 
         @Option(names = "--spark-prompts", defaultValue = "128",
                 description = "Prompts for the Spark overhead, on the tiny model (0: skip; default: ${DEFAULT-VALUE}).")
@@ -183,14 +175,14 @@ public final class BenchCommand implements Runnable {
             EngineOptions options = engineOptions.toOptions();
             Path temp = Files.createTempDirectory("phi4spark-bench-all");
             try {
-                Path big = model;
+                Path big = roofline.model;
                 if (big == null) {
                     log.accept("Writing a random ~150M-parameter Phi-3 to " + temp + " ...");
                     big = EngineBenchmark.write150M(temp.resolve("150m"));
                 }
-                figures.put("roofline_model", model == null ? "random 150M Phi-3 (EngineBenchmark.CONFIG_150M)" : big.toString());
+                figures.put("roofline_model", roofline.model == null ? "random 150M Phi-3 (EngineBenchmark.CONFIG_150M)" : big.toString());
                 log.accept("== roofline (model FLOPs against libtorch GEMM)");
-                figures.put("roofline", new EngineBenchmark(options, log).run(big, gemmSize, decodeSteps));
+                figures.put("roofline", new EngineBenchmark(options, log).run(big, roofline.gemmSize, roofline.decodeSteps));
                 Path small = switch (throughputModel) {
                     case "21m" -> ThroughputBenchmark.write21M(temp.resolve("21m"));
                     case "150m" -> big;
@@ -259,5 +251,17 @@ public final class BenchCommand implements Runnable {
                     roof.get("prefill_roofline_fraction"), roof.get("decode_b32_roofline_fraction"),
                     spark.getOrDefault("spark_over_direct", spark.get("skipped")));
         }
+    }
+
+    /** The roofline measurement's options, shared by {@code bench engine} and {@code bench all}. */
+    static final class RooflineOptions {
+        @Option(names = "--model", description = "A snapshot folder to measure instead of the random 150M model.")
+        Path model;
+
+        @Option(names = "--gemm-size", defaultValue = "2048", description = "Side of the square GEMM (default: ${DEFAULT-VALUE}).")
+        int gemmSize;
+
+        @Option(names = "--decode-steps", defaultValue = "32", description = "Decode steps per batch size (default: ${DEFAULT-VALUE}).")
+        int decodeSteps;
     }
 }
