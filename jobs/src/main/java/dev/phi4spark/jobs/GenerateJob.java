@@ -70,7 +70,8 @@ public final class GenerateJob {
         DatagenConfig plan = datagenConfig(ctx.config());
         var options = ctx.modelOptions();
         var stage = new Phi4GeneratorStage(options, ctx.model().identity()).withBatching(
-                ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_TOKENS), ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_ROWS));
+                ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_TOKENS), ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_ROWS))
+                .withPrefixReuse(ctx.config().get(ConfigKeys.GENERATE_MIN_SHARED_PREFIX));
         var judge = new Phi4JudgeStage(options);
         List<Datagen.Part> parts = Datagen.plan(ctx.spark(), plan, stage, judge, Map.of());
         long planned = parts.stream().mapToLong(p -> p.planned().seeds()).sum();
@@ -84,6 +85,8 @@ public final class GenerateJob {
             for (Datagen.Part part : parts) {
                 inserted += runPart(ctx, part);
             }
+            ctx.out().printf("generate: %d of %d prompt tokens came from the prefix cache%n",
+                    ctx.metrics().cachedPromptTokens().value(), ctx.metrics().promptTokens().value());
         }
         ctx.run().count(TableStore.SYNTHETIC_RAW, inserted);
         return inserted;

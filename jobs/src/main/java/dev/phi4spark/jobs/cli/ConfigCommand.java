@@ -1,9 +1,7 @@
 package dev.phi4spark.jobs.cli;
 
-import dev.phi4spark.jobs.config.ConfigKey;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,14 +30,7 @@ public final class ConfigCommand implements Runnable {
 
         @Override
         public void run() {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("| key | type | default | meaning |");
-            out.println("|---|---|---|---|");
-            for (ConfigKey<?> k : ConfigKeys.ALL) {
-                Object d = k.defaultValue();
-                out.printf("| `%s` | %s | %s | %s |%n", k.name(), k.type(), d == null ? "(unset)" : "`" + d + "`",
-                        k.doc().replace("|", "\\|"));
-            }
+            spec.commandLine().getOut().print(ConfigKeys.markdownTable());
         }
     }
 

@@ -19,8 +19,12 @@ public final class EngineOptionsMixin {
     @Option(names = "--prefill-chunk", defaultValue = "512", description = "Prompt tokens per forward pass while prefilling.")
     int prefillChunk;
 
+    @Option(names = "--attention", defaultValue = "auto",
+            description = "auto (fused where libtorch loads it), fused or plain (the reference path).")
+    String attention;
+
     /** The options as the engine takes them. */
     public EngineOptions toOptions() {
-        return new EngineOptions(device, dtype, threads, prefillChunk);
+        return new EngineOptions(device, dtype, threads, prefillChunk, attention);
     }
 }

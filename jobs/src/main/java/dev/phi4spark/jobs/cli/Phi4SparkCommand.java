@@ -37,7 +37,13 @@ public final class Phi4SparkCommand implements Runnable {
             }
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            // Autoflush covers println only; text a command print()s must not be lost at System.exit.
+            out.flush();
+            err.flush();
+        }
     }
 
     /** The first line of a message (Spark's carry plans, SQL and stack traces on the next lines). */

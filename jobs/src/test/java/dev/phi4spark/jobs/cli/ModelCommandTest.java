@@ -67,6 +67,21 @@ class ModelCommandTest {
     }
 
     @Test
+    void fusedAndPlainAttentionGiveTheSameLogits() throws Exception {
+        JsonNode plain = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5,17,42,9,3", "--json",
+                "--device", "cpu", "--attention", "plain").json().get("logits").get(0);
+        JsonNode fused = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5,17,42,9,3", "--json",
+                "--device", "cpu", "--attention", "fused").json().get("logits").get(0);
+        for (int i = 0; i < plain.size(); i++) {
+            assertThat(fused.get(i).asDouble()).isCloseTo(plain.get(i).asDouble(),
+                    org.assertj.core.api.Assertions.within(1e-4));
+        }
+        Run bad = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5", "--attention", "flash");
+        assertThat(bad.status()).isNotZero();
+        assertThat(bad.err().strip()).isEqualTo("phi4spark: Cannot use attention 'flash': expected auto, fused or plain");
+    }
+
+    @Test
     void generatePrintsIdsTextAndFinishReason() throws Exception {
         Run r = run("model", "generate", "--model", tiny.toString(), "--prompt", "Explain photosynthesis.",
                 "--max-new-tokens", "7", "--temperature", "0.8", "--seed", "5", "--json", "--device", "cpu");

@@ -34,6 +34,13 @@ class JobConfigTest {
     }
 
     @Test
+    void theReadmeListsEveryKeyWithItsCurrentDefault() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        assertThat(readme).as("README's key table is stale: paste `bin/phi4spark config keys` into it")
+                .contains(ConfigKeys.markdownTable());
+    }
+
+    @Test
     void dottedKeysAtTopLevelWorkLikeNesting() throws IOException {
         JobConfig c = JobConfig.load(yaml("model.device: gpu:1\n"), List.of());
         assertThat(c.get(ConfigKeys.MODEL_DEVICE)).isEqualTo("gpu:1");

@@ -153,6 +153,8 @@ public final class ContinuousGenerator {
         final SamplingParams params;
         final int budget;
         final List<Long> generated = new ArrayList<>();
+        /** Prompt tokens copied from a cached prefix rather than prefilled. */
+        int cachedTokens;
 
         Row(int request, long[] prompt, SamplingParams params, int budget) {
             this.request = request;
@@ -317,6 +319,7 @@ public final class ContinuousGenerator {
                         (step, logits) -> next[0] = first.next(step, logits));
                 for (int r = 0; r < prompts.length; r++) {
                     Row row = group.get(r);
+                    row.cachedTokens = prefix == null ? 0 : prefix.length();
                     if (accept(row, next[0][r])) {
                         continue;
                     }
@@ -413,7 +416,8 @@ public final class ContinuousGenerator {
                 boolean stopped = reason == FinishReason.STOP && tokens.length > 0;
                 text = decoder.decode(stopped ? Arrays.copyOf(tokens, tokens.length - 1) : tokens);
             }
-            results[row.request] = new GenerationResult(tokens, text, reason, row.prompt.length, tokens.length, null);
+            results[row.request] = new GenerationResult(tokens, text, reason, row.prompt.length, tokens.length, null,
+                    row.cachedTokens);
             return true;
         }
     }

@@ -9,9 +9,11 @@ package dev.phi4spark.udf.engine;
  * @param promptTokens tokens in the prompt
  * @param completionTokens tokens generated
  * @param error a short code and message when the row failed, else null
+ * @param cachedPromptTokens prompt tokens whose keys and values came from the prefix cache instead of
+ *     a forward pass (0 when no cached prefix matched)
  */
 public record GenerationResult(long[] tokenIds, String text, FinishReason finishReason, int promptTokens,
-        int completionTokens, String error) {
+        int completionTokens, String error, int cachedPromptTokens) {
 
     /** Error code: the prompt has no tokens. */
     public static final String EMPTY_PROMPT = "empty_prompt";
@@ -21,6 +23,12 @@ public record GenerationResult(long[] tokenIds, String text, FinishReason finish
     public static final String INVALID_TOKEN = "invalid_token";
     /** Error code: the device ran out of memory even with the row alone in its batch. */
     public static final String OUT_OF_MEMORY = "out_of_memory";
+
+    /** A result computed without the prefix cache. */
+    public GenerationResult(long[] tokenIds, String text, FinishReason finishReason, int promptTokens,
+            int completionTokens, String error) {
+        this(tokenIds, text, finishReason, promptTokens, completionTokens, error, 0);
+    }
 
     /** A failed row. {@code error} starts with one of the codes above. */
     public static GenerationResult failed(int promptTokens, String error) {

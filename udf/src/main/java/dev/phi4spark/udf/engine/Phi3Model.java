@@ -8,6 +8,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The forward pass of HF {@code Phi3ForCausalLM}: embedding, then per layer RMSNorm, grouped-query
@@ -15,6 +18,8 @@ import java.nio.file.Path;
  * the untied lm_head. Weights are read-only after load, so one model serves many threads at once.
  */
 public final class Phi3Model implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Phi3Model.class);
 
     /** A large negative bias rather than -inf: a fully masked (padding) row then stays finite. */
     static final float MASK_BIAS = -1e9f;
@@ -24,28 +29,64 @@ public final class Phi3Model implements AutoCloseable {
     private final DataType dtype;
     private final Phi3Weights weights;
     private final RotaryEmbedding rope;
+    /** The fused attention kernel, or null for the reference NDArray path. */
+    private final FusedAttention fused;
 
-    private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights) {
+    private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights,
+            FusedAttention fused) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
         this.weights = weights;
         this.rope = new RotaryEmbedding(config, manager);
+        this.fused = fused;
     }
 
     /**
-     * Loads the weights of a snapshot folder onto a device. {@code dtype} is the compute type:
-     * float32 on the CPU, float16 on a GPU.
+     * Loads the weights of a snapshot folder onto a device with the default attention ({@code auto}).
+     * {@code dtype} is the compute type: float32 on the CPU, float16 on a GPU.
      */
     public static Phi3Model load(Path dir, Phi3Config config, Device device, DataType dtype) {
+        return load(dir, config, device, dtype, "auto");
+    }
+
+    /**
+     * Loads the weights of a snapshot folder onto a device. {@code attention} is {@code plain} (the
+     * NDArray reference path), {@code fused} (libtorch's scaled_dot_product_attention) or {@code auto}
+     * (fused where libtorch loads it, else plain).
+     */
+    public static Phi3Model load(Path dir, Phi3Config config, Device device, DataType dtype, String attention) {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            FusedAttention fused = attentionKernel(attention, () -> FusedAttention.load(manager));
             Phi3Weights weights = Phi3Weights.load(checkpoint, config, manager, dtype);
-            return new Phi3Model(config, manager, dtype, weights);
+            return new Phi3Model(config, manager, dtype, weights, fused);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /** The fused kernel for {@code attention}, or null for the plain path. */
+    static FusedAttention attentionKernel(String attention, Supplier<FusedAttention> loader) {
+        if ("plain".equals(attention)) {
+            return null;
+        }
+        try {
+            return loader.get();
+        } catch (RuntimeException e) {
+            if ("fused".equals(attention)) {
+                throw new ModelLoadException("Cannot use fused attention: libtorch did not load its TorchScript"
+                        + " module (" + e.getMessage() + "); use attention plain", e);
+            }
+            LOG.warn("Fused attention unavailable ({}); using the plain attention path", e.getMessage());
+            return null;
+        }
+    }
+
+    /** The attention path in use: {@code fused} or {@code plain}. */
+    public String attention() {
+        return fused == null ? "plain" : "fused";
     }
 
     /** The config. */
@@ -96,10 +137,12 @@ public final class Phi3Model implements AutoCloseable {
                 .reshape(batch, seq, config.hiddenSize);                        // [batch, seq, hidden]
         NDList cosSin = rope.cosSin(positions, maxPosition, dtype);
         NDArray bias = view.bias(step);                                         // [batch, 1, 1, seq, end]
+        NDArray mask = fused == null ? bias
+                : FusedAttention.mask(bias, config.groups(), dtype);            // [batch, 1, groups*seq, end]
         for (int i = 0; i < weights.layers.length; i++) {
             Phi3Weights.Layer w = weights.layers[i];
             NDArray h = rmsNorm(x, w.inputNorm());
-            x = x.add(attention(step, h, w, i, cosSin, bias, view));
+            x = x.add(attention(step, h, w, i, cosSin, mask, view));
             h = rmsNorm(x, w.postNorm());
             x = x.add(mlp(h, w));
         }
@@ -161,7 +204,7 @@ public final class Phi3Model implements AutoCloseable {
     }
 
     private NDArray attention(NDManager step, NDArray h, Phi3Weights.Layer w, int layer, NDList cosSin,
-            NDArray bias, KvView cache) {
+            NDArray mask, KvView cache) {
         long batch = h.getShape().get(0);
         long seq = h.getShape().get(1);
         int headDim = config.headDim();
@@ -176,22 +219,33 @@ public final class Phi3Model implements AutoCloseable {
         cache.write(layer, k, v);
         NDArray keys = cache.keys(step, layer);                                 // [batch, kvHeads, end, headDim]
         NDArray values = cache.values(step, layer);
-        long end = keys.getShape().get(2);
         // Query heads grouped under their key/value head, so K and V are never copied per query head.
         long groups = config.groups();
-        NDArray grouped = q.mul(1.0 / Math.sqrt(headDim))
-                .reshape(batch, config.kvHeads, groups * seq, headDim);         // [batch, kvHeads, groups*seq, headDim]
-        NDArray scores = grouped.matMul(keys.transpose(0, 1, 3, 2))
+        NDArray grouped = q.reshape(batch, config.kvHeads, groups * seq, headDim); // [batch, kvHeads, groups*seq, headDim]
+        NDArray out = fused == null ? plainAttention(grouped, keys, values, mask, seq)
+                : fused.apply(step, grouped, keys, values, mask);              // [batch, kvHeads, groups*seq, headDim]
+        out = out.reshape(batch, config.heads, seq, headDim)
+                .transpose(0, 2, 1, 3)
+                .reshape(batch, seq, qSize);                                    // [batch, seq, heads*headDim]
+        return out.matMul(w.out());
+    }
+
+    /**
+     * The reference attention: scores in the compute dtype, bias and softmax in float32. {@code bias} is
+     * {@code [batch, 1, 1, seq, end]}; the others as {@link FusedAttention#apply}.
+     */
+    private NDArray plainAttention(NDArray grouped, NDArray keys, NDArray values, NDArray bias, long seq) {
+        long batch = grouped.getShape().get(0);
+        long end = keys.getShape().get(2);
+        long groups = config.groups();
+        NDArray scores = grouped.mul(1.0 / Math.sqrt(config.headDim()))
+                .matMul(keys.transpose(0, 1, 3, 2))
                 .toType(DataType.FLOAT32, false)
                 .reshape(batch, config.kvHeads, groups, seq, end)
                 .add(bias);                                                     // [batch, kvHeads, groups, seq, end]
         NDArray probs = scores.softmax(4).toType(dtype, false)
                 .reshape(batch, config.kvHeads, groups * seq, end);
-        NDArray out = probs.matMul(values)                                      // [batch, kvHeads, groups*seq, headDim]
-                .reshape(batch, config.heads, seq, headDim)
-                .transpose(0, 2, 1, 3)
-                .reshape(batch, seq, qSize);                                    // [batch, seq, heads*headDim]
-        return out.matMul(w.out());
+        return probs.matMul(values);                                            // [batch, kvHeads, groups*seq, headDim]
     }
 
     /** {@code [batch, seq, n*headDim]} to {@code [batch, n, seq, headDim]}. */

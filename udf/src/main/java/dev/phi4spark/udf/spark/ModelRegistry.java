@@ -34,7 +34,8 @@ public final class ModelRegistry {
     private ModelRegistry() {}
 
     /** The registry key: the same model on another device or dtype is another load. */
-    private record Key(String location, String cacheDir, String device, String dtype, int threads, int prefillChunk) {}
+    private record Key(String location, String cacheDir, String device, String dtype, int threads, int prefillChunk,
+            String attention) {}
 
     /** Holds one engine; its lock makes concurrent first requests wait for one load. */
     private static final class Slot {
@@ -65,7 +66,7 @@ public final class ModelRegistry {
         String location = options.requireModelPath();
         String device = selectDevice(options.device(), assignedGpus());
         Key key = new Key(location, options.cacheFolder().toString(), device, options.dtype(), options.threads(),
-                options.prefillChunk());
+                options.prefillChunk(), options.attention());
         return MODELS.computeIfAbsent(key, k -> new Slot()).get(key, options, metrics);
     }
 

@@ -19,6 +19,7 @@ public final class Phi4Metrics implements Serializable {
     private final LongAccumulator promptTokens;
     private final LongAccumulator generatedTokens;
     private final LongAccumulator errors;
+    private final LongAccumulator cachedPromptTokens;
     private final DoubleAccumulator loadSeconds;
     private final DoubleAccumulator inferenceSeconds;
 
@@ -27,6 +28,7 @@ public final class Phi4Metrics implements Serializable {
         this.promptTokens = sc.longAccumulator(prefix + ".promptTokens");
         this.generatedTokens = sc.longAccumulator(prefix + ".generatedTokens");
         this.errors = sc.longAccumulator(prefix + ".errors");
+        this.cachedPromptTokens = sc.longAccumulator(prefix + ".cachedPromptTokens");
         this.loadSeconds = sc.doubleAccumulator(prefix + ".modelLoadSeconds");
         this.inferenceSeconds = sc.doubleAccumulator(prefix + ".inferenceSeconds");
     }
@@ -49,6 +51,11 @@ public final class Phi4Metrics implements Serializable {
     /** Tokens generated. */
     public LongAccumulator generatedTokens() {
         return generatedTokens;
+    }
+
+    /** Prompt tokens not prefilled because their keys and values came from the prefix cache. */
+    public LongAccumulator cachedPromptTokens() {
+        return cachedPromptTokens;
     }
 
     /** Rows that got an error. */

@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param threads libtorch intra-op threads per executor JVM (0: libtorch's default)
  * @param prefillChunk prompt columns per forward while prefilling
  * @param cacheDir local folder that staged models are copied into (empty: {@link #defaultCacheDir()})
+ * @param attention {@code auto}, {@code fused} or {@code plain} (see {@link EngineOptions#attention()})
  */
 public record Phi4Options(String modelPath, String device, String dtype, int threads, int prefillChunk,
-        String cacheDir) implements Serializable {
+        String cacheDir, String attention) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -34,6 +35,8 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
     public static final String THREADS = "threads";
     /** Param name and conf suffix of {@link #prefillChunk}. */
     public static final String PREFILL_CHUNK = "prefillChunk";
+    /** Param name and conf suffix of {@link #attention}. */
+    public static final String ATTENTION = "attention";
     /** Param name and conf suffix of {@link #cacheDir}. */
     public static final String CACHE_DIR = "cacheDir";
     /** Prefix of the Spark conf keys {@link #fromConf} reads: {@code spark.phi4spark.modelPath}, ... */
@@ -47,6 +50,8 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
     public static final int DEFAULT_THREADS = EngineOptions.DEFAULTS.threads();
     /** Default prefill chunk. */
     public static final int DEFAULT_PREFILL_CHUNK = EngineOptions.DEFAULTS.prefillChunk();
+    /** Default attention: fused where libtorch loads it. */
+    public static final String DEFAULT_ATTENTION = EngineOptions.DEFAULTS.attention();
     /** Default most padded tokens in one batch (longest row times rows). */
     public static final int DEFAULT_MAX_BATCH_TOKENS = 16384;
     /** Default most rows in one batch. */
@@ -58,11 +63,18 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
 
     /** Checks and normalises; the device and dtype rules are the engine's. */
     public Phi4Options {
-        EngineOptions checked = new EngineOptions(device, dtype, threads, prefillChunk);
+        EngineOptions checked = new EngineOptions(device, dtype, threads, prefillChunk, attention);
         device = checked.device();
         dtype = checked.dtype();
+        attention = checked.attention();
         modelPath = modelPath == null ? "" : modelPath.trim();
         cacheDir = cacheDir == null ? "" : cacheDir.trim();
+    }
+
+    /** Options with the default attention. */
+    public Phi4Options(String modelPath, String device, String dtype, int threads, int prefillChunk,
+            String cacheDir) {
+        this(modelPath, device, dtype, threads, prefillChunk, cacheDir, DEFAULT_ATTENTION);
     }
 
     /** Defaults for a model location. */
@@ -81,7 +93,8 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
                 conf.getOrDefault(CONF_PREFIX + DTYPE, DEFAULT_DTYPE),
                 intOf(conf, THREADS, DEFAULT_THREADS),
                 intOf(conf, PREFILL_CHUNK, DEFAULT_PREFILL_CHUNK),
-                conf.getOrDefault(CONF_PREFIX + CACHE_DIR, ""));
+                conf.getOrDefault(CONF_PREFIX + CACHE_DIR, ""),
+                conf.getOrDefault(CONF_PREFIX + ATTENTION, DEFAULT_ATTENTION));
     }
 
     /** {@link #fromConf(Map)} over a session's runtime conf. */
@@ -103,27 +116,32 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
 
     /** The same options with another model location. */
     public Phi4Options withModelPath(String path) {
-        return new Phi4Options(path, device, dtype, threads, prefillChunk, cacheDir);
+        return new Phi4Options(path, device, dtype, threads, prefillChunk, cacheDir, attention);
     }
 
     /** The same options with another device. */
     public Phi4Options withDevice(String newDevice) {
-        return new Phi4Options(modelPath, newDevice, dtype, threads, prefillChunk, cacheDir);
+        return new Phi4Options(modelPath, newDevice, dtype, threads, prefillChunk, cacheDir, attention);
     }
 
     /** The same options with another dtype. */
     public Phi4Options withDtype(String newDtype) {
-        return new Phi4Options(modelPath, device, newDtype, threads, prefillChunk, cacheDir);
+        return new Phi4Options(modelPath, device, newDtype, threads, prefillChunk, cacheDir, attention);
     }
 
     /** The same options with another thread count. */
     public Phi4Options withThreads(int newThreads) {
-        return new Phi4Options(modelPath, device, dtype, newThreads, prefillChunk, cacheDir);
+        return new Phi4Options(modelPath, device, dtype, newThreads, prefillChunk, cacheDir, attention);
     }
 
     /** The same options with another staging cache folder. */
     public Phi4Options withCacheDir(String dir) {
-        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, dir);
+        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, dir, attention);
+    }
+
+    /** The same options with another attention path. */
+    public Phi4Options withAttention(String newAttention) {
+        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, cacheDir, newAttention);
     }
 
     /** The model path, or a clear error when none was given. */
@@ -146,6 +164,6 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
 
     /** Engine options on a resolved device ({@code cpu} or {@code gpu:N}). */
     public EngineOptions engineOptions(String resolvedDevice) {
-        return new EngineOptions(resolvedDevice, dtype, threads, prefillChunk);
+        return new EngineOptions(resolvedDevice, dtype, threads, prefillChunk, attention);
     }
 }

@@ -48,6 +48,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     private final Param<String> dtype;
     private final IntParam threads;
     private final IntParam prefillChunk;
+    private final Param<String> attention;
     private final Param<String> cacheDir;
     private final IntParam maxBatchTokens;
     private final IntParam maxBatchRows;
@@ -63,6 +64,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         dtype = new Param<>(uid, Phi4Options.DTYPE, "auto, float32 or float16");
         threads = new IntParam(uid, Phi4Options.THREADS, "libtorch intra-op threads per executor (0: default)");
         prefillChunk = new IntParam(uid, Phi4Options.PREFILL_CHUNK, "prompt columns per prefill forward");
+        attention = new Param<>(uid, Phi4Options.ATTENTION, "auto, fused or plain");
         cacheDir = new Param<>(uid, Phi4Options.CACHE_DIR, "local folder for staged models (empty: tmp)");
         maxBatchTokens = new IntParam(uid, "maxBatchTokens", "most padded tokens in one batch");
         maxBatchRows = new IntParam(uid, "maxBatchRows", "most rows in one batch");
@@ -74,6 +76,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         setDefault(dtype, Phi4Options.DEFAULT_DTYPE);
         setDefault(threads, Phi4Options.DEFAULT_THREADS);
         setDefault(prefillChunk, Phi4Options.DEFAULT_PREFILL_CHUNK);
+        setDefault(attention, Phi4Options.DEFAULT_ATTENTION);
         setDefault(cacheDir, "");
         setDefault(maxBatchTokens, Phi4Options.DEFAULT_MAX_BATCH_TOKENS);
         setDefault(maxBatchRows, Phi4Options.DEFAULT_MAX_BATCH_ROWS);
@@ -117,6 +120,11 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     /** Prompt columns per prefill forward (default 512). */
     public IntParam prefillChunk() {
         return prefillChunk;
+    }
+
+    /** The attention path: auto (fused where libtorch loads it), fused, or plain (the reference). */
+    public Param<String> attention() {
+        return attention;
     }
 
     /** Local folder staged models are copied into; empty (default) for {@code ${java.io.tmpdir}/phi4spark-models}. */
@@ -181,6 +189,12 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         return self();
     }
 
+    /** Sets {@link #attention()}. */
+    public T setAttention(String value) {
+        set(attention, value);
+        return self();
+    }
+
     /** Sets {@link #cacheDir()}. */
     public T setCacheDir(String value) {
         set(cacheDir, value);
@@ -221,13 +235,13 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     public T setOptions(Phi4Options options) {
         return setModelPath(options.modelPath()).setDevice(options.device()).setDtype(options.dtype())
                 .setThreads(options.threads()).setPrefillChunk(options.prefillChunk())
-                .setCacheDir(options.cacheDir());
+                .setCacheDir(options.cacheDir()).setAttention(options.attention());
     }
 
     /** The model params as one options object (checked). */
     public Phi4Options getOptions() {
         return new Phi4Options($(modelPath), $(device), $(dtype), (Integer) $(threads), (Integer) $(prefillChunk),
-                $(cacheDir));
+                $(cacheDir), $(attention));
     }
 
     /** The error column name. */
@@ -348,8 +362,15 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
      * @param error null, or "code: message"
      * @param inputTokens tokens the row fed the model
      * @param generatedTokens tokens it generated
+     * @param cachedTokens input tokens whose keys and values came from the prefix cache
      */
-    public record Outcome(Object[] values, String error, long inputTokens, long generatedTokens) {}
+    public record Outcome(Object[] values, String error, long inputTokens, long generatedTokens, long cachedTokens) {
+
+        /** An outcome that used no cached prefix. */
+        public Outcome(Object[] values, String error, long inputTokens, long generatedTokens) {
+            this(values, error, inputTokens, generatedTokens, 0);
+        }
+    }
 
     /** The model work of one window of rows. */
     public interface WindowWork extends Serializable {
@@ -421,6 +442,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
             long errors = 0;
             long inputTokens = 0;
             long generated = 0;
+            long cached = 0;
             for (int i = 0; i < rows.size(); i++) {
                 Outcome o = outcomes.get(i);
                 if (o.error() != null) {
@@ -432,9 +454,10 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
                 }
                 inputTokens += o.inputTokens();
                 generated += o.generatedTokens();
+                cached += o.cachedTokens();
                 out.add(append(rows.get(i), o));
             }
-            record(rows.size(), errors, inputTokens, generated, seconds);
+            record(rows.size(), errors, inputTokens, generated, cached, seconds);
             return out;
         }
 
@@ -453,7 +476,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
             return RowFactory.create(values);
         }
 
-        private void record(long rows, long errors, long inputTokens, long generated, double seconds) {
+        private void record(long rows, long errors, long inputTokens, long generated, long cached, double seconds) {
             if (metrics == null) {
                 return;
             }
@@ -461,6 +484,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
             metrics.errors().add(errors);
             metrics.promptTokens().add(inputTokens);
             metrics.generatedTokens().add(generated);
+            metrics.cachedPromptTokens().add(cached);
             metrics.inferenceSeconds().add(seconds);
         }
     }

@@ -37,8 +37,14 @@ public final class Fixtures {
 
     /** Loads a fixture model in float32 on the CPU. */
     public static Phi3Model load(String name) {
+        return load(name, "auto");
+    }
+
+    /** A fixture model with the given attention path ({@code plain}, {@code fused} or {@code auto}). */
+    public static Phi3Model load(String name, String attention) {
         Path dir = model(name);
-        return Phi3Model.load(dir, Phi3Config.read(dir.resolve("config.json")), Device.cpu(), DataType.FLOAT32);
+        return Phi3Model.load(dir, Phi3Config.read(dir.resolve("config.json")), Device.cpu(), DataType.FLOAT32,
+                attention);
     }
 
     static long[] longs(JsonNode array) {

@@ -9,18 +9,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The engine against logits made outside the project (llama.cpp, cross-checked with numpy). */
+/**
+ * The engine against logits made outside the project (llama.cpp, cross-checked with numpy), on both
+ * attention paths: the NDArray reference and libtorch's fused kernel.
+ */
 class GoldenLogitsTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-phi3", "tiny-phi3-bf16"})
-    void logitsAtEveryPromptPositionMatch(String fixture) {
+    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused"})
+    void logitsAtEveryPromptPositionMatch(String fixture, String attention) {
         JsonNode golden = Fixtures.golden(fixture);
         long[] prompt = Fixtures.longs(golden.get("prompt_ids"));
-        try (Phi3Model model = Fixtures.load(fixture); NDManager step = model.manager().newSubManager();
+        try (Phi3Model model = Fixtures.load(fixture, attention); NDManager step = model.manager().newSubManager();
                 KvCache cache = model.newCache(1, prompt.length)) {
+            assertThat(model.attention()).isEqualTo(attention);
             Batch batch = new Batch(new long[][] {prompt});
             NDArray hidden = model.hidden(step, batch.tokens(step, 0, prompt.length),
                     batch.positions(step, 0, prompt.length), prompt.length - 1, cache, 0);
@@ -34,12 +38,12 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-phi3", "tiny-phi3-bf16"})
-    void greedyDecodingThroughTheCacheMatches(String fixture) {
+    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused"})
+    void greedyDecodingThroughTheCacheMatches(String fixture, String attention) {
         JsonNode golden = Fixtures.golden(fixture);
         long[] prompt = Fixtures.longs(golden.get("prompt_ids"));
         long[] expected = Fixtures.longs(golden.get("greedy_new_ids"));
-        try (Phi3Model model = Fixtures.load(fixture)) {
+        try (Phi3Model model = Fixtures.load(fixture, attention)) {
             // A one-column prefill chunk feeds the prompt one token at a time through the cache too.
             for (int chunk : new int[] {1, 5, 64}) {
                 Generator generator = new Generator(model, chunk, Set.of(), TokenDecoder.NONE);
@@ -52,12 +56,12 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-phi3", "tiny-phi3-bf16"})
-    void sequencesOfDifferentLengthsDecodedTogetherMatch(String fixture) {
+    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused"})
+    void sequencesOfDifferentLengthsDecodedTogetherMatch(String fixture, String attention) {
         JsonNode golden = Fixtures.golden(fixture);
         List<long[]> prompts = new ArrayList<>();
         golden.get("batch").forEach(b -> prompts.add(Fixtures.longs(b.get("ids"))));
-        try (Phi3Model model = Fixtures.load(fixture); NDManager step = model.manager().newSubManager()) {
+        try (Phi3Model model = Fixtures.load(fixture, attention); NDManager step = model.manager().newSubManager()) {
             Batch batch = new Batch(prompts.toArray(new long[0][]));
             try (KvCache cache = model.newCache(batch.rows(), batch.width)) {
                 for (int r = 0; r < batch.rows(); r++) {

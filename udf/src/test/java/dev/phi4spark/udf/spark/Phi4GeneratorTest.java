@@ -96,6 +96,30 @@ class Phi4GeneratorTest {
     }
 
     @Test
+    void aSharedSystemPromptIsComputedOnceAndChangesNoToken() {
+        String system = "You are a patient teacher who writes short, exact, self-contained facts for students. "
+                .repeat(6);
+        Phi4Metrics off = Phi4Metrics.create(SparkTestSession.spark(), "prefix-off");
+        Phi4Metrics on = Phi4Metrics.create(SparkTestSession.spark(), "prefix-on");
+        List<String> plain = completions(generator().setSystemPrompt(system).setMinSharedPrefix(0).setMetrics(off)
+                .transform(prompts(2)));
+        List<String> reused = completions(generator().setSystemPrompt(system).setMinSharedPrefix(32).setMetrics(on)
+                .transform(prompts(2)));
+
+        assertThat(reused).isEqualTo(plain);
+        assertThat(off.cachedPromptTokens().value()).isZero();
+        // Every row but at most the first of each window starts from the cached system prompt.
+        assertThat(on.cachedPromptTokens().value()).isGreaterThan(on.promptTokens().value() / 2);
+        assertThat(on.promptTokens().value()).isEqualTo(off.promptTokens().value());
+    }
+
+    @Test
+    void aNegativeMinSharedPrefixIsRefusedOnTheDriver() {
+        assertThatThrownBy(() -> generator().setMinSharedPrefix(-1).transform(prompts(1)))
+                .hasMessage("Cannot generate: minSharedPrefix must be 0 (off) or more (-1)");
+    }
+
+    @Test
     void keepsInputColumnsAndFillsOutputs() {
         Dataset<Row> out = generator().setTemperature(0).transform(prompts(2));
         assertThat(out.columns()).containsExactly("id", "prompt", "completion", "finish_reason", "prompt_tokens",

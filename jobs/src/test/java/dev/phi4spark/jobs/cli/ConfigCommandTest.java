@@ -1,0 +1,27 @@
+package dev.phi4spark.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.phi4spark.jobs.config.ConfigKeys;
+import org.junit.jupiter.api.Test;
+
+/** {@code phi4spark config ...} as a user runs it. */
+class ConfigCommandTest {
+
+    @Test
+    void keysPrintsTheTableTheReadmeCarries() {
+        ModelCommandTest.Run r = ModelCommandTest.run("config", "keys");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).isEqualTo(ConfigKeys.markdownTable());
+        assertThat(r.out()).contains("| `model.attention` | string | `auto` |")
+                .contains("| `generate.min_shared_prefix` | integer | `64` |");
+    }
+
+    @Test
+    void showResolvesTheAttentionAndPrefixKeys() {
+        ModelCommandTest.Run r = ModelCommandTest.run("config", "show", "--set", "model.attention=plain",
+                "--set", "generate.min_shared_prefix=0");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("\"model.attention\" : \"plain\"").contains("\"generate.min_shared_prefix\" : 0");
+    }
+}
