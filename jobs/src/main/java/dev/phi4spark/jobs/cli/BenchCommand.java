@@ -93,8 +93,8 @@ public final class BenchCommand implements Runnable {
     /** {@code bench all}. */
     @Command(name = "all", mixinStandardHelpOptions = true,
             description = "Every engine benchmark in one run on one machine, as ratios: continuous vs static batching,"
-                    + " prefix reuse on vs off, model FLOPs against the GEMM roofline, and Spark against the engine"
-                    + " called directly.")
+                    + " prefix reuse on vs off, model FLOPs against the GEMM roofline, fused vs plain attention, and"
+                    + " Spark against the engine called directly.")
     static final class All implements Runnable {
         @Mixin
         RooflineOptions roofline;
@@ -127,6 +127,14 @@ public final class BenchCommand implements Runnable {
         int repeats;
 
 
+
+        @Option(names = "--attention-tokens", defaultValue = "1024",
+                description = "Prompt length of the fused vs plain attention comparison (default: ${DEFAULT-VALUE}).")
+        int attentionTokens;
+
+        @Option(names = "--attention-prompts", defaultValue = "4",
+                description = "Prompts (and decode batch) of the attention comparison (0: skip; default: ${DEFAULT-VALUE}).")
+        int attentionPrompts;
 
         @Option(names = "--spark-prompts", defaultValue = "128",
                 description = "Prompts for the Spark overhead, on the tiny model (0: skip; default: ${DEFAULT-VALUE}).")
@@ -183,6 +191,13 @@ public final class BenchCommand implements Runnable {
                 figures.put("roofline_model", roofline.model == null ? "random 150M Phi-3 (EngineBenchmark.CONFIG_150M)" : big.toString());
                 log.accept("== roofline (model FLOPs against libtorch GEMM)");
                 figures.put("roofline", new EngineBenchmark(options, log).run(big, roofline.gemmSize, roofline.decodeSteps));
+                if (attentionPrompts > 0) {
+                    log.accept("== fused vs plain attention (the roofline's model)");
+                    figures.put("attention", new EngineBenchmark(options, log).attention(big, attentionPrompts,
+                            attentionTokens, roofline.decodeSteps));
+                } else {
+                    figures.put("attention", Map.of("skipped", "--attention-prompts 0"));
+                }
                 Path small = switch (throughputModel) {
                     case "21m" -> ThroughputBenchmark.write21M(temp.resolve("21m"));
                     case "150m" -> big;
@@ -216,7 +231,8 @@ public final class BenchCommand implements Runnable {
             }
             out.accept("== Spark overhead (tiny random model, local[1], 1 libtorch thread)");
             try {
-                result.putAll(SparkOverheadBenchmark.measure(null, sparkPrompts, 32, repeats, 1));
+                result.putAll(SparkOverheadBenchmark.measure(null, sparkPrompts, 32, repeats, 1,
+                        engineOptions.toOptions().attention()));
                 out.accept(String.format(Locale.ROOT, "spark/direct: %.3f", result.get("spark_over_direct")));
             } catch (Exception e) {
                 result.put("skipped", "Cannot run the Spark overhead benchmark: " + e);
@@ -241,14 +257,18 @@ public final class BenchCommand implements Runnable {
             Map<String, Object> cont = (Map<String, Object>) f.get("continuous_batching");
             Map<String, Object> prefix = (Map<String, Object>) f.get("prefix_reuse");
             Map<String, Object> spark = (Map<String, Object>) f.get("spark_overhead");
+            Map<String, Object> attention = (Map<String, Object>) f.get("attention");
             return String.format(Locale.ROOT, "== summary%n"
                     + "continuous / static batching:      %sx (aim >= 1.5)%n"
                     + "prefix reuse on / off, prefill:    %sx with the prefix computed in the run, %sx cached (aim >= 2)%n"
                     + "prefill / GEMM roofline:           %s%n"
                     + "decode batch 32 / GEMM roofline:   %s%n"
+                    + "fused / plain attention:           %sx prefill, %sx decode%n"
                     + "Spark / direct engine:             %s",
                     cont.get("continuous_over_static"), prefix.get("reuse_cold_speedup"), prefix.get("reuse_warm_speedup"),
                     roof.get("prefill_roofline_fraction"), roof.get("decode_b32_roofline_fraction"),
+                    attention.getOrDefault("fused_over_plain_prefill", attention.get("skipped")),
+                    attention.getOrDefault("fused_over_plain_decode", "-"),
                     spark.getOrDefault("spark_over_direct", spark.get("skipped")));
         }
     }

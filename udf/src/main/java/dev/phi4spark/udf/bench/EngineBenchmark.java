@@ -70,7 +70,7 @@ public final class EngineBenchmark {
             log.accept(String.format("prefill 8 x 256: %.0f tokens/s, %.2f of the roofline", prefill,
                     prefill * prefillFlops / (gemm * 1e9)));
             for (int batch : new int[] {1, 8, 32}) {
-                double decode = decodeTokensPerSecond(model, batch, decodeSteps);
+                double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps);
                 double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
                 out.put("decode_b" + batch + "_tokens_per_s", round(decode));
                 out.put("decode_b" + batch + "_roofline_fraction", round3(fraction));
@@ -111,6 +111,39 @@ public final class EngineBenchmark {
         }
     }
 
+    /**
+     * The fused attention kernel against the plain NDArray path on the same weights: prefill of
+     * {@code prompts} prompts of {@code length} tokens, and decode of a batch of {@code prompts} after such a
+     * prompt, where attention reads {@code length} cached columns per step. Ratios above 1 favour fused.
+     */
+    public Map<String, Object> attention(Path modelDir, int prompts, int length, int decodeSteps) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        double[] prefill = new double[2];
+        double[] decode = new double[2];
+        String[] paths = {"plain", "fused"};
+        for (int i = 0; i < 2; i++) {
+            try (Phi4Engine engine = Phi4Engine.load(modelDir, options.withAttention(paths[i]))) {
+                if (!engine.model().attention().equals(paths[i])) {
+                    throw new IllegalStateException("Cannot compare attention paths: asked for " + paths[i]
+                            + ", got " + engine.model().attention());
+                }
+                prefill[i] = prefillTokensPerSecond(engine.model(), prompts, length);
+                decode[i] = decodeTokensPerSecond(engine.model(), prompts, length, decodeSteps);
+                log.accept(String.format("%s attention: prefill %d x %d %.0f tokens/s, decode batch %d at %d"
+                        + " columns %.0f tokens/s", paths[i], prompts, length, prefill[i], prompts, length, decode[i]));
+                out.put(paths[i] + "_prefill_tokens_per_s", round(prefill[i]));
+                out.put(paths[i] + "_decode_tokens_per_s", round(decode[i]));
+            }
+        }
+        out.put("prompts", prompts);
+        out.put("prompt_tokens", length);
+        out.put("fused_over_plain_prefill", round3(prefill[1] / prefill[0]));
+        out.put("fused_over_plain_decode", round3(decode[1] / decode[0]));
+        log.accept(String.format("fused / plain: prefill %.2fx, decode %.2fx", prefill[1] / prefill[0],
+                decode[1] / decode[0]));
+        return out;
+    }
+
     private static double prefillTokensPerSecond(Phi3Model model, int batch, int length) {
         List<GenerationRequest> rows = randomPrompts(model, batch, length, SamplingParams.greedy(1));
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
@@ -125,10 +158,10 @@ public final class EngineBenchmark {
     }
 
     /** The best of three timed runs: decode steps only, the prefill left out. */
-    private static double decodeTokensPerSecond(Phi3Model model, int batch, int steps) {
-        List<GenerationRequest> rows = randomPrompts(model, batch, 16, SamplingParams.greedy(steps + 1));
+    private static double decodeTokensPerSecond(Phi3Model model, int batch, int promptLength, int steps) {
+        List<GenerationRequest> rows = randomPrompts(model, batch, promptLength, SamplingParams.greedy(steps + 1));
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
-        generator.generate(randomPrompts(model, batch, 16, SamplingParams.greedy(4))); // warm-up
+        generator.generate(randomPrompts(model, batch, promptLength, SamplingParams.greedy(4))); // warm-up
         double best = Double.MAX_VALUE;
         for (int run = 0; run < 3; run++) {
             long[] times = new long[2];

@@ -6,15 +6,15 @@ import dev.phi4spark.udf.engine.Phi4Engine;
 import dev.phi4spark.udf.engine.SafetensorsDType;
 import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.engine.TinyModelWriter;
-import dev.phi4spark.udf.spark.BatchPlanner;
 import dev.phi4spark.udf.spark.Phi4Generator;
 import dev.phi4spark.udf.spark.Phi4Metrics;
 import dev.phi4spark.udf.spark.Phi4Options;
+import dev.phi4spark.udf.spark.Phi4Transformer;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,14 +28,14 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * How much throughput Spark costs: the same prompts through {@link Phi4Generator} in {@code local[1]}
- * and through the engine directly, with the same batches (sorted by length under the same budgets) and
- * seeds, in one JVM. Prints generated tokens per second for both and their ratio. Models are loaded
+ * and through the engine directly, doing what the Transformer does (each window sorted by length, then
+ * continuous batching with the same slots, prefix reuse and seeds), in one JVM. Prints generated tokens per second for both and their ratio. Models are loaded
  * and warmed up before timing; each side runs {@code repeats} times and the best run counts.
  *
  * <pre>
  * mvn -q -o -pl udf compile dependency:build-classpath -Dmdep.outputFile=/tmp/phi4-cp.txt -Dmdep.includeScope=test
  * java -cp udf/target/classes:$(cat /tmp/phi4-cp.txt) -Dlog4j2.configurationFile=udf/src/test/resources/log4j2-test.xml \
- *     dev.phi4spark.udf.spark.bench.SparkOverheadBenchmark [modelDir|-] [prompts=256] [maxNewTokens=32] [repeats=3] [threads=1]
+ *     dev.phi4spark.udf.spark.bench.SparkOverheadBenchmark [modelDir|-] [prompts=256] [maxNewTokens=32] [repeats=3] [threads=1] [attention=auto]
  * </pre>
  *
  * A model folder of {@code -} (default) writes the tiny random model to a temp folder. {@code threads}
@@ -53,7 +53,8 @@ public final class SparkOverheadBenchmark {
         int maxNew = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
-        Map<String, Object> figures = measure(model, n, maxNew, repeats, threads);
+        String attention = args.length > 5 ? args[5] : Phi4Options.DEFAULT_ATTENTION;
+        Map<String, Object> figures = measure(model, n, maxNew, repeats, threads, attention);
         System.out.printf(Locale.ROOT, "model %s, %d prompts, max_new_tokens %d, libtorch threads %d, %d cores, "
                 + "best of %d%n", model.getFileName(), n, maxNew, threads, Runtime.getRuntime().availableProcessors(),
                 repeats);
@@ -66,11 +67,12 @@ public final class SparkOverheadBenchmark {
      * Measures both sides and returns {@code direct_tokens_per_s}, {@code spark_tokens_per_s} and
      * {@code spark_over_direct}; a model folder of null writes the tiny random model to a temp folder.
      */
-    public static Map<String, Object> measure(Path modelDir, int n, int maxNew, int repeats, int threads)
-            throws Exception {
+    public static Map<String, Object> measure(Path modelDir, int n, int maxNew, int repeats, int threads,
+            String attention) throws Exception {
         Path model = modelDir == null ? tinyModel() : modelDir;
         List<String> prompts = prompts(n);
-        Phi4Options options = Phi4Options.of(model.toString()).withDevice("cpu").withThreads(threads);
+        Phi4Options options = Phi4Options.of(model.toString()).withDevice("cpu").withThreads(threads)
+                .withAttention(attention);
         SamplingParams params = SamplingParams.sample(0.8, 0.95, maxNew, 0);
         Phi4Generator generator = new Phi4Generator().setOptions(options).setMaxNewTokens(maxNew)
                 .setTemperature(0.8).setTopP(0.95);
@@ -97,6 +99,7 @@ public final class SparkOverheadBenchmark {
         out.put("prompts", n);
         out.put("max_new_tokens", maxNew);
         out.put("libtorch_threads", threads);
+        out.put("attention", attention);
         out.put("direct_tokens_per_s", Math.round(direct * 10) / 10.0);
         out.put("spark_tokens_per_s", Math.round(viaSpark * 10) / 10.0);
         out.put("spark_over_direct", Math.round(viaSpark / direct * 1000) / 1000.0);
@@ -132,14 +135,15 @@ public final class SparkOverheadBenchmark {
         }
         long tokens = 0;
         int window = Phi4Options.DEFAULT_WINDOW_ROWS;
+        Phi4Transformer.Batching batching = new Phi4Transformer.Batching(Phi4Options.DEFAULT_MAX_BATCH_TOKENS,
+                Phi4Options.DEFAULT_MAX_BATCH_ROWS);
         for (int from = 0; from < requests.size(); from += window) {
-            List<GenerationRequest> w = requests.subList(from, Math.min(requests.size(), from + window));
+            List<GenerationRequest> w = new ArrayList<>(requests.subList(from, Math.min(requests.size(), from + window)));
+            w.sort(Comparator.comparingInt(r -> r.promptIds().length));
             int[] lengths = w.stream().mapToInt(r -> r.promptIds().length).toArray();
-            for (int[] batch : BatchPlanner.plan(lengths, params.maxNewTokens(), Phi4Options.DEFAULT_MAX_BATCH_TOKENS,
-                    Phi4Options.DEFAULT_MAX_BATCH_ROWS)) {
-                for (GenerationResult r : engine.generate(Arrays.stream(batch).mapToObj(w::get).toList())) {
-                    tokens += r.completionTokens();
-                }
+            for (GenerationResult r : engine.generateContinuous(w, batching.slots(lengths, params.maxNewTokens()),
+                    Phi4Generator.DEFAULT_MIN_SHARED_PREFIX)) {
+                tokens += r.completionTokens();
             }
         }
         return tokens / ((System.nanoTime() - started) / 1e9);
