@@ -136,7 +136,7 @@ public final class BenchCommand implements Runnable {
                 description = "Prompts (and decode batch) of the attention comparison (0: skip; default: ${DEFAULT-VALUE}).")
         int attentionPrompts;
 
-        @Option(names = "--spark-prompts", defaultValue = "128",
+        @Option(names = "--spark-prompts", defaultValue = "256",
                 description = "Prompts for the Spark overhead, on the tiny model (0: skip; default: ${DEFAULT-VALUE}).")
         int sparkPrompts;
 
