@@ -70,8 +70,7 @@ public final class GenerateJob {
         DatagenConfig plan = datagenConfig(ctx.config());
         var options = ctx.modelOptions();
         var stage = new Phi4GeneratorStage(options, ctx.model().identity()).withBatching(
-                ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_TOKENS), ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_ROWS))
-                .withPrefixReuse(ctx.config().get(ConfigKeys.GENERATE_MIN_SHARED_PREFIX));
+                ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_TOKENS), ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_ROWS));
         var judge = new Phi4JudgeStage(options);
         List<Datagen.Part> parts = Datagen.plan(ctx.spark(), plan, stage, judge, Map.of());
         long planned = parts.stream().mapToLong(p -> p.planned().seeds()).sum();

@@ -57,6 +57,7 @@ public record ModelLocation(String path, String identity, boolean tiny) {
         String cache = config.get(ConfigKeys.MODEL_CACHE_DIR);
         return new Phi4Options(path, config.get(ConfigKeys.MODEL_DEVICE), config.get(ConfigKeys.MODEL_DTYPE),
                 config.get(ConfigKeys.MODEL_THREADS), config.get(ConfigKeys.MODEL_PREFILL_CHUNK),
-                cache == null ? "" : cache, config.get(ConfigKeys.MODEL_ATTENTION));
+                cache == null ? "" : cache, config.get(ConfigKeys.MODEL_ATTENTION),
+                config.get(ConfigKeys.MODEL_MIN_SHARED_PREFIX));
     }
 }

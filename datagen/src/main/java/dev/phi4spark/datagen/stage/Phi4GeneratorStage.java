@@ -26,7 +26,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
     private Phi4Metrics metrics;
     private int maxBatchTokens = Phi4Options.DEFAULT_MAX_BATCH_TOKENS;
     private int maxBatchRows = Phi4Options.DEFAULT_MAX_BATCH_ROWS;
-    private int minSharedPrefix = Phi4Generator.DEFAULT_MIN_SHARED_PREFIX;
 
     /** A stage on the model at {@code options.modelPath()}, identified by its path. */
     public Phi4GeneratorStage(Phi4Options options) {
@@ -49,15 +48,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
     public Phi4GeneratorStage withBatching(int maxTokens, int maxRows) {
         this.maxBatchTokens = maxTokens;
         this.maxBatchRows = maxRows;
-        return this;
-    }
-
-    /**
-     * Sets the shortest prompt prefix, in tokens, whose keys and values are computed once for the rows
-     * of a window that share it (the recipe's system prompt and template); 0 turns reuse off.
-     */
-    public Phi4GeneratorStage withPrefixReuse(int minTokens) {
-        this.minSharedPrefix = minTokens;
         return this;
     }
 
@@ -91,8 +81,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
                 .setCompletionTokensCol(outputPrefix + COMPLETION_TOKENS)
                 .setErrorCol(outputPrefix + ERROR)
                 .setMaxBatchTokens(maxBatchTokens)
-                .setMaxBatchRows(maxBatchRows)
-                .setMinSharedPrefix(minSharedPrefix);
+                .setMaxBatchRows(maxBatchRows);
         if (metrics != null) {
             generator.setMetrics(metrics);
         }

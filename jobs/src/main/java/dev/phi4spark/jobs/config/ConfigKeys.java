@@ -46,6 +46,10 @@ public final class ConfigKeys {
     public static final ConfigKey<String> MODEL_ATTENTION = ConfigKey.string("model.attention",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_ATTENTION,
             "auto (fused where libtorch loads it), fused (scaled_dot_product_attention) or plain (the reference).");
+    public static final ConfigKey<Integer> MODEL_MIN_SHARED_PREFIX = ConfigKey.integer("model.min_shared_prefix",
+            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MIN_SHARED_PREFIX,
+            "Shortest prompt prefix (tokens) that rows share (system prompt, template, judge rubric) whose"
+                    + " keys/values are computed once per executor (0: off).");
     public static final ConfigKey<Integer> MODEL_MAX_BATCH_TOKENS = ConfigKey.integer("model.max_batch_tokens",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MAX_BATCH_TOKENS,
             "Token budget of one batch (padded prompt length x rows).");
@@ -81,9 +85,6 @@ public final class ConfigKeys {
             "System prompt before every generation prompt.");
     public static final ConfigKey<Boolean> GENERATE_KEEP_REJECTED = ConfigKey.bool("generate.keep_rejected", false,
             "Keep rows a recipe's own check rejects (accepted = false) instead of dropping them.");
-    public static final ConfigKey<Integer> GENERATE_MIN_SHARED_PREFIX = ConfigKey.integer(
-            "generate.min_shared_prefix", dev.phi4spark.udf.spark.Phi4Generator.DEFAULT_MIN_SHARED_PREFIX,
-            "Shortest prompt prefix (tokens) that rows share and whose keys/values are computed once (0: off).");
     public static final ConfigKey<Integer> GENERATE_PARTITIONS = ConfigKey.integer("generate.partitions", 0,
             "Spark partitions of each recipe's seeds (0: the default parallelism).");
 
@@ -122,10 +123,10 @@ public final class ConfigKeys {
     /** Every key, in reference order. */
     public static final List<ConfigKey<?>> ALL = List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, WAREHOUSE,
             DATABASE, MODEL_PATH, MODEL_TINY_PATH, MODEL_DEVICE, MODEL_DTYPE, MODEL_THREADS, MODEL_PREFILL_CHUNK,
-            MODEL_ATTENTION, MODEL_MAX_BATCH_TOKENS, MODEL_MAX_BATCH_ROWS, MODEL_CACHE_DIR, SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
+            MODEL_ATTENTION, MODEL_MIN_SHARED_PREFIX, MODEL_MAX_BATCH_TOKENS, MODEL_MAX_BATCH_ROWS, MODEL_CACHE_DIR, SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
             SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP, GENERATE_RECIPES,
             GENERATE_SEED, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
-            GENERATE_MIN_SHARED_PREFIX, GENERATE_PARTITIONS, FILTER_INPUT,
+            GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
             SCORE_WINDOW_TOKENS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
             PROGRESS_SECONDS);

@@ -14,14 +14,14 @@ class ConfigCommandTest {
         assertThat(r.status()).isZero();
         assertThat(r.out()).isEqualTo(ConfigKeys.markdownTable());
         assertThat(r.out()).contains("| `model.attention` | string | `auto` |")
-                .contains("| `generate.min_shared_prefix` | integer | `64` |");
+                .contains("| `model.min_shared_prefix` | integer | `64` |");
     }
 
     @Test
     void showResolvesTheAttentionAndPrefixKeys() {
         ModelCommandTest.Run r = ModelCommandTest.run("config", "show", "--set", "model.attention=plain",
-                "--set", "generate.min_shared_prefix=0");
+                "--set", "model.min_shared_prefix=0");
         assertThat(r.status()).isZero();
-        assertThat(r.out()).contains("\"model.attention\" : \"plain\"").contains("\"generate.min_shared_prefix\" : 0");
+        assertThat(r.out()).contains("\"model.attention\" : \"plain\"").contains("\"model.min_shared_prefix\" : 0");
     }
 }

@@ -7,10 +7,20 @@ package dev.phi4spark.udf.engine;
  * @param probabilities each candidate's probability under the full softmax
  * @param normalized the same, rescaled to sum to 1 over the candidates
  * @param error a code and message when the row failed, else null
+ * @param cachedPromptTokens prompt tokens whose keys and values came from the prefix cache
  */
-public record ChoiceResult(float[] probabilities, float[] normalized, String error) {
+public record ChoiceResult(float[] probabilities, float[] normalized, String error, int cachedPromptTokens) {
+
+    /** A result computed without the prefix cache. */
+    public ChoiceResult(float[] probabilities, float[] normalized, String error) {
+        this(probabilities, normalized, error, 0);
+    }
 
     static ChoiceResult of(float[] probabilities) {
+        return of(probabilities, 0);
+    }
+
+    static ChoiceResult of(float[] probabilities, int cachedPromptTokens) {
         double total = 0;
         for (float p : probabilities) {
             total += p;
@@ -19,7 +29,7 @@ public record ChoiceResult(float[] probabilities, float[] normalized, String err
         for (int i = 0; i < normalized.length; i++) {
             normalized[i] = total > 0 ? (float) (probabilities[i] / total) : 0f;
         }
-        return new ChoiceResult(probabilities, normalized, null);
+        return new ChoiceResult(probabilities, normalized, null, cachedPromptTokens);
     }
 
     static ChoiceResult failed(String error) {

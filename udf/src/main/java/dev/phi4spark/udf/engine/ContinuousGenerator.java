@@ -107,10 +107,18 @@ public final class ContinuousGenerator {
                 pending.add(i);
             }
         }
-        cacheSharedPrefixes(requests, pending);
+        try (PrefixCache.Pinned pinned = prefixes == null || minSharedPrefix <= 0 ? null
+                : prefixes.pinShared(pending.stream().map(i -> requests.get(i).promptIds()).toList(), minSharedPrefix,
+                        List.of())) {
+            return generate(requests, pending, results, pinned, listener);
+        }
+    }
+
+    private List<GenerationResult> generate(List<GenerationRequest> requests, List<Integer> pending,
+            GenerationResult[] results, PrefixCache.Pinned pinned, Generator.StepListener listener) {
         int width = slots;
         while (!pending.isEmpty()) {
-            Run run = new Run(requests, pending, width, results);
+            Run run = new Run(requests, pending, width, results, pinned);
             try {
                 run.run(listener);
             } catch (EngineException e) {
@@ -130,20 +138,6 @@ public final class ContinuousGenerator {
             pending = pending.stream().filter(i -> results[i] == null).toList();
         }
         return Arrays.asList(results);
-    }
-
-    private void cacheSharedPrefixes(List<GenerationRequest> requests, List<Integer> pending) {
-        if (prefixes == null || minSharedPrefix <= 0 || pending.size() < 2) {
-            return;
-        }
-        try {
-            prefixes.putShared(pending.stream().map(i -> requests.get(i).promptIds()).toList(), minSharedPrefix);
-        } catch (EngineException e) {
-            if (!OutOfMemory.is(e)) {
-                throw e;
-            }
-            // Without the prefix the prompts are prefilled whole: slower, same tokens.
-        }
     }
 
     /** One sequence: its request, and the tokens it has so far. */
@@ -173,6 +167,7 @@ public final class ContinuousGenerator {
         private final Deque<Row> queue = new ArrayDeque<>();
         private final int width;
         private final GenerationResult[] results;
+        private final PrefixCache.Pinned pinned;
         private Row[] slotRows;
         private SlotCache cache;
         private Sampler sampler;
@@ -180,9 +175,11 @@ public final class ContinuousGenerator {
         int[] current = new int[0];
         private int plannedRows;
 
-        Run(List<GenerationRequest> requests, List<Integer> pending, int width, GenerationResult[] results) {
+        Run(List<GenerationRequest> requests, List<Integer> pending, int width, GenerationResult[] results,
+                PrefixCache.Pinned pinned) {
             this.width = width;
             this.results = results;
+            this.pinned = pinned;
             int context = model.config().maxPositions;
             for (int i : pending) {
                 GenerationRequest r = requests.get(i);
@@ -273,28 +270,20 @@ public final class ContinuousGenerator {
         private void prefill(NDManager call, List<Row> newcomers, List<Integer> free) {
             Map<PrefixCache.Entry, List<Row>> groups = new IdentityHashMap<>();
             List<Row> plain = new ArrayList<>();
-            List<PrefixCache.Entry> acquired = new ArrayList<>();
-            try {
-                for (Row row : newcomers) {
-                    PrefixCache.Entry entry = prefixes == null ? null : prefixes.acquire(row.prompt);
-                    if (entry == null) {
-                        plain.add(row);
-                    } else {
-                        acquired.add(entry);
-                        groups.computeIfAbsent(entry, e -> new ArrayList<>()).add(row);
-                    }
+            for (Row row : newcomers) {
+                PrefixCache.Entry entry = pinned == null ? null : pinned.longestFor(row.prompt);
+                if (entry == null) {
+                    plain.add(row);
+                } else {
+                    groups.computeIfAbsent(entry, e -> new ArrayList<>()).add(row);
                 }
-                int next = 0;
-                if (!plain.isEmpty()) {
-                    prefillGroup(call, plain, null, free.subList(next, next += plain.size()));
-                }
-                for (Map.Entry<PrefixCache.Entry, List<Row>> g : groups.entrySet()) {
-                    prefillGroup(call, g.getValue(), g.getKey(), free.subList(next, next += g.getValue().size()));
-                }
-            } finally {
-                for (PrefixCache.Entry e : acquired) {
-                    prefixes.release(e);
-                }
+            }
+            int next = 0;
+            if (!plain.isEmpty()) {
+                prefillGroup(call, plain, null, free.subList(next, next += plain.size()));
+            }
+            for (Map.Entry<PrefixCache.Entry, List<Row>> g : groups.entrySet()) {
+                prefillGroup(call, g.getValue(), g.getKey(), free.subList(next, next += g.getValue().size()));
             }
         }
 

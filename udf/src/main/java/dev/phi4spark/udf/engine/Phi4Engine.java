@@ -264,6 +264,18 @@ public final class Phi4Engine implements AutoCloseable {
         return scorer.choose(prompts, candidates);
     }
 
+    /**
+     * {@link #choose(List, long[])} reusing the engine's prefix cache: prompts that start with one of the
+     * {@code known} prefixes (a judge's rubric head), or share one of at least {@code minSharedPrefix}
+     * tokens, prefill only the rest; the prefixes' keys and values are computed once per engine. Same
+     * probabilities to float rounding; {@code minSharedPrefix} 0 turns reuse off.
+     */
+    public List<ChoiceResult> choose(List<long[]> prompts, long[] candidates, int minSharedPrefix,
+            List<long[]> known) {
+        return minSharedPrefix == 0 ? scorer.choose(prompts, candidates)
+                : scorer.choose(prompts, candidates, prefixes, minSharedPrefix, known);
+    }
+
     /** Float32 logits of one sequence: the last position, or every position. */
     public float[][] logits(long[] ids, boolean allPositions) {
         if (ids.length == 0 || ids.length > config().maxPositions) {

@@ -1,5 +1,6 @@
 package dev.phi4spark.udf.engine;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
@@ -75,24 +76,110 @@ public final class PrefixCache implements AutoCloseable {
 
     /** Computes and keeps a prefix's keys and values, unless they are kept already. */
     public void put(long[] prefix) {
+        release(pin(prefix));
+    }
+
+    /**
+     * The entry of a prefix, computed unless kept already, marked in use so that eviction cannot close
+     * it; give it back with {@link #release}. Using it makes it the most recently used.
+     */
+    Entry pin(long[] prefix) {
         if (prefix.length == 0 || prefix.length >= model.config().maxPositions) {
             throw new IllegalArgumentException("Cannot cache a prefix of " + prefix.length + " tokens: expected 1 to "
                     + (model.config().maxPositions - 1));
         }
         Key key = new Key(prefix.clone());
         synchronized (this) {
-            if (entries.containsKey(key)) {
-                return;
+            Entry kept = entries.get(key);
+            if (kept != null) {
+                kept.users++;
+                return kept;
             }
         }
-        Entry entry = compute(key.ids());
+        Entry computed = compute(key.ids());
         synchronized (this) {
-            if (entries.putIfAbsent(key, entry) != null) {
-                entry.manager.close(); // another thread computed it meanwhile
-                return;
+            Entry kept = entries.get(key);
+            if (kept != null) {
+                computed.manager.close(); // another thread computed it meanwhile
+                kept.users++;
+                return kept;
             }
+            entries.put(key, computed);
+            computed.users++;
             evictOverflow();
+            return computed;
         }
+    }
+
+    /**
+     * The prefixes one call may reuse, held for the call: {@code known} ones (a judge's rubric head) and
+     * those that groups of {@code prompts} share with at least {@code minLength} tokens ({@link
+     * #sharedPrefixes}). A row then starts from the longest of these that its prompt begins with, never
+     * from another prefix earlier calls left in the cache: which prefix a row reuses, and so its float
+     * rounding, depends on the call's prompts alone, and a rerun gives the same results. A prefix the
+     * device has no memory for is left out (those rows are prefilled whole).
+     */
+    public Pinned pinShared(List<long[]> prompts, int minLength, List<long[]> known) {
+        Map<Key, long[]> wanted = new LinkedHashMap<>();
+        for (long[] k : known) {
+            if (k.length > 0 && k.length < model.config().maxPositions) {
+                wanted.putIfAbsent(new Key(k), k);
+            }
+        }
+        if (minLength > 0) {
+            sharedPrefixes(prompts, minLength).forEach(p -> wanted.putIfAbsent(new Key(p), p));
+        }
+        Pinned pinned = new Pinned();
+        try {
+            for (long[] prefix : wanted.values()) {
+                ignoringOutOfMemory(() -> pinned.entries.add(pin(prefix)));
+            }
+            return pinned;
+        } catch (RuntimeException e) {
+            pinned.close();
+            throw e;
+        }
+    }
+
+    /** Prefixes held for one call (see {@link #pinShared}); closing gives them back. */
+    public final class Pinned implements AutoCloseable {
+        private final List<Entry> entries = new ArrayList<>();
+
+        private Pinned() {}
+
+        /**
+         * The longest held prefix of {@code prompt} that leaves at least one prompt token to prefill, or
+         * null; counted as a hit.
+         */
+        Entry longestFor(long[] prompt) {
+            Entry best = null;
+            for (Entry e : entries) {
+                if (e.length() < prompt.length && (best == null || e.length() > best.length())
+                        && Arrays.equals(e.tokens, 0, e.length(), prompt, 0, e.length())) {
+                    best = e;
+                }
+            }
+            if (best != null) {
+                countHit(best);
+            }
+            return best;
+        }
+
+        /** Prefixes held. */
+        int size() {
+            return entries.size();
+        }
+
+        @Override
+        public void close() {
+            entries.forEach(PrefixCache.this::release);
+            entries.clear();
+        }
+    }
+
+    private synchronized void countHit(Entry entry) {
+        hits++;
+        reusedTokens += entry.length();
     }
 
     private Entry compute(long[] prefix) {
@@ -160,6 +247,17 @@ public final class PrefixCache implements AutoCloseable {
      * each prompt's last token) is cached. Returns the prefixes cached.
      */
     public List<long[]> putShared(List<long[]> prompts, int minLength) {
+        List<long[]> shared = sharedPrefixes(prompts, minLength);
+        shared.forEach(this::put);
+        return shared;
+    }
+
+    /**
+     * The prefixes that groups of the prompts share: prompts sorted by their ids, neighbours that share
+     * at least {@code minLength} tokens form a group, and the group's common prefix (short of each
+     * prompt's last token) is one. A function of the prompts alone.
+     */
+    static List<long[]> sharedPrefixes(List<long[]> prompts, int minLength) {
         List<long[]> sorted = new ArrayList<>(prompts);
         sorted.sort(Arrays::compare);
         List<long[]> shared = new ArrayList<>();
@@ -180,14 +278,22 @@ public final class PrefixCache implements AutoCloseable {
                     common = Math.min(common, sorted.get(k).length - 1);
                 }
                 if (common >= minLength) {
-                    long[] prefix = Arrays.copyOf(sorted.get(i), common);
-                    put(prefix);
-                    shared.add(prefix);
+                    shared.add(Arrays.copyOf(sorted.get(i), common));
                 }
             }
             i = j;
         }
         return shared;
+    }
+
+    private static void ignoringOutOfMemory(Runnable cache) {
+        try {
+            cache.run();
+        } catch (EngineException e) {
+            if (!OutOfMemory.is(e)) {
+                throw e;
+            }
+        }
     }
 
     static int commonPrefix(long[] a, long[] b) {

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Teacher-forced scoring. Texts are left-padded into one batch and run through the model in chunks of
@@ -143,6 +145,16 @@ public final class Scorer {
      * shorter than the context.
      */
     public List<ChoiceResult> choose(List<long[]> prompts, long[] candidates) {
+        return choose(prompts, candidates, null, 0, List.of());
+    }
+
+    /**
+     * {@link #choose(List, long[])} that takes from {@code prefixes} (computing them once) the {@code known}
+     * prefixes and every prefix of at least {@code minSharedPrefix} tokens several prompts share, and
+     * prefills only the rest of each prompt that starts with one. Same probabilities to float rounding.
+     */
+    public List<ChoiceResult> choose(List<long[]> prompts, long[] candidates, PrefixCache prefixes,
+            int minSharedPrefix, List<long[]> known) {
         ChoiceResult[] results = new ChoiceResult[prompts.size()];
         List<Integer> runnable = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
@@ -159,14 +171,61 @@ public final class Scorer {
                         + " is outside the vocabulary of " + model.config().vocabSize);
             }
         }
-        if (!runnable.isEmpty()) {
-            Batch batch = new Batch(runnable.stream().map(prompts::get).toArray(long[][]::new));
-            float[][] probs = lastProbabilities(batch, candidates);
-            for (int j = 0; j < probs.length; j++) {
-                results[runnable.get(j)] = ChoiceResult.of(probs[j]);
+        if (runnable.isEmpty()) {
+            return Arrays.asList(results);
+        }
+        List<long[]> rows = runnable.stream().map(prompts::get).toList();
+        Map<PrefixCache.Entry, List<Integer>> groups = new IdentityHashMap<>();
+        List<Integer> plain = new ArrayList<>();
+        try (PrefixCache.Pinned pinned = prefixes == null ? null : prefixes.pinShared(rows, minSharedPrefix, known)) {
+            for (int j = 0; j < rows.size(); j++) {
+                PrefixCache.Entry entry = pinned == null ? null : pinned.longestFor(rows.get(j));
+                if (entry == null) {
+                    plain.add(j);
+                } else {
+                    groups.computeIfAbsent(entry, e -> new ArrayList<>()).add(j);
+                }
+            }
+            if (!plain.isEmpty()) {
+                float[][] probs = lastProbabilities(new Batch(pick(rows, plain)), candidates);
+                for (int j = 0; j < probs.length; j++) {
+                    results[runnable.get(plain.get(j))] = ChoiceResult.of(probs[j]);
+                }
+            }
+            for (Map.Entry<PrefixCache.Entry, List<Integer>> g : groups.entrySet()) {
+                float[][] probs = prefixedProbabilities(pick(rows, g.getValue()), g.getKey(), candidates);
+                for (int j = 0; j < probs.length; j++) {
+                    results[runnable.get(g.getValue().get(j))] = ChoiceResult.of(probs[j], g.getKey().length());
+                }
             }
         }
         return Arrays.asList(results);
+    }
+
+    private static long[][] pick(List<long[]> rows, List<Integer> which) {
+        return which.stream().map(rows::get).toArray(long[][]::new);
+    }
+
+    /** Prompts that all start with {@code prefix}: only their rests run through the model. */
+    private float[][] prefixedProbabilities(long[][] prompts, PrefixCache.Entry prefix, long[] candidates) {
+        GroupPrefill prefill = new GroupPrefill(prompts, prefix);
+        float[][] out = new float[prompts.length][];
+        try (NDManager call = model.manager().newSubManager(); KvCache scratch = prefill.scratch(model)) {
+            prefill.run(model, call, scratch, prefillChunk, () -> { },
+                    (step, logits) -> candidateProbabilities(step, logits, candidates, out));
+        }
+        return out;
+    }
+
+    /** Each row's probabilities of the candidates, from float32 logits {@code [rows, vocab]}. */
+    private static void candidateProbabilities(NDManager step, NDArray logits, long[] candidates, float[][] out) {
+        int rows = out.length;
+        NDArray probs = logits.softmax(1);                                      // [rows, vocab]
+        NDArray index = step.create(candidates).reshape(1, candidates.length).repeat(0, rows);
+        float[] picked = probs.gather(index, 1).toFloatArray();
+        for (int r = 0; r < rows; r++) {
+            out[r] = Arrays.copyOfRange(picked, r * candidates.length, (r + 1) * candidates.length);
+        }
     }
 
     private float[][] lastProbabilities(Batch batch, long[] candidates) {
@@ -176,12 +235,7 @@ public final class Scorer {
             model.prefill(call, batch, cache, prefillChunk, (step, hidden, start, end) -> {
                 if (end == batch.width) {
                     NDArray last = hidden.get(new NDIndex(":, {}:, :", end - start - 1));
-                    NDArray probs = model.logits(last).squeeze(1).softmax(1);          // [rows, vocab]
-                    NDArray index = step.create(candidates).reshape(1, candidates.length).repeat(0, rows);
-                    float[] picked = probs.gather(index, 1).toFloatArray();
-                    for (int r = 0; r < rows; r++) {
-                        out[r] = Arrays.copyOfRange(picked, r * candidates.length, (r + 1) * candidates.length);
-                    }
+                    candidateProbabilities(step, model.logits(last).squeeze(1), candidates, out);
                 }
             });
         }

@@ -120,6 +120,18 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
         return ids;
     }
 
+    /**
+     * The token ids every rendered prompt starts with, whatever the document: the common prefix of two
+     * prompts whose documents share no first character. Computed from tokens rather than from the text
+     * before the placeholder, since the tokenizer may merge across that boundary.
+     */
+    public long[] head(Phi4Tokenizer tok) {
+        long[] a = tok.encode(render("x"));
+        long[] b = tok.encode(render("7"));
+        int mismatch = Arrays.mismatch(a, b);
+        return Arrays.copyOf(a, mismatch < 0 ? Math.min(a.length, b.length) : mismatch);
+    }
+
     /** The values the digits stand for, for the expected score. */
     public static double[] digitValues() {
         return DIGITS.stream().mapToDouble(Double::parseDouble).toArray();

@@ -172,7 +172,7 @@ public final class Phi4Functions {
         public Double call(String text) {
             Phi4Engine engine = ModelRegistry.engine(options, null);
             ChoiceResult c = Phi4Judge.judgeTexts(engine, JudgePrompt.defaults(),
-                    java.util.Collections.singletonList(text), ONE_ROW).get(0).choice();
+                    java.util.Collections.singletonList(text), ONE_ROW, options.minSharedPrefix()).get(0).choice();
             return c.error() == null ? c.expected(JudgePrompt.digitValues()) : null;
         }
     }

@@ -48,9 +48,6 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
 
     private static final long serialVersionUID = 1L;
 
-    /** Default {@link #minSharedPrefix()}: shorter shared prefixes save less than a forward costs to set up. */
-    public static final int DEFAULT_MIN_SHARED_PREFIX = 64;
-
     private final Param<String> inputCol;
     private final Param<String> systemPrompt;
     private final BooleanParam applyChatTemplate;
@@ -66,7 +63,6 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
     private final Param<String> finishReasonCol;
     private final Param<String> promptTokensCol;
     private final Param<String> completionTokensCol;
-    private final IntParam minSharedPrefix;
 
     /** A generator with a random uid. */
     public Phi4Generator() {
@@ -91,8 +87,6 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         finishReasonCol = new Param<>(uid, "finishReasonCol", "output column of finish reasons");
         promptTokensCol = new Param<>(uid, "promptTokensCol", "output column of prompt token counts");
         completionTokensCol = new Param<>(uid, "completionTokensCol", "output column of generated token counts");
-        minSharedPrefix = new IntParam(uid, "minSharedPrefix", "shortest prompt prefix, in tokens, that rows of a"
-                + " window share and that is computed once and reused (0: off)");
         setDefault(inputCol, "prompt");
         setDefault(systemPrompt, "");
         setDefault(applyChatTemplate, true);
@@ -108,7 +102,6 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         setDefault(finishReasonCol, "finish_reason");
         setDefault(promptTokensCol, "prompt_tokens");
         setDefault(completionTokensCol, "completion_tokens");
-        setDefault(minSharedPrefix, DEFAULT_MIN_SHARED_PREFIX);
     }
 
     /** Reads a saved generator (Spark's Pipeline loading calls this). */
@@ -194,21 +187,6 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
     /** Generated token count column (default {@code completion_tokens}). */
     public Param<String> completionTokensCol() {
         return completionTokensCol;
-    }
-
-    /**
-     * Shortest prefix, in tokens, that several prompts of a window must share for its keys and values to
-     * be computed once and copied into each (default {@value #DEFAULT_MIN_SHARED_PREFIX}; 0: off). A
-     * system prompt or a recipe template is such a prefix. The tokens are the same either way.
-     */
-    public IntParam minSharedPrefix() {
-        return minSharedPrefix;
-    }
-
-    /** Sets {@link #minSharedPrefix()}. */
-    public Phi4Generator setMinSharedPrefix(int v) {
-        set(minSharedPrefix, v);
-        return this;
     }
 
     /** Sets {@link #inputCol()}. */
@@ -343,10 +321,6 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
             }
         }
         samplingParams();
-        if ((Integer) $(minSharedPrefix) < 0) {
-            throw new IllegalArgumentException("Cannot generate: minSharedPrefix must be 0 (off) or more ("
-                    + $(minSharedPrefix) + ")");
-        }
     }
 
     /** Indices of role and content in a chat-message element struct, or null if the type is not one. */
@@ -378,7 +352,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         String system = $(systemPrompt);
         return new Work(schema.fieldIndex($(inputCol)), messageFields(type), system.isEmpty() ? null : system,
                 (Boolean) $(applyChatTemplate), samplingParams(), (Long) $(seed),
-                $(seedCol).isEmpty() ? -1 : schema.fieldIndex($(seedCol)), (Integer) $(minSharedPrefix));
+                $(seedCol).isEmpty() ? -1 : schema.fieldIndex($(seedCol)), getOptions().minSharedPrefix());
     }
 
     /** A rendered prompt, or why there is none. */

@@ -190,18 +190,31 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
 
     @Override
     protected WindowWork windowWork(StructType schema) {
-        return new Work(schema.fieldIndex($(inputCol)), judgePrompt());
+        return new Work(schema.fieldIndex($(inputCol)), judgePrompt(), getOptions().minSharedPrefix());
     }
 
     /** A document's digit probabilities (or error) and the length of its prompt. */
     record Judged(ChoiceResult choice, int promptTokens) {}
 
     /**
+     * The prompt's fixed head (system turn and rubric up to the document) when it is at least {@code
+     * minSharedPrefix} tokens: computed once per engine, every document's prompt then prefills only its
+     * own part, even a single row's.
+     */
+    private static List<long[]> knownHead(Phi4Engine engine, JudgePrompt prompt, int minSharedPrefix) {
+        if (minSharedPrefix <= 0) {
+            return List.of();
+        }
+        long[] head = prompt.head(engine.requireTokenizer());
+        return head.length >= minSharedPrefix ? List.of(head) : List.of();
+    }
+
+    /**
      * Judges documents in batches; one result per document, failed ones carrying the error. Shared with
      * the {@code phi4_judge} SQL function.
      */
     static List<Judged> judgeTexts(Phi4Engine engine, JudgePrompt prompt, List<String> texts,
-            Batching batching) {
+            Batching batching, int minSharedPrefix) {
         long[] digits = JudgePrompt.digitIds(engine.requireTokenizer());
         int context = engine.config().maxPositions;
         Judged[] out = new Judged[texts.size()];
@@ -221,9 +234,11 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
             runnable.add(i);
             prompts.add(e.ids());
         }
+        List<long[]> known = prompts.isEmpty() ? List.of() : knownHead(engine, prompt, minSharedPrefix);
         int[] lengths = prompts.stream().mapToInt(p -> p.length).toArray();
         for (int[] batch : batching.plan(lengths, 0)) {
-            List<ChoiceResult> done = engine.choose(Arrays.stream(batch).mapToObj(prompts::get).toList(), digits);
+            List<ChoiceResult> done = engine.choose(Arrays.stream(batch).mapToObj(prompts::get).toList(), digits,
+                    minSharedPrefix, known);
             for (int k = 0; k < batch.length; k++) {
                 out[runnable.get(batch[k])] = new Judged(done.get(k), lengths[batch[k]]);
             }
@@ -239,16 +254,18 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
         private static final long serialVersionUID = 1L;
         private final int input;
         private final JudgePrompt prompt;
+        private final int minSharedPrefix;
 
-        Work(int input, JudgePrompt prompt) {
+        Work(int input, JudgePrompt prompt, int minSharedPrefix) {
             this.input = input;
             this.prompt = prompt;
+            this.minSharedPrefix = minSharedPrefix;
         }
 
         @Override
         public List<Outcome> run(Phi4Engine engine, List<Row> rows, Batching batching) {
             List<String> texts = rows.stream().map(r -> r.isNullAt(input) ? null : r.getString(input)).toList();
-            List<Judged> judged = judgeTexts(engine, prompt, texts, batching);
+            List<Judged> judged = judgeTexts(engine, prompt, texts, batching, minSharedPrefix);
             List<Outcome> out = new ArrayList<>(rows.size());
             for (Judged j : judged) {
                 ChoiceResult c = j.choice();
@@ -261,7 +278,7 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
                     dist[k] = c.normalized()[k];
                 }
                 out.add(new Outcome(new Object[] {c.expected(JudgePrompt.digitValues()), c.argmax(), dist}, null,
-                        j.promptTokens(), 0));
+                        j.promptTokens(), 0, c.cachedPromptTokens()));
             }
             return out;
         }

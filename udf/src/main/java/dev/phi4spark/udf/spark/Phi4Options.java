@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param prefillChunk prompt columns per forward while prefilling
  * @param cacheDir local folder that staged models are copied into (empty: {@link #defaultCacheDir()})
  * @param attention {@code auto}, {@code fused} or {@code plain} (see {@link EngineOptions#attention()})
+ * @param minSharedPrefix shortest prompt prefix, in tokens, that rows share (a system prompt, a template,
+ *     a judge's rubric) whose keys and values are computed once and copied into each row (0: off)
  */
 public record Phi4Options(String modelPath, String device, String dtype, int threads, int prefillChunk,
-        String cacheDir, String attention) implements Serializable {
+        String cacheDir, String attention, int minSharedPrefix) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -37,6 +39,8 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
     public static final String PREFILL_CHUNK = "prefillChunk";
     /** Param name and conf suffix of {@link #attention}. */
     public static final String ATTENTION = "attention";
+    /** Param name and conf suffix of {@link #minSharedPrefix}. */
+    public static final String MIN_SHARED_PREFIX = "minSharedPrefix";
     /** Param name and conf suffix of {@link #cacheDir}. */
     public static final String CACHE_DIR = "cacheDir";
     /** Prefix of the Spark conf keys {@link #fromConf} reads: {@code spark.phi4spark.modelPath}, ... */
@@ -52,6 +56,8 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
     public static final int DEFAULT_PREFILL_CHUNK = EngineOptions.DEFAULTS.prefillChunk();
     /** Default attention: fused where libtorch loads it. */
     public static final String DEFAULT_ATTENTION = EngineOptions.DEFAULTS.attention();
+    /** Default {@link #minSharedPrefix}: shorter shared prefixes save less than their bookkeeping costs. */
+    public static final int DEFAULT_MIN_SHARED_PREFIX = 64;
     /** Default most padded tokens in one batch (longest row times rows). */
     public static final int DEFAULT_MAX_BATCH_TOKENS = 16384;
     /** Default most rows in one batch. */
@@ -67,14 +73,18 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
         device = checked.device();
         dtype = checked.dtype();
         attention = checked.attention();
+        if (minSharedPrefix < 0) {
+            throw new IllegalArgumentException("Cannot reuse prefixes: minSharedPrefix must be 0 (off) or more ("
+                    + minSharedPrefix + ")");
+        }
         modelPath = modelPath == null ? "" : modelPath.trim();
         cacheDir = cacheDir == null ? "" : cacheDir.trim();
     }
 
-    /** Options with the default attention. */
+    /** Options with the default attention and prefix reuse. */
     public Phi4Options(String modelPath, String device, String dtype, int threads, int prefillChunk,
             String cacheDir) {
-        this(modelPath, device, dtype, threads, prefillChunk, cacheDir, DEFAULT_ATTENTION);
+        this(modelPath, device, dtype, threads, prefillChunk, cacheDir, DEFAULT_ATTENTION, DEFAULT_MIN_SHARED_PREFIX);
     }
 
     /** Defaults for a model location. */
@@ -94,7 +104,8 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
                 intOf(conf, THREADS, DEFAULT_THREADS),
                 intOf(conf, PREFILL_CHUNK, DEFAULT_PREFILL_CHUNK),
                 conf.getOrDefault(CONF_PREFIX + CACHE_DIR, ""),
-                conf.getOrDefault(CONF_PREFIX + ATTENTION, DEFAULT_ATTENTION));
+                conf.getOrDefault(CONF_PREFIX + ATTENTION, DEFAULT_ATTENTION),
+                intOf(conf, MIN_SHARED_PREFIX, DEFAULT_MIN_SHARED_PREFIX));
     }
 
     /** {@link #fromConf(Map)} over a session's runtime conf. */
@@ -116,32 +127,37 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
 
     /** The same options with another model location. */
     public Phi4Options withModelPath(String path) {
-        return new Phi4Options(path, device, dtype, threads, prefillChunk, cacheDir, attention);
+        return new Phi4Options(path, device, dtype, threads, prefillChunk, cacheDir, attention, minSharedPrefix);
     }
 
     /** The same options with another device. */
     public Phi4Options withDevice(String newDevice) {
-        return new Phi4Options(modelPath, newDevice, dtype, threads, prefillChunk, cacheDir, attention);
+        return new Phi4Options(modelPath, newDevice, dtype, threads, prefillChunk, cacheDir, attention, minSharedPrefix);
     }
 
     /** The same options with another dtype. */
     public Phi4Options withDtype(String newDtype) {
-        return new Phi4Options(modelPath, device, newDtype, threads, prefillChunk, cacheDir, attention);
+        return new Phi4Options(modelPath, device, newDtype, threads, prefillChunk, cacheDir, attention, minSharedPrefix);
     }
 
     /** The same options with another thread count. */
     public Phi4Options withThreads(int newThreads) {
-        return new Phi4Options(modelPath, device, dtype, newThreads, prefillChunk, cacheDir, attention);
+        return new Phi4Options(modelPath, device, dtype, newThreads, prefillChunk, cacheDir, attention, minSharedPrefix);
     }
 
     /** The same options with another staging cache folder. */
     public Phi4Options withCacheDir(String dir) {
-        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, dir, attention);
+        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, dir, attention, minSharedPrefix);
     }
 
     /** The same options with another attention path. */
     public Phi4Options withAttention(String newAttention) {
-        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, cacheDir, newAttention);
+        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, cacheDir, newAttention, minSharedPrefix);
+    }
+
+    /** The same options with another minimum shared prefix (0: no prefix reuse). */
+    public Phi4Options withMinSharedPrefix(int tokens) {
+        return new Phi4Options(modelPath, device, dtype, threads, prefillChunk, cacheDir, attention, tokens);
     }
 
     /** The model path, or a clear error when none was given. */

@@ -49,6 +49,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     private final IntParam threads;
     private final IntParam prefillChunk;
     private final Param<String> attention;
+    private final IntParam minSharedPrefix;
     private final Param<String> cacheDir;
     private final IntParam maxBatchTokens;
     private final IntParam maxBatchRows;
@@ -65,6 +66,8 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         threads = new IntParam(uid, Phi4Options.THREADS, "libtorch intra-op threads per executor (0: default)");
         prefillChunk = new IntParam(uid, Phi4Options.PREFILL_CHUNK, "prompt columns per prefill forward");
         attention = new Param<>(uid, Phi4Options.ATTENTION, "auto, fused or plain");
+        minSharedPrefix = new IntParam(uid, Phi4Options.MIN_SHARED_PREFIX, "shortest prompt prefix, in tokens, that"
+                + " rows share and that is computed once and reused (0: off)");
         cacheDir = new Param<>(uid, Phi4Options.CACHE_DIR, "local folder for staged models (empty: tmp)");
         maxBatchTokens = new IntParam(uid, "maxBatchTokens", "most padded tokens in one batch");
         maxBatchRows = new IntParam(uid, "maxBatchRows", "most rows in one batch");
@@ -77,6 +80,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         setDefault(threads, Phi4Options.DEFAULT_THREADS);
         setDefault(prefillChunk, Phi4Options.DEFAULT_PREFILL_CHUNK);
         setDefault(attention, Phi4Options.DEFAULT_ATTENTION);
+        setDefault(minSharedPrefix, Phi4Options.DEFAULT_MIN_SHARED_PREFIX);
         setDefault(cacheDir, "");
         setDefault(maxBatchTokens, Phi4Options.DEFAULT_MAX_BATCH_TOKENS);
         setDefault(maxBatchRows, Phi4Options.DEFAULT_MAX_BATCH_ROWS);
@@ -120,6 +124,15 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     /** Prompt columns per prefill forward (default 512). */
     public IntParam prefillChunk() {
         return prefillChunk;
+    }
+
+    /**
+     * Shortest prefix, in tokens, that several prompts share (a system prompt, a recipe template, a
+     * judge's rubric) for its keys and values to be computed once per executor and copied into each
+     * prompt (default {@value Phi4Options#DEFAULT_MIN_SHARED_PREFIX}; 0: off). Results are the same either way.
+     */
+    public IntParam minSharedPrefix() {
+        return minSharedPrefix;
     }
 
     /** The attention path: auto (fused where libtorch loads it), fused, or plain (the reference). */
@@ -189,6 +202,12 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         return self();
     }
 
+    /** Sets {@link #minSharedPrefix()}. */
+    public T setMinSharedPrefix(int value) {
+        set(minSharedPrefix, value);
+        return self();
+    }
+
     /** Sets {@link #attention()}. */
     public T setAttention(String value) {
         set(attention, value);
@@ -235,13 +254,14 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     public T setOptions(Phi4Options options) {
         return setModelPath(options.modelPath()).setDevice(options.device()).setDtype(options.dtype())
                 .setThreads(options.threads()).setPrefillChunk(options.prefillChunk())
-                .setCacheDir(options.cacheDir()).setAttention(options.attention());
+                .setCacheDir(options.cacheDir()).setAttention(options.attention())
+                .setMinSharedPrefix(options.minSharedPrefix());
     }
 
     /** The model params as one options object (checked). */
     public Phi4Options getOptions() {
         return new Phi4Options($(modelPath), $(device), $(dtype), (Integer) $(threads), (Integer) $(prefillChunk),
-                $(cacheDir), $(attention));
+                $(cacheDir), $(attention), (Integer) $(minSharedPrefix));
     }
 
     /** The error column name. */

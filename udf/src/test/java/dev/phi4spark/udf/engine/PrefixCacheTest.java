@@ -113,6 +113,28 @@ class PrefixCacheTest {
     }
 
     @Test
+    void aRowReusesOnlyAPrefixItsOwnCallSharesSoRerunsAreIdentical() {
+        Random random = new Random(12);
+        long[] shared = random(random, 40);
+        long[] longer = concat(shared, random(random, 10));
+        List<GenerationRequest> requests = List.of(
+                new GenerationRequest(concat(longer, random(random, 5)), SamplingParams.sample(1.0, 0.9, 8, 1)),
+                new GenerationRequest(concat(shared, random(random, 7)), SamplingParams.sample(1.0, 0.9, 8, 2)),
+                new GenerationRequest(concat(shared, random(random, 3)), SamplingParams.greedy(8)));
+        ContinuousGenerator plain = new ContinuousGenerator(model, 3, 16, Set.of(), TokenDecoder.NONE);
+        try (PrefixCache fresh = new PrefixCache(model, 16, 4); PrefixCache used = new PrefixCache(model, 16, 4)) {
+            used.put(longer); // left by an earlier call whose prompts shared more
+            List<GenerationResult> a = plain.withPrefixCache(fresh, 16).generate(requests);
+            List<GenerationResult> b = plain.withPrefixCache(used, 16).generate(requests);
+            for (int i = 0; i < requests.size(); i++) {
+                assertThat(a.get(i).cachedPromptTokens()).as("request %d", i).isEqualTo(40);
+                assertThat(b.get(i).cachedPromptTokens()).as("request %d", i).isEqualTo(40);
+                assertThat(b.get(i).tokenIds()).as("request %d", i).containsExactly(a.get(i).tokenIds());
+            }
+        }
+    }
+
+    @Test
     void groupsOfPromptsGetTheirOwnSharedPrefix() {
         Random random = new Random(5);
         long[] system = random(random, 20);

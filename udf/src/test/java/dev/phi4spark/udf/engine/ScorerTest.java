@@ -84,6 +84,36 @@ class ScorerTest {
     }
 
     @Test
+    void choicesReusingASharedPrefixMatchThePlainPath() {
+        long[] candidates = {10, 11, 12, 13, 14, 15};
+        long[] head = java.util.stream.LongStream.range(0, 40).map(i -> 20 + i * 7 % 300).toArray();
+        List<long[]> prompts = new java.util.ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            long[] p = java.util.Arrays.copyOf(head, head.length + 3 + r);
+            for (int i = head.length; i < p.length; i++) {
+                p[i] = 50 + r * 11 + i;
+            }
+            prompts.add(p);
+        }
+        prompts.add(new long[] {7, 8, 9}); // shares nothing: prefilled whole in the same call
+        Scorer scorer = new Scorer(model, 16);
+        List<ChoiceResult> plain = scorer.choose(prompts, candidates);
+        try (PrefixCache cache = new PrefixCache(model, 16, 4)) {
+            List<ChoiceResult> reused = scorer.choose(prompts, candidates, cache, 32, List.of());
+            assertThat(cache.size()).isEqualTo(1);
+            for (int r = 0; r < prompts.size(); r++) {
+                for (int i = 0; i < candidates.length; i++) {
+                    assertThat((double) reused.get(r).probabilities()[i])
+                            .as("prompt %d, candidate %d", r, i)
+                            .isCloseTo(plain.get(r).probabilities()[i], within(1e-5));
+                }
+                assertThat(reused.get(r).cachedPromptTokens()).isEqualTo(r < 4 ? head.length : 0);
+                assertThat(plain.get(r).cachedPromptTokens()).isZero();
+            }
+        }
+    }
+
+    @Test
     void choiceProbabilitiesAreTheSoftmaxAtTheCandidates() {
         long[] candidates = {10, 11, 12, 13, 14, 15};
         ChoiceResult r = new Scorer(model, 512).choose(List.of(prompt), candidates).get(0);

@@ -116,7 +116,7 @@ class Phi4GeneratorTest {
     @Test
     void aNegativeMinSharedPrefixIsRefusedOnTheDriver() {
         assertThatThrownBy(() -> generator().setMinSharedPrefix(-1).transform(prompts(1)))
-                .hasMessage("Cannot generate: minSharedPrefix must be 0 (off) or more (-1)");
+                .hasMessage("Cannot reuse prefixes: minSharedPrefix must be 0 (off) or more (-1)");
     }
 
     @Test

@@ -92,6 +92,26 @@ class Phi4ScorerJudgeTest {
     }
 
     @Test
+    void judgeReusesTheRubricHeadWithoutChangingAScore() {
+        Phi4Metrics off = Phi4Metrics.create(SparkTestSession.spark(), "judge-prefix-off");
+        Phi4Metrics on = Phi4Metrics.create(SparkTestSession.spark(), "judge-prefix-on");
+        List<Row> plain = Phi4GeneratorTest.sorted(judge().setMinSharedPrefix(0).setMetrics(off).transform(docs()));
+        List<Row> reused = Phi4GeneratorTest.sorted(judge().setMetrics(on).transform(docs()));
+        for (int i = 0; i < plain.size(); i++) {
+            if (plain.get(i).isNullAt(2)) {
+                assertThat(reused.get(i).isNullAt(2)).isTrue();
+                continue;
+            }
+            assertThat(reused.get(i).getDouble(2)).as("row %d", i).isCloseTo(plain.get(i).getDouble(2), within(1e-5));
+        }
+        long head = JudgePrompt.defaults().head(SparkTestSession.directEngine().requireTokenizer()).length;
+        assertThat(head).isGreaterThan(Phi4Options.DEFAULT_MIN_SHARED_PREFIX);
+        assertThat(off.cachedPromptTokens().value()).isZero();
+        // Every judged row (4 of the 6: null and blank are refused) starts from the cached rubric head.
+        assertThat(on.cachedPromptTokens().value()).isEqualTo(4 * head);
+    }
+
+    @Test
     void judgeReadsTheDigitProbabilitiesLikeTheEngine() {
         List<Row> rows = Phi4GeneratorTest.sorted(judge().transform(docs()));
         Phi4Engine engine = SparkTestSession.directEngine();

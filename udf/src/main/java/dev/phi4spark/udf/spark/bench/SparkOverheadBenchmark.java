@@ -142,7 +142,7 @@ public final class SparkOverheadBenchmark {
             w.sort(Comparator.comparingInt(r -> r.promptIds().length));
             int[] lengths = w.stream().mapToInt(r -> r.promptIds().length).toArray();
             for (GenerationResult r : engine.generateContinuous(w, batching.slots(lengths, params.maxNewTokens()),
-                    Phi4Generator.DEFAULT_MIN_SHARED_PREFIX)) {
+                    Phi4Options.DEFAULT_MIN_SHARED_PREFIX)) {
                 tokens += r.completionTokens();
             }
         }
