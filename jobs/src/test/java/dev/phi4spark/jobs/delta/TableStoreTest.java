@@ -54,6 +54,31 @@ class TableStoreTest {
     }
 
     @Test
+    void aCatalogDatabaseHoldsTheTablesByName() {
+        SparkSession spark = JobsSpark.get();
+        // Created here so that its tables live in the temp folder; the store's CREATE ... IF NOT EXISTS keeps it.
+        spark.sql("CREATE DATABASE IF NOT EXISTS phi4spark_store_test LOCATION '" + tmp.resolve("db").toUri() + "'");
+        try {
+            TableStore store = new TableStore(spark, JobConfig.load(null, List.of("database=phi4spark_store_test")));
+            assertThat(store.sqlName("t")).isEqualTo("`phi4spark_store_test`.`t`");
+            assertThat(store.exists("t")).isFalse();
+            assertThat(store.insertNew("t", rows(spark, 0, 10), "id")).isEqualTo(10);
+            assertThat(store.insertNew("t", rows(spark, 5, 15), "id")).isEqualTo(5);
+            assertThat(store.exists("t")).isTrue();
+            assertThat(spark.catalog().tableExists("phi4spark_store_test", "t")).isTrue();
+            assertThat(spark.sql("SELECT count(DISTINCT id) FROM phi4spark_store_test.t").head().getLong(0)).isEqualTo(15);
+            assertThat(store.read("t").count()).isEqualTo(15);
+            assertThat(store.version("t")).isEqualTo(1);
+            RunRecorder run = RunRecorder.start(spark, store, "generate", JobConfig.load(null, List.of()));
+            run.succeeded();
+            assertThat(spark.sql("SELECT status FROM phi4spark_store_test.runs").head().getString(0))
+                    .isEqualTo("succeeded");
+        } finally {
+            spark.sql("DROP DATABASE IF EXISTS phi4spark_store_test CASCADE");
+        }
+    }
+
+    @Test
     void concurrentWritersBothLandWithoutDuplicates() throws Exception {
         SparkSession spark = JobsSpark.get();
         TableStore store = store(spark);
