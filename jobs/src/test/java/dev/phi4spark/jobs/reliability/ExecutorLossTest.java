@@ -14,17 +14,16 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A standalone cluster (Master and two one-core Workers, each its own JVM) runs {@code generate} on 2,000
- * prompts; one executor JVM is killed (SIGKILL) 5 s after the first commit, while the second chunk runs. The job finishes with every id
- * once, and the {@code runs} row records the lost executor and the failed tasks. Several minutes: run with
- * {@code -Dphi4spark.slow=true}.
+ * prompts; one executor JVM is killed (SIGKILL) 5 s after the first commit, while the second chunk runs.
+ * The job finishes with every id once, and the {@code runs} row records the lost executor and the failed
+ * tasks. About 80 s on two quiet cores; part of the default suite, tagged {@code slow} so that
+ * {@code -DexcludedGroups=slow} can leave it out.
  */
 @Tag("slow")
-@EnabledIfSystemProperty(named = "phi4spark.slow", matches = "true")
 class ExecutorLossTest {
 
     static final int ROWS = Integer.getInteger("phi4spark.executorLoss.rows", 2000);
