@@ -14,60 +14,60 @@ import java.util.List;
  */
 final class ByteLevel {
 
-  /** Symbol for each byte value, indexed by the unsigned byte. */
-  private static final String[] SYMBOLS = buildSymbols();
+    /** Symbol for each byte value, indexed by the unsigned byte. */
+    private static final String[] SYMBOLS = buildSymbols();
 
-  /** Byte values in GPT-2's order, the order its vocabulary assigns the first 256 ids in. */
-  private static final int[] ORDER = buildOrder();
+    /** Byte values in GPT-2's order, the order its vocabulary assigns the first 256 ids in. */
+    private static final int[] ORDER = buildOrder();
 
-  private ByteLevel() {}
+    private ByteLevel() {}
 
-  /** The 256 single-byte symbols in GPT-2's id order. */
-  static List<String> alphabet() {
-    List<String> alphabet = new ArrayList<>(256);
-    for (int b : ORDER) {
-      alphabet.add(SYMBOLS[b]);
+    /** The 256 single-byte symbols in GPT-2's id order. */
+    static List<String> alphabet() {
+        List<String> alphabet = new ArrayList<>(256);
+        for (int b : ORDER) {
+            alphabet.add(SYMBOLS[b]);
+        }
+        return alphabet;
     }
-    return alphabet;
-  }
 
-  /** Maps the UTF-8 bytes of {@code text} to byte-level symbols, one symbol per byte. */
-  static List<String> symbols(String text) {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    List<String> symbols = new ArrayList<>(bytes.length);
-    for (byte b : bytes) {
-      symbols.add(SYMBOLS[b & 0xFF]);
+    /** Maps the UTF-8 bytes of {@code text} to byte-level symbols, one symbol per byte. */
+    static List<String> symbols(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        List<String> symbols = new ArrayList<>(bytes.length);
+        for (byte b : bytes) {
+            symbols.add(SYMBOLS[b & 0xFF]);
+        }
+        return symbols;
     }
-    return symbols;
-  }
 
-  private static boolean isPrintable(int b) {
-    return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-  }
+    private static boolean isPrintable(int b) {
+        return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+    }
 
-  private static int[] buildOrder() {
-    int[] order = new int[256];
-    int next = 0;
-    for (int b = 0; b < 256; b++) {
-      if (isPrintable(b)) {
-        order[next++] = b;
-      }
+    private static int[] buildOrder() {
+        int[] order = new int[256];
+        int next = 0;
+        for (int b = 0; b < 256; b++) {
+            if (isPrintable(b)) {
+                order[next++] = b;
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            if (!isPrintable(b)) {
+                order[next++] = b;
+            }
+        }
+        return order;
     }
-    for (int b = 0; b < 256; b++) {
-      if (!isPrintable(b)) {
-        order[next++] = b;
-      }
-    }
-    return order;
-  }
 
-  private static String[] buildSymbols() {
-    String[] symbols = new String[256];
-    int shifted = 0;
-    for (int b = 0; b < 256; b++) {
-      int codePoint = isPrintable(b) ? b : 256 + shifted++;
-      symbols[b] = new String(Character.toChars(codePoint));
+    private static String[] buildSymbols() {
+        String[] symbols = new String[256];
+        int shifted = 0;
+        for (int b = 0; b < 256; b++) {
+            int codePoint = isPrintable(b) ? b : 256 + shifted++;
+            symbols[b] = new String(Character.toChars(codePoint));
+        }
+        return symbols;
     }
-    return symbols;
-  }
 }

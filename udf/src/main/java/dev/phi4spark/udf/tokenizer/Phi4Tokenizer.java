@@ -32,249 +32,249 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class Phi4Tokenizer implements AutoCloseable {
 
-  private static final Map<String, String> DJL_OPTIONS =
-      Map.of(
-          "addSpecialTokens", "false",
-          "truncation", "false",
-          "padding", "false",
-          "withOverflowingTokens", "false");
+    private static final Map<String, String> DJL_OPTIONS =
+            Map.of(
+                    "addSpecialTokens", "false",
+                    "truncation", "false",
+                    "padding", "false",
+                    "withOverflowingTokens", "false");
 
-  private final HuggingFaceTokenizer tokenizer;
-  private final TokenizerFiles.Vocabulary vocabulary;
-  private final long[] eosTokenIds;
-  private final OptionalLong padTokenId;
-  private final ReadWriteLock lock = new ReentrantReadWriteLock();
-  private boolean closed;
+    private final HuggingFaceTokenizer tokenizer;
+    private final TokenizerFiles.Vocabulary vocabulary;
+    private final long[] eosTokenIds;
+    private final OptionalLong padTokenId;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
 
-  private Phi4Tokenizer(
-      HuggingFaceTokenizer tokenizer,
-      TokenizerFiles.Vocabulary vocabulary,
-      long[] eosTokenIds,
-      OptionalLong padTokenId) {
-    this.tokenizer = tokenizer;
-    this.vocabulary = vocabulary;
-    this.eosTokenIds = eosTokenIds;
-    this.padTokenId = padTokenId;
-  }
-
-  /**
-   * Loads the tokenizer of a Hugging Face snapshot directory.
-   *
-   * <p>Reads {@code tokenizer.json} (required), {@code tokenizer_config.json} (optional: eos_token,
-   * pad_token) and {@code generation_config.json} (optional: extra eos_token_id values). Without an
-   * eos_token in tokenizer_config, {@code <|im_end|>} is the end-of-sequence token when the
-   * vocabulary has it, since that is where Phi-4 ends a turn.
-   *
-   * @param snapshotDir directory holding the tokenizer files
-   * @return the tokenizer; close it to free the native memory
-   * @throws IllegalArgumentException if tokenizer.json is missing or malformed, or a configured
-   *     special token is not in the vocabulary
-   * @throws UncheckedIOException if a file cannot be read
-   */
-  public static Phi4Tokenizer load(Path snapshotDir) {
-    Objects.requireNonNull(snapshotDir, "snapshotDir");
-    Path tokenizerJson = snapshotDir.resolve(TokenizerFiles.TOKENIZER_JSON);
-    if (!Files.isRegularFile(tokenizerJson)) {
-      throw new IllegalArgumentException(
-          "Cannot load tokenizer: tokenizer.json is missing in " + snapshotDir.toAbsolutePath());
+    private Phi4Tokenizer(
+            HuggingFaceTokenizer tokenizer,
+            TokenizerFiles.Vocabulary vocabulary,
+            long[] eosTokenIds,
+            OptionalLong padTokenId) {
+        this.tokenizer = tokenizer;
+        this.vocabulary = vocabulary;
+        this.eosTokenIds = eosTokenIds;
+        this.padTokenId = padTokenId;
     }
-    TokenizerFiles.Vocabulary vocabulary = TokenizerFiles.readVocabulary(tokenizerJson);
-    TokenizerFiles.Config config =
-        TokenizerFiles.readConfig(snapshotDir.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON));
-    long[] eos = eosIds(vocabulary, config, snapshotDir);
-    OptionalLong pad = optionalId(vocabulary, "pad_token", config.padToken());
-    return new Phi4Tokenizer(openNative(tokenizerJson), vocabulary, eos, pad);
-  }
 
-  /**
-   * Encodes text to token ids.
-   *
-   * <p>Unpaired UTF-16 surrogates, which have no UTF-8 form, are replaced by U+FFFD first; all
-   * other text, control characters included, is encoded as is.
-   *
-   * @param text any text
-   * @return the ids, with special-token strings as single ids; never truncated
-   */
-  public long[] encode(String text) {
-    Objects.requireNonNull(text, "text");
-    String clean = Utf16.replaceLoneSurrogates(text);
-    return withNative("encode", () -> tokenizer.encode(clean, false, false).getIds());
-  }
-
-  /**
-   * Renders a conversation with {@link ChatTemplate} and encodes it.
-   *
-   * @param messages the conversation, oldest first
-   * @param addGenerationPrompt whether to end with an open assistant turn for the model to complete
-   * @return the ids of the rendered prompt
-   */
-  public long[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
-    return encode(ChatTemplate.render(messages, addGenerationPrompt));
-  }
-
-  /**
-   * Decodes token ids to text.
-   *
-   * <p>Byte-level tokens that stop in the middle of a UTF-8 character decode to U+FFFD, so a
-   * partial generation decodes without error.
-   *
-   * @param ids token ids, each in {@code [0, vocabSize())}
-   * @param skipSpecialTokens whether to leave special tokens such as {@code <|im_end|>} out
-   * @return the text
-   * @throws IllegalArgumentException if an id is out of range
-   */
-  public String decode(long[] ids, boolean skipSpecialTokens) {
-    Objects.requireNonNull(ids, "ids");
-    for (long id : ids) {
-      requireInRange("decode", id);
+    /**
+     * Loads the tokenizer of a Hugging Face snapshot directory.
+     *
+     * <p>Reads {@code tokenizer.json} (required), {@code tokenizer_config.json} (optional: eos_token,
+     * pad_token) and {@code generation_config.json} (optional: extra eos_token_id values). Without an
+     * eos_token in tokenizer_config, {@code <|im_end|>} is the end-of-sequence token when the
+     * vocabulary has it, since that is where Phi-4 ends a turn.
+     *
+     * @param snapshotDir directory holding the tokenizer files
+     * @return the tokenizer; close it to free the native memory
+     * @throws IllegalArgumentException if tokenizer.json is missing or malformed, or a configured
+     *     special token is not in the vocabulary
+     * @throws UncheckedIOException if a file cannot be read
+     */
+    public static Phi4Tokenizer load(Path snapshotDir) {
+        Objects.requireNonNull(snapshotDir, "snapshotDir");
+        Path tokenizerJson = snapshotDir.resolve(TokenizerFiles.TOKENIZER_JSON);
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new IllegalArgumentException(
+                    "Cannot load tokenizer: tokenizer.json is missing in " + snapshotDir.toAbsolutePath());
+        }
+        TokenizerFiles.Vocabulary vocabulary = TokenizerFiles.readVocabulary(tokenizerJson);
+        TokenizerFiles.Config config =
+                TokenizerFiles.readConfig(snapshotDir.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON));
+        long[] eos = eosIds(vocabulary, config, snapshotDir);
+        OptionalLong pad = optionalId(vocabulary, "pad_token", config.padToken());
+        return new Phi4Tokenizer(openNative(tokenizerJson), vocabulary, eos, pad);
     }
-    return withNative("decode", () -> tokenizer.decode(ids, skipSpecialTokens));
-  }
 
-  /**
-   * Looks up the id of a vocabulary entry.
-   *
-   * @param token a special token such as {@code <|im_end|>}, or a regular token in its vocabulary
-   *     form (byte-level: a leading space is {@code Ġ}, so " the" is {@code "Ġthe"})
-   * @return its id, or empty if the vocabulary has no such entry
-   */
-  public OptionalLong tokenId(String token) {
-    Long id = vocabulary.ids().get(token);
-    return id == null ? OptionalLong.empty() : OptionalLong.of(id);
-  }
-
-  /**
-   * The vocabulary entry of an id, in its raw form (byte-level symbols, not decoded text).
-   *
-   * @param id token id
-   * @return the entry
-   * @throws IllegalArgumentException if the id is out of range or unused
-   */
-  public String tokenText(long id) {
-    requireInRange("look up token", id);
-    String token = vocabulary.tokens()[(int) id];
-    if (token == null) {
-      throw new IllegalArgumentException("Cannot look up token: no token has this id (" + id + ")");
+    /**
+     * Encodes text to token ids.
+     *
+     * <p>Unpaired UTF-16 surrogates, which have no UTF-8 form, are replaced by U+FFFD first; all
+     * other text, control characters included, is encoded as is.
+     *
+     * @param text any text
+     * @return the ids, with special-token strings as single ids; never truncated
+     */
+    public long[] encode(String text) {
+        Objects.requireNonNull(text, "text");
+        String clean = Utf16.replaceLoneSurrogates(text);
+        return withNative("encode", () -> tokenizer.encode(clean, false, false).getIds());
     }
-    return token;
-  }
 
-  /** Whether {@code id} is an added token marked special, such as {@code <|im_end|>}. */
-  public boolean isSpecial(long id) {
-    return vocabulary.specialIds().contains(id);
-  }
-
-  /**
-   * Ids that end generation: tokenizer_config's eos_token, then generation_config's eos_token_id
-   * values, without duplicates.
-   *
-   * @return a fresh copy; may be empty when neither file names one and {@code <|im_end|>} is absent
-   */
-  public long[] eosTokenIds() {
-    return eosTokenIds.clone();
-  }
-
-  /** The id of tokenizer_config's pad_token, or empty when it names none. */
-  public OptionalLong padTokenId() {
-    return padTokenId;
-  }
-
-  /**
-   * Number of ids: the highest id of any regular or added token, plus one. A model's embedding
-   * table needs at least this many rows.
-   */
-  public int vocabSize() {
-    return vocabulary.tokens().length;
-  }
-
-  /** Frees the native tokenizer after calls in progress finish; later calls fail. Idempotent. */
-  @Override
-  public void close() {
-    Lock write = lock.writeLock();
-    write.lock();
-    try {
-      if (!closed) {
-        closed = true;
-        tokenizer.close();
-      }
-    } finally {
-      write.unlock();
+    /**
+     * Renders a conversation with {@link ChatTemplate} and encodes it.
+     *
+     * @param messages the conversation, oldest first
+     * @param addGenerationPrompt whether to end with an open assistant turn for the model to complete
+     * @return the ids of the rendered prompt
+     */
+    public long[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return encode(ChatTemplate.render(messages, addGenerationPrompt));
     }
-  }
 
-  private interface NativeCall<T> {
-    T call();
-  }
+    /**
+     * Decodes token ids to text.
+     *
+     * <p>Byte-level tokens that stop in the middle of a UTF-8 character decode to U+FFFD, so a
+     * partial generation decodes without error.
+     *
+     * @param ids token ids, each in {@code [0, vocabSize())}
+     * @param skipSpecialTokens whether to leave special tokens such as {@code <|im_end|>} out
+     * @return the text
+     * @throws IllegalArgumentException if an id is out of range
+     */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        Objects.requireNonNull(ids, "ids");
+        for (long id : ids) {
+            requireInRange("decode", id);
+        }
+        return withNative("decode", () -> tokenizer.decode(ids, skipSpecialTokens));
+    }
 
-  /** Runs a native call under the read lock, so close() cannot free the handle mid-call. */
-  private <T> T withNative(String action, NativeCall<T> call) {
-    Lock read = lock.readLock();
-    read.lock();
-    try {
-      if (closed) {
-        throw new IllegalStateException("Cannot " + action + ": the tokenizer is closed");
-      }
-      return call.call();
-    } finally {
-      read.unlock();
+    /**
+     * Looks up the id of a vocabulary entry.
+     *
+     * @param token a special token such as {@code <|im_end|>}, or a regular token in its vocabulary
+     *     form (byte-level: a leading space is {@code Ġ}, so " the" is {@code "Ġthe"})
+     * @return its id, or empty if the vocabulary has no such entry
+     */
+    public OptionalLong tokenId(String token) {
+        Long id = vocabulary.ids().get(token);
+        return id == null ? OptionalLong.empty() : OptionalLong.of(id);
     }
-  }
 
-  private void requireInRange(String action, long id) {
-    if (id < 0 || id >= vocabSize()) {
-      throw new IllegalArgumentException(
-          "Cannot " + action + ": token id outside [0, " + vocabSize() + ") (" + id + ")");
+    /**
+     * The vocabulary entry of an id, in its raw form (byte-level symbols, not decoded text).
+     *
+     * @param id token id
+     * @return the entry
+     * @throws IllegalArgumentException if the id is out of range or unused
+     */
+    public String tokenText(long id) {
+        requireInRange("look up token", id);
+        String token = vocabulary.tokens()[(int) id];
+        if (token == null) {
+            throw new IllegalArgumentException("Cannot look up token: no token has this id (" + id + ")");
+        }
+        return token;
     }
-  }
 
-  private static HuggingFaceTokenizer openNative(Path tokenizerJson) {
-    // Never hand DJL the tokenizer_config.json: it would apply clean_up_tokenization_spaces, which
-    // rewrites decoded text (" n't" to "n't") and breaks round trips, and its parser rejects the
-    // {"content": ...} form of token fields. We read that file ourselves.
-    try (InputStream in = Files.newInputStream(tokenizerJson)) {
-      return HuggingFaceTokenizer.newInstance(in, DJL_OPTIONS);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot load tokenizer: unreadable file (" + tokenizerJson + ")", e);
+    /** Whether {@code id} is an added token marked special, such as {@code <|im_end|>}. */
+    public boolean isSpecial(long id) {
+        return vocabulary.specialIds().contains(id);
     }
-  }
 
-  private static long[] eosIds(
-      TokenizerFiles.Vocabulary vocabulary, TokenizerFiles.Config config, Path snapshotDir) {
-    Optional<String> eosName =
-        config
-            .eosToken()
-            .or(() -> Optional.of(Phi4SpecialTokens.IM_END).filter(vocabulary.ids()::containsKey));
-    Set<Long> ids = new LinkedHashSet<>();
-    optionalId(vocabulary, "eos_token", eosName).ifPresent(ids::add);
-    Path generationConfig = snapshotDir.resolve(TokenizerFiles.GENERATION_CONFIG_JSON);
-    for (long id : TokenizerFiles.readGenerationEosIds(generationConfig)) {
-      if (id < 0 || id >= vocabulary.tokens().length) {
-        throw new IllegalArgumentException(
-            "Cannot load tokenizer: generation_config.json's eos_token_id is outside the"
-                + " vocabulary ("
-                + id
-                + ")");
-      }
-      ids.add(id);
+    /**
+     * Ids that end generation: tokenizer_config's eos_token, then generation_config's eos_token_id
+     * values, without duplicates.
+     *
+     * @return a fresh copy; may be empty when neither file names one and {@code <|im_end|>} is absent
+     */
+    public long[] eosTokenIds() {
+        return eosTokenIds.clone();
     }
-    return ids.stream().mapToLong(Long::longValue).toArray();
-  }
 
-  private static OptionalLong optionalId(
-      TokenizerFiles.Vocabulary vocabulary, String field, Optional<String> name) {
-    if (name.isEmpty()) {
-      return OptionalLong.empty();
+    /** The id of tokenizer_config's pad_token, or empty when it names none. */
+    public OptionalLong padTokenId() {
+        return padTokenId;
     }
-    Long id = vocabulary.ids().get(name.get());
-    if (id == null) {
-      throw new IllegalArgumentException(
-          "Cannot load tokenizer: tokenizer_config.json's "
-              + field
-              + " is not in the vocabulary ("
-              + name.get()
-              + ")");
+
+    /**
+     * Number of ids: the highest id of any regular or added token, plus one. A model's embedding
+     * table needs at least this many rows.
+     */
+    public int vocabSize() {
+        return vocabulary.tokens().length;
     }
-    return OptionalLong.of(id);
-  }
+
+    /** Frees the native tokenizer after calls in progress finish; later calls fail. Idempotent. */
+    @Override
+    public void close() {
+        Lock write = lock.writeLock();
+        write.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                tokenizer.close();
+            }
+        } finally {
+            write.unlock();
+        }
+    }
+
+    private interface NativeCall<T> {
+        T call();
+    }
+
+    /** Runs a native call under the read lock, so close() cannot free the handle mid-call. */
+    private <T> T withNative(String action, NativeCall<T> call) {
+        Lock read = lock.readLock();
+        read.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("Cannot " + action + ": the tokenizer is closed");
+            }
+            return call.call();
+        } finally {
+            read.unlock();
+        }
+    }
+
+    private void requireInRange(String action, long id) {
+        if (id < 0 || id >= vocabSize()) {
+            throw new IllegalArgumentException(
+                    "Cannot " + action + ": token id outside [0, " + vocabSize() + ") (" + id + ")");
+        }
+    }
+
+    private static HuggingFaceTokenizer openNative(Path tokenizerJson) {
+        // Never hand DJL the tokenizer_config.json: it would apply clean_up_tokenization_spaces, which
+        // rewrites decoded text (" n't" to "n't") and breaks round trips, and its parser rejects the
+        // {"content": ...} form of token fields. We read that file ourselves.
+        try (InputStream in = Files.newInputStream(tokenizerJson)) {
+            return HuggingFaceTokenizer.newInstance(in, DJL_OPTIONS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "Cannot load tokenizer: unreadable file (" + tokenizerJson + ")", e);
+        }
+    }
+
+    private static long[] eosIds(
+            TokenizerFiles.Vocabulary vocabulary, TokenizerFiles.Config config, Path snapshotDir) {
+        Optional<String> eosName =
+                config
+                        .eosToken()
+                        .or(() -> Optional.of(Phi4SpecialTokens.IM_END).filter(vocabulary.ids()::containsKey));
+        Set<Long> ids = new LinkedHashSet<>();
+        optionalId(vocabulary, "eos_token", eosName).ifPresent(ids::add);
+        Path generationConfig = snapshotDir.resolve(TokenizerFiles.GENERATION_CONFIG_JSON);
+        for (long id : TokenizerFiles.readGenerationEosIds(generationConfig)) {
+            if (id < 0 || id >= vocabulary.tokens().length) {
+                throw new IllegalArgumentException(
+                        "Cannot load tokenizer: generation_config.json's eos_token_id is outside the"
+                                + " vocabulary ("
+                                + id
+                                + ")");
+            }
+            ids.add(id);
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static OptionalLong optionalId(
+            TokenizerFiles.Vocabulary vocabulary, String field, Optional<String> name) {
+        if (name.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        Long id = vocabulary.ids().get(name.get());
+        if (id == null) {
+            throw new IllegalArgumentException(
+                    "Cannot load tokenizer: tokenizer_config.json's "
+                            + field
+                            + " is not in the vocabulary ("
+                            + name.get()
+                            + ")");
+        }
+        return OptionalLong.of(id);
+    }
 }

@@ -16,15 +16,15 @@ import java.util.Map;
  * @param padTokenId id of the padding token tokenizer_config names as pad_token
  */
 public record TinyTokenizerInfo(
-    int vocabSize,
-    int regularVocabSize,
-    int mergeCount,
-    Map<String, Long> specialTokenIds,
-    long eosTokenId,
-    long padTokenId) {
+        int vocabSize,
+        int regularVocabSize,
+        int mergeCount,
+        Map<String, Long> specialTokenIds,
+        long eosTokenId,
+        long padTokenId) {
 
-  /** Copies the map so the record stays immutable, keeping its order for readable logs. */
-  public TinyTokenizerInfo {
-    specialTokenIds = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokenIds));
-  }
+    /** Copies the map so the record stays immutable, keeping its order for readable logs. */
+    public TinyTokenizerInfo {
+        specialTokenIds = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokenIds));
+    }
 }
