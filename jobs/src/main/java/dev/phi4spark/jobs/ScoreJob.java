@@ -67,6 +67,10 @@ public final class ScoreJob {
             todo.unpersist();
         }
         ctx.run().count(TableStore.CORPUS_SCORES, inserted);
+        if (ctx.config().get(ConfigKeys.SCORE_JUDGE)) {
+            ctx.out().printf("score: %d judge prompt tokens came from the prefix cache (the rubric before each"
+                    + " document)%n", ctx.metrics().cachedPromptTokens().value());
+        }
         return inserted;
     }
 

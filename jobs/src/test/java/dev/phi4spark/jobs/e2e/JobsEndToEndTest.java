@@ -78,7 +78,8 @@ class JobsEndToEndTest {
         Run r = cli("generate");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).contains("model.path is unset: using the tiny random model")
-                .contains("synthetic_raw               8 rows");
+                .contains("synthetic_raw               8 rows")
+                .containsPattern("generate: \\d+ of [1-9]\\d* prompt tokens came from the prefix cache");
         Row counts = spark.sql("SELECT count(*), count(DISTINCT id), count(completion), sum(completion_tokens)"
                 + " FROM " + table("synthetic_raw")).head();
         assertThat(counts.getLong(0)).isEqualTo(8);
@@ -150,6 +151,8 @@ class JobsEndToEndTest {
                         "[d,true,true,true,true]");
         Row bad = spark.sql("SELECT error FROM " + table("corpus_scores") + " WHERE id = 'c'").head();
         assertThat(bad.getString(0)).startsWith("empty_prompt");
+        // The three judged documents start from the cached rubric head.
+        assertThat(r.out()).containsPattern("score: [1-9]\\d* judge prompt tokens came from the prefix cache");
     }
 
     @Test
