@@ -108,6 +108,18 @@ public final class PipelineFixture {
         return output;
     }
 
+    /**
+     * A filter step's line of the funnel the pipeline printed ({@code "  token_length   3 removed, 9 left"})
+     * as {@code {removed, left}}: the reference that tables, notebooks and reports must agree with (the
+     * tiny model's text, and so what the filters remove, changes with the prompts).
+     */
+    public long[] funnel(String step) {
+        Matcher m = Pattern.compile("(?m)^\\s+" + Pattern.quote(step) + "\\s+(\\d+) removed, (\\d+) left$")
+                .matcher(output);
+        assertThat(m.find()).as("the funnel line of %s in:%n%s", step, output).isTrue();
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+
     /** A command's exit status and what it printed. */
     public record Result(int status, String out, String err) {}
 

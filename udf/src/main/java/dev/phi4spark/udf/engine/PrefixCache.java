@@ -152,13 +152,7 @@ public final class PrefixCache implements AutoCloseable {
          * null; counted as a hit.
          */
         Entry longestFor(long[] prompt) {
-            Entry best = null;
-            for (Entry e : entries) {
-                if (e.length() < prompt.length && (best == null || e.length() > best.length())
-                        && Arrays.equals(e.tokens, 0, e.length(), prompt, 0, e.length())) {
-                    best = e;
-                }
-            }
+            Entry best = longest(entries, prompt);
             if (best != null) {
                 countHit(best);
             }
@@ -212,28 +206,24 @@ public final class PrefixCache implements AutoCloseable {
         }
     }
 
-    /**
-     * The longest kept prefix of {@code prompt} that leaves at least one prompt token to prefill, marked
-     * in use; null when none. Give it back with {@link #release}.
-     */
-    synchronized Entry acquire(long[] prompt) {
+    /** Whether {@code prefix}'s keys and values are kept now. */
+    public synchronized boolean contains(long[] prefix) {
+        return entries.containsKey(new Key(prefix));
+    }
+
+    /** The longest of {@code candidates} that {@code prompt} starts with and leaves a token after, or null. */
+    private static Entry longest(Iterable<Entry> candidates, long[] prompt) {
         Entry best = null;
-        for (Entry e : entries.values()) {
+        for (Entry e : candidates) {
             if (e.length() < prompt.length && (best == null || e.length() > best.length())
                     && Arrays.equals(e.tokens, 0, e.length(), prompt, 0, e.length())) {
                 best = e;
             }
         }
-        if (best != null) {
-            entries.get(new Key(best.tokens)); // counts as a use for the LRU order
-            best.users++;
-            hits++;
-            reusedTokens += best.length();
-        }
         return best;
     }
 
-    /** Gives back an entry from {@link #acquire}. */
+    /** Gives back an entry from {@link #pin}. */
     synchronized void release(Entry entry) {
         entry.users--;
         if (entry.evicted && entry.users == 0) {

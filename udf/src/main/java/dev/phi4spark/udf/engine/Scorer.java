@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -175,7 +175,7 @@ public final class Scorer {
             return Arrays.asList(results);
         }
         List<long[]> rows = runnable.stream().map(prompts::get).toList();
-        Map<PrefixCache.Entry, List<Integer>> groups = new IdentityHashMap<>();
+        Map<PrefixCache.Entry, List<Integer>> groups = new LinkedHashMap<>();
         List<Integer> plain = new ArrayList<>();
         try (PrefixCache.Pinned pinned = prefixes == null ? null : prefixes.pinShared(rows, minSharedPrefix, known)) {
             for (int j = 0; j < rows.size(); j++) {

@@ -70,8 +70,7 @@ class PrefixCacheTest {
         long[] prefix = random(new Random(3), 40);
         long[][] prompts = sharedPrefixPrompts(prefix, 5, 4).toArray(new long[0][]);
         try (PrefixCache cache = new PrefixCache(model, 16, 4)) {
-            cache.put(prefix);
-            PrefixCache.Entry entry = cache.acquire(prompts[0]);
+            PrefixCache.Entry entry = cache.pin(prefix);
             assertThat(entry.length()).isEqualTo(40);
             float[][] full = lastLogits(prompts, null, 64);
             for (int chunk : new int[] {3, 64}) {
@@ -151,8 +150,12 @@ class PrefixCacheTest {
             assertThat(shared).hasSize(2);
             assertThat(shared).anySatisfy(p -> assertThat(p).startsWith(system).hasSizeBetween(20, 20));
             assertThat(shared).anySatisfy(p -> assertThat(p).startsWith(recipe).hasSizeBetween(30, 31));
-            PrefixCache.Entry none = cache.acquire(prompts.get(2));
-            assertThat(none).isNull();
+            try (PrefixCache.Pinned pinned = cache.pinShared(prompts, 8, List.of())) {
+                assertThat(pinned.size()).isEqualTo(2);
+                assertThat(pinned.longestFor(prompts.get(0)).length()).isEqualTo(20);
+                assertThat(pinned.longestFor(prompts.get(4)).length()).isBetween(30, 31);
+                assertThat(pinned.longestFor(prompts.get(2))).isNull();
+            }
         }
     }
 
@@ -162,12 +165,15 @@ class PrefixCacheTest {
         long[] a = random(random, 12);
         long[] b = random(random, 12);
         try (PrefixCache cache = new PrefixCache(model, 16, 1)) {
-            cache.put(a);
-            assertThat(cache.acquire(a)).isNull(); // no token would be left to give the first logits
-            PrefixCache.Entry inUse = cache.acquire(concat(a, new long[] {7}));
+            PrefixCache.Entry inUse = cache.pin(a);
+            try (PrefixCache.Pinned pinned = cache.pinShared(List.of(), 0, List.of(a))) {
+                assertThat(pinned.longestFor(a)).isNull(); // no token would be left to give the first logits
+                assertThat(pinned.longestFor(concat(a, new long[] {7}))).isSameAs(inUse);
+            }
             cache.put(b);
             assertThat(cache.size()).isEqualTo(1);
-            assertThat(cache.acquire(concat(a, new long[] {7}))).isNull();
+            assertThat(cache.contains(a)).isFalse();
+            assertThat(cache.contains(b)).isTrue();
             // The evicted entry stays usable until its user gives it back.
             float[][] reused = lastLogits(new long[][] {concat(a, new long[] {7})}, inUse, 16);
             float[][] full = lastLogits(new long[][] {concat(a, new long[] {7})}, null, 16);
