@@ -1,5 +1,6 @@
 package dev.phi4spark.udf.engine;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -8,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Teacher-forced scoring. Texts are left-padded into one batch and run through the model in chunks of
@@ -21,11 +23,46 @@ public final class Scorer {
 
     private final Phi3Model model;
     private final int prefillChunk;
+    private final ContinuousGenerator.ForwardHook hook;
 
     /** A scorer running {@code prefillChunk} columns per forward. */
     public Scorer(Phi3Model model, int prefillChunk) {
+        this(model, prefillChunk, ContinuousGenerator.ForwardHook.NONE);
+    }
+
+    private Scorer(Phi3Model model, int prefillChunk, ContinuousGenerator.ForwardHook hook) {
         this.model = model;
         this.prefillChunk = prefillChunk;
+        this.hook = hook;
+    }
+
+    /** The same scorer telling {@code newHook} the rows of each batch before it runs (tests inject failures). */
+    Scorer withHook(ContinuousGenerator.ForwardHook newHook) {
+        return new Scorer(model, prefillChunk, newHook);
+    }
+
+    /**
+     * Runs {@code work} on {@code rows} (indices into the caller's list); when the device runs out of
+     * memory, on each half instead, down to single rows, a single row that still fails getting {@code
+     * failed}'s result with the error. Results come back in {@code rows}' order.
+     */
+    private <R> List<R> halvingOnOutOfMemory(List<Integer> rows, Function<List<Integer>, List<R>> work,
+            Function<String, R> failed) {
+        try {
+            hook.beforeForward(rows.stream().mapToInt(Integer::intValue).toArray());
+            return work.apply(rows);
+        } catch (EngineException e) {
+            if (!OutOfMemory.is(e)) {
+                throw e;
+            }
+            if (rows.size() == 1) {
+                return List.of(failed.apply(GenerationResult.OUT_OF_MEMORY + ": " + OutOfMemory.summary(e)));
+            }
+            int half = rows.size() / 2;
+            List<R> out = new ArrayList<>(halvingOnOutOfMemory(rows.subList(0, half), work, failed));
+            out.addAll(halvingOnOutOfMemory(rows.subList(half, rows.size()), work, failed));
+            return out;
+        }
     }
 
     /**
@@ -42,14 +79,10 @@ public final class Scorer {
             }
         }
         if (!runnable.isEmpty()) {
-            long[][] batch = new long[runnable.size()][];
-            int[] from = new int[runnable.size()];
-            for (int j = 0; j < batch.length; j++) {
-                batch[j] = texts.get(runnable.get(j));
-                from[j] = Math.max(1, firstScored[runnable.get(j)]);
-            }
-            List<ScoreResult> done = run(new Batch(batch), from);
-            for (int j = 0; j < batch.length; j++) {
+            List<ScoreResult> done = halvingOnOutOfMemory(runnable, rows -> run(
+                    new Batch(rows.stream().map(texts::get).toArray(long[][]::new)),
+                    rows.stream().mapToInt(i -> Math.max(1, firstScored[i])).toArray()), ScoreResult::failed);
+            for (int j = 0; j < runnable.size(); j++) {
                 results[runnable.get(j)] = done.get(j);
             }
         }
@@ -187,19 +220,29 @@ public final class Scorer {
                 }
             }
             if (!plain.isEmpty()) {
-                float[][] probs = lastProbabilities(new Batch(pick(rows, plain)), candidates);
-                for (int j = 0; j < probs.length; j++) {
-                    results[runnable.get(plain.get(j))] = ChoiceResult.of(probs[j]);
-                }
+                place(results, runnable, plain, halvingOnOutOfMemory(plain, some -> ofAll(
+                        lastProbabilities(new Batch(pick(rows, some)), candidates), 0), ChoiceResult::failed));
             }
             for (Map.Entry<PrefixCache.Entry, List<Integer>> g : groups.entrySet()) {
-                float[][] probs = prefixedProbabilities(pick(rows, g.getValue()), g.getKey(), candidates);
-                for (int j = 0; j < probs.length; j++) {
-                    results[runnable.get(g.getValue().get(j))] = ChoiceResult.of(probs[j], g.getKey().length());
-                }
+                PrefixCache.Entry prefix = g.getKey();
+                place(results, runnable, g.getValue(), halvingOnOutOfMemory(g.getValue(), some -> ofAll(
+                        prefixedProbabilities(pick(rows, some), prefix, candidates), prefix.length()),
+                        ChoiceResult::failed));
             }
         }
         return Arrays.asList(results);
+    }
+
+    private static List<ChoiceResult> ofAll(float[][] probabilities, int cachedTokens) {
+        return Arrays.stream(probabilities).map(p -> ChoiceResult.of(p, cachedTokens)).toList();
+    }
+
+    /** Puts {@code done[j]}, the result of row {@code which[j]} of the runnable ones, into {@code results}. */
+    private static void place(ChoiceResult[] results, List<Integer> runnable, List<Integer> which,
+            List<ChoiceResult> done) {
+        for (int j = 0; j < which.size(); j++) {
+            results[runnable.get(which.get(j))] = done.get(j);
+        }
     }
 
     private static long[][] pick(List<long[]> rows, List<Integer> which) {

@@ -82,6 +82,47 @@ class AdaptiveBatchTest {
     }
 
     @Test
+    void scoringBatchesAboveTheMemoryLimitAreHalvedUntilTheyFit() {
+        List<long[]> texts = requests.stream().map(GenerationRequest::promptIds).toList();
+        List<ScoreResult> whole = new Scorer(model, 16).score(texts);
+        List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+        List<ScoreResult> halved = new Scorer(model, 16).withHook(rows -> {
+            sizes.add(rows.length);
+            if (rows.length > 2) {
+                throw new EngineException(CUDA_OOM);
+            }
+        }).score(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(halved.get(i).error()).isNull();
+            assertThat(Fixtures.maxAbsDiff(halved.get(i).tokenLogprobs(), whole.get(i).tokenLogprobs()))
+                    .as("text %d", i).isLessThan(1e-4);
+        }
+        assertThat(sizes.get(0)).isEqualTo(texts.size());
+        assertThat(sizes).allSatisfy(n -> assertThat(n).isGreaterThan(0)).contains(2);
+    }
+
+    @Test
+    void aJudgedRowThatFailsAloneGetsAnErrorAndTheOthersGoOn() {
+        List<long[]> prompts = requests.stream().map(GenerationRequest::promptIds).toList();
+        long[] candidates = {10, 11, 12};
+        List<ChoiceResult> whole = new Scorer(model, 16).choose(prompts, candidates);
+        List<ChoiceResult> results = new Scorer(model, 16).withHook(rows -> {
+            if (Arrays.stream(rows).anyMatch(r -> r == 3)) {
+                throw new EngineException(CUDA_OOM);
+            }
+        }).choose(prompts, candidates);
+        assertThat(results.get(3).error()).startsWith("out_of_memory: CUDA out of memory. Tried to allocate 2.00 GiB");
+        assertThat(results.get(3).argmax()).isEqualTo(-1);
+        for (int i = 0; i < prompts.size(); i++) {
+            if (i != 3) {
+                assertThat(results.get(i).error()).isNull();
+                assertThat(Fixtures.maxAbsDiff(results.get(i).probabilities(), whole.get(i).probabilities()))
+                        .as("prompt %d", i).isLessThan(1e-4);
+            }
+        }
+    }
+
+    @Test
     void otherEngineErrorsAreNotTakenForMemory() {
         ContinuousGenerator failing = generator(4, rows -> {
             throw new EngineException("shape mismatch");
