@@ -30,10 +30,15 @@ import java.util.Set;
 public final class Phi4Engine implements AutoCloseable {
 
     /**
-     * Prefixes the engine keeps for reuse. Each costs its keys and values (Phi-4 in float16: 200 MB per
-     * 1,000 tokens), so a few: enough for the system prompts and templates of the jobs sharing a JVM.
+     * Prefixes the engine keeps for reuse: enough for the system prompts, templates and rubrics of the
+     * tasks sharing a JVM.
      */
     public static final int PREFIX_CACHE_ENTRIES = 4;
+    /**
+     * Tokens the kept prefixes hold together. Each costs its keys and values (Phi-4 in float16: 200 KB a
+     * token), so 16,384 tokens are 3.3 GB at most, beside 29 GB of weights.
+     */
+    public static final long PREFIX_CACHE_TOKENS = 16_384;
 
     private final Path dir;
     private final Phi3Model model;
@@ -57,7 +62,7 @@ public final class Phi4Engine implements AutoCloseable {
         this.scorer = new Scorer(model, options.prefillChunk());
         this.identity = identity;
         this.prefillChunk = options.prefillChunk();
-        this.prefixes = new PrefixCache(model, prefillChunk, PREFIX_CACHE_ENTRIES);
+        this.prefixes = new PrefixCache(model, prefillChunk, PREFIX_CACHE_ENTRIES, PREFIX_CACHE_TOKENS);
     }
 
     /**

@@ -13,14 +13,17 @@ import java.util.Map;
 /**
  * Keys and values of token-id prefixes that many prompts share (a system prompt, a recipe template),
  * computed once and copied into each prompt's cache before its own tokens are prefilled. Holds at most
- * {@code maxEntries} prefixes, the least recently used leaving first. Safe to share between threads:
- * an entry in use is closed only when its last user releases it.
+ * {@code maxEntries} prefixes of at most {@code maxTokens} tokens together (their keys and values are
+ * device memory the batches also need), the least recently used leaving first. Safe to share between
+ * threads: an entry in use is closed only when its last user releases it.
  */
 public final class PrefixCache implements AutoCloseable {
 
     private final Phi3Model model;
     private final int prefillChunk;
     private final int maxEntries;
+    private final long maxTokens;
+    private long tokens;
     private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     private long hits;
     private long reusedTokens;
@@ -31,13 +34,25 @@ public final class PrefixCache implements AutoCloseable {
      * @param maxEntries the most prefixes kept
      */
     public PrefixCache(Phi3Model model, int prefillChunk, int maxEntries) {
-        if (prefillChunk <= 0 || maxEntries <= 0) {
-            throw new IllegalArgumentException("Cannot create prefix cache: prefill chunk and entries must be"
-                    + " positive (" + prefillChunk + ", " + maxEntries + ")");
+        this(model, prefillChunk, maxEntries, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param model the model whose keys and values are cached
+     * @param prefillChunk columns per forward when a prefix is computed
+     * @param maxEntries the most prefixes kept
+     * @param maxTokens the most tokens the kept prefixes hold together (an entry in use by a call stays
+     *     until the call ends, even when it no longer fits)
+     */
+    public PrefixCache(Phi3Model model, int prefillChunk, int maxEntries, long maxTokens) {
+        if (prefillChunk <= 0 || maxEntries <= 0 || maxTokens <= 0) {
+            throw new IllegalArgumentException("Cannot create prefix cache: prefill chunk, entries and tokens must be"
+                    + " positive (" + prefillChunk + ", " + maxEntries + ", " + maxTokens + ")");
         }
         this.model = model;
         this.prefillChunk = prefillChunk;
         this.maxEntries = maxEntries;
+        this.maxTokens = maxTokens;
     }
 
     /** One cached prefix: per layer keys and values {@code [1, kvHeads, length, headDim]}. */
@@ -105,6 +120,7 @@ public final class PrefixCache implements AutoCloseable {
                 return kept;
             }
             entries.put(key, computed);
+            tokens += computed.length();
             computed.users++;
             evictOverflow();
             return computed;
@@ -196,9 +212,10 @@ public final class PrefixCache implements AutoCloseable {
 
     private void evictOverflow() {
         Iterator<Entry> it = entries.values().iterator();
-        while (entries.size() > maxEntries && it.hasNext()) {
+        while ((entries.size() > maxEntries || tokens > maxTokens) && it.hasNext()) {
             Entry old = it.next();
             it.remove();
+            tokens -= old.length();
             old.evicted = true;
             if (old.users == 0) {
                 old.manager.close();
@@ -291,6 +308,11 @@ public final class PrefixCache implements AutoCloseable {
         return mismatch < 0 ? a.length : mismatch;
     }
 
+    /** Tokens the prefixes kept now hold together. */
+    public synchronized long tokens() {
+        return tokens;
+    }
+
     /** Prefixes kept now. */
     public synchronized int size() {
         return entries.size();
@@ -312,6 +334,7 @@ public final class PrefixCache implements AutoCloseable {
         while (it.hasNext()) {
             Entry e = it.next();
             it.remove();
+            tokens -= e.length();
             e.evicted = true;
             if (e.users == 0) {
                 e.manager.close();

@@ -134,6 +134,26 @@ class PrefixCacheTest {
     }
 
     @Test
+    void theTokenBudgetEvictsTheOldestPrefixes() {
+        Random random = new Random(13);
+        long[] a = random(random, 30);
+        long[] b = random(random, 30);
+        long[] c = random(random, 15);
+        try (PrefixCache cache = new PrefixCache(model, 16, 8, 50)) {
+            cache.put(a);
+            cache.put(b);
+            assertThat(cache.contains(a)).isFalse();
+            assertThat(cache.contains(b)).isTrue();
+            assertThat(cache.tokens()).isEqualTo(30);
+            cache.put(c);
+            assertThat(cache.size()).isEqualTo(2);
+            assertThat(cache.tokens()).isEqualTo(45);
+            cache.clear();
+            assertThat(cache.tokens()).isZero();
+        }
+    }
+
+    @Test
     void groupsOfPromptsGetTheirOwnSharedPrefix() {
         Random random = new Random(5);
         long[] system = random(random, 20);
