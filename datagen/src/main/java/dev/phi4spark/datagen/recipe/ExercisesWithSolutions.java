@@ -1,12 +1,7 @@
 package dev.phi4spark.datagen.recipe;
 
-import static org.apache.spark.sql.functions.lit;
-
 import dev.phi4spark.datagen.seed.DiversitySampler;
-import dev.phi4spark.datagen.seed.Seeds;
-import dev.phi4spark.datagen.template.PromptTemplate;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +12,7 @@ import org.apache.spark.sql.Column;
  * Exercises on a drawn topic, each with a worked solution. The style axis is not drawn (the style is
  * the exercise set itself). Template {@code exercises_with_solutions}.
  */
-public final class ExercisesWithSolutions extends SingleTurnRecipe {
+public final class ExercisesWithSolutions extends TopicRecipe {
 
     private static final long serialVersionUID = 1L;
 
@@ -28,9 +23,6 @@ public final class ExercisesWithSolutions extends SingleTurnRecipe {
     /** The placeholders its template must use. */
     public static final Set<String> PLACEHOLDERS = new LinkedHashSet<>(
             List.of("subject", "topic", "subtopic", "audience", "difficulty", "exercises"));
-
-    private final int exercises;
-    private final PromptTemplate template;
 
     /** Defaults, bundled template. */
     public ExercisesWithSolutions() {
@@ -44,8 +36,7 @@ public final class ExercisesWithSolutions extends SingleTurnRecipe {
      * @param templatesDir folder overriding the bundled templates, or null
      */
     public ExercisesWithSolutions(int exercises, Path templatesDir) {
-        this.exercises = exercises;
-        this.template = PromptTemplate.load(NAME, PLACEHOLDERS, templatesDir);
+        super(NAME, PLACEHOLDERS, "exercises", exercises, "exercises", templatesDir);
     }
 
     /** From plan parameters: {@code exercises} (default {@value #DEFAULT_EXERCISES}). */
@@ -57,40 +48,14 @@ public final class ExercisesWithSolutions extends SingleTurnRecipe {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String variant() {
-        return "exercises=" + exercises;
-    }
-
-    @Override
-    public Seeds.Kind seedKind() {
-        return Seeds.Kind.TOPIC;
-    }
-
-    @Override
     public List<DiversitySampler.Axis> axes() {
         return List.of(DiversitySampler.Axis.AUDIENCE, DiversitySampler.Axis.DIFFICULTY);
     }
 
     @Override
-    protected PromptTemplate template() {
-        return template;
-    }
-
-    @Override
     protected Map<String, Column> values() {
-        Map<String, Column> v = new HashMap<>(RecipeSteps.topicColumns());
+        Map<String, Column> v = super.values();
         v.remove("style");
-        v.put("exercises", lit(exercises));
         return v;
-    }
-
-    @Override
-    protected String step() {
-        return "exercises";
     }
 }
