@@ -11,17 +11,17 @@ import java.util.TreeMap;
  */
 public record CleanedText(String text, Map<String, Integer> counts) implements Serializable {
 
-  public CleanedText {
-    counts = Collections.unmodifiableMap(new TreeMap<>(counts));
-  }
+    public CleanedText {
+        counts = Collections.unmodifiableMap(new TreeMap<>(counts));
+    }
 
-  /** Total number of edits over all kinds. */
-  public int total() {
-    return counts.values().stream().mapToInt(Integer::intValue).sum();
-  }
+    /** Total number of edits over all kinds. */
+    public int total() {
+        return counts.values().stream().mapToInt(Integer::intValue).sum();
+    }
 
-  /** Number of edits of {@code kind} (0 when none). */
-  public int count(String kind) {
-    return counts.getOrDefault(kind, 0);
-  }
+    /** Number of edits of {@code kind} (0 when none). */
+    public int count(String kind) {
+        return counts.getOrDefault(kind, 0);
+    }
 }

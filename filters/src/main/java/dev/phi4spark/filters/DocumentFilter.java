@@ -9,9 +9,9 @@ import java.io.Serializable;
  */
 public interface DocumentFilter extends Serializable {
 
-  /** Short snake_case name, used as the pipeline step name and the reason prefix. */
-  String name();
+    /** Short snake_case name, used as the pipeline step name and the reason prefix. */
+    String name();
 
-  /** Decides whether to keep {@code text}; a {@code null} text is treated as empty. */
-  FilterResult apply(String text);
+    /** Decides whether to keep {@code text}; a {@code null} text is treated as empty. */
+    FilterResult apply(String text);
 }

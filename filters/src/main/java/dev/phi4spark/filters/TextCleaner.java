@@ -8,9 +8,9 @@ import java.io.Serializable;
  */
 public interface TextCleaner extends Serializable {
 
-  /** Short snake_case name, used as the pipeline step name and in the counts column name. */
-  String name();
+    /** Short snake_case name, used as the pipeline step name and in the counts column name. */
+    String name();
 
-  /** Cleans {@code text}; a {@code null} text is treated as empty. */
-  CleanedText clean(String text);
+    /** Cleans {@code text}; a {@code null} text is treated as empty. */
+    CleanedText clean(String text);
 }

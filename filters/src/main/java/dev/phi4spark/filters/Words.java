@@ -12,76 +12,77 @@ import java.util.List;
  * is a token of its own ({@code .}, {@code ,}, {@code #}, {@code •}).
  */
 public final class Words {
-  private static final String ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+    private static final String ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
-  private Words() {}
+    private Words() {}
 
-  /** Tokens of {@code text}, words and punctuation, in order. */
-  public static List<String> tokenize(String text) {
-    List<String> tokens = new ArrayList<>(Math.max(16, text.length() / 5));
-    int n = text.length();
-    int i = 0;
-    while (i < n) {
-      char c = text.charAt(i);
-      if (Character.isWhitespace(c)) {
-        i++;
-      } else if (isWordChar(c)) {
-        int start = i;
-        i++;
+    /** Tokens of {@code text}, words and punctuation, in order. */
+    public static List<String> tokenize(String text) {
+        List<String> tokens = new ArrayList<>(Math.max(16, text.length() / 5));
+        int n = text.length();
+        int i = 0;
         while (i < n) {
-          char d = text.charAt(i);
-          if (isWordChar(d)) {
-            i++;
-          } else if ((d == '\'' || d == '-' || d == '\u2019') && i + 1 < n && isWordChar(text.charAt(i + 1))) {
-            i += 2;
-          } else {
-            break;
-          }
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (isWordChar(c)) {
+                int start = i;
+                i++;
+                while (i < n) {
+                    char d = text.charAt(i);
+                    if (isWordChar(d)) {
+                        i++;
+                    } else if ((d == '\'' || d == '-' || d == '\u2019') && i + 1 < n
+                            && isWordChar(text.charAt(i + 1))) {
+                        i += 2;
+                    } else {
+                        break;
+                    }
+                }
+                tokens.add(text.substring(start, i));
+            } else {
+                int start = i;
+                i += Character.isHighSurrogate(c) && i + 1 < n ? 2 : 1;
+                tokens.add(text.substring(start, i));
+            }
         }
-        tokens.add(text.substring(start, i));
-      } else {
-        int start = i;
-        i += Character.isHighSurrogate(c) && i + 1 < n ? 2 : 1;
-        tokens.add(text.substring(start, i));
-      }
+        return tokens;
     }
-    return tokens;
-  }
 
-  /** True for a one-character token that Python's {@code string.punctuation} contains. */
-  public static boolean isPunctuation(String token) {
-    return token.length() == 1 && ASCII_PUNCTUATION.indexOf(token.charAt(0)) >= 0;
-  }
-
-  /** True when {@code token} has at least one alphabetic character. */
-  public static boolean hasAlpha(String token) {
-    for (int i = 0; i < token.length(); i++) {
-      if (Character.isLetter(token.charAt(i))) {
-        return true;
-      }
+    /** True for a one-character token that Python's {@code string.punctuation} contains. */
+    public static boolean isPunctuation(String token) {
+        return token.length() == 1 && ASCII_PUNCTUATION.indexOf(token.charAt(0)) >= 0;
     }
-    return false;
-  }
 
-  /** Lines as Python's {@code str.splitlines()} gives them: no trailing empty line. */
-  public static String[] splitLines(String text) {
-    if (text.isEmpty()) {
-      return new String[0];
+    /** True when {@code token} has at least one alphabetic character. */
+    public static boolean hasAlpha(String token) {
+        for (int i = 0; i < token.length(); i++) {
+            if (Character.isLetter(token.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
-    return trimTrailingEmpty(text.split("\\R", -1));
-  }
 
-  private static String[] trimTrailingEmpty(String[] parts) {
-    // splitlines() drops only the one empty piece after a final line break.
-    if (parts.length > 0 && parts[parts.length - 1].isEmpty()) {
-      String[] out = new String[parts.length - 1];
-      System.arraycopy(parts, 0, out, 0, out.length);
-      return out;
+    /** Lines as Python's {@code str.splitlines()} gives them: no trailing empty line. */
+    public static String[] splitLines(String text) {
+        if (text.isEmpty()) {
+            return new String[0];
+        }
+        return trimTrailingEmpty(text.split("\\R", -1));
     }
-    return parts;
-  }
 
-  private static boolean isWordChar(char c) {
-    return Character.isLetterOrDigit(c) || c == '_' || Character.isSurrogate(c) && !Character.isWhitespace(c);
-  }
+    private static String[] trimTrailingEmpty(String[] parts) {
+        // splitlines() drops only the one empty piece after a final line break.
+        if (parts.length > 0 && parts[parts.length - 1].isEmpty()) {
+            String[] out = new String[parts.length - 1];
+            System.arraycopy(parts, 0, out, 0, out.length);
+            return out;
+        }
+        return parts;
+    }
+
+    private static boolean isWordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || Character.isSurrogate(c) && !Character.isWhitespace(c);
+    }
 }

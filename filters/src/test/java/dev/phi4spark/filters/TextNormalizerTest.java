@@ -7,11 +7,11 @@ import org.junit.jupiter.api.Test;
 
 class TextNormalizerTest {
 
-  @Test
-  void lowercasesStripsPunctuationAndCollapsesWhitespace() {
-    assertThat(TextNormalizer.normalize("  Hello,   WORLD!\n\tIt's  end.Start — ok?  "))
-        .isEqualTo("hello world it s end start ok");
-    assertThat(TextNormalizer.normalize(null)).isEmpty();
-    assertThat(TextNormalizer.words("A (b) c...")).isEqualTo(List.of("a", "b", "c"));
-  }
+    @Test
+    void lowercasesStripsPunctuationAndCollapsesWhitespace() {
+        assertThat(TextNormalizer.normalize("  Hello,   WORLD!\n\tIt's  end.Start — ok?  "))
+                .isEqualTo("hello world it s end start ok");
+        assertThat(TextNormalizer.normalize(null)).isEmpty();
+        assertThat(TextNormalizer.words("A (b) c...")).isEqualTo(List.of("a", "b", "c"));
+    }
 }

@@ -32,151 +32,151 @@ import org.apache.spark.sql.types.DataTypes;
  * <p>Arguments: {@code [corpusMegabytes=200] [dedupDocs=1000000] [languageMegabytes=20]}.
  */
 public final class FilterBenchmark {
-  private static final String[] STOP = {"the", "of", "and", "to", "with", "that", "be", "have",
-      "in", "is", "a", "for", "on", "it"};
+    private static final String[] STOP = {"the", "of", "and", "to", "with", "that", "be", "have",
+            "in", "is", "a", "for", "on", "it"};
 
-  private FilterBenchmark() {}
+    private FilterBenchmark() {}
 
-  public static void main(String[] args) {
-    int corpusMb = args.length > 0 ? Integer.parseInt(args[0]) : 200;
-    int dedupDocs = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
-    int languageMb = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-    if (corpusMb > 0) {
-      heuristics(corpusMb, languageMb);
-    }
-    if (dedupDocs > 0) {
-      nearDedup(dedupDocs);
-    }
-  }
-
-  /** A web-page-like document of about {@code words} words, in lines of 8 to 30 words. */
-  static String document(SplittableRandom random, int words) {
-    StringBuilder sb = new StringBuilder(words * 7);
-    int lineWords = 0;
-    int lineLength = 8 + random.nextInt(23);
-    for (int i = 0; i < words; i++) {
-      int kind = random.nextInt(60);
-      String w = kind < 20 ? STOP[random.nextInt(STOP.length)]
-          : kind == 20 ? Integer.toString(random.nextInt(3000))
-          : syllables(random.nextInt(20_000));
-      sb.append(lineWords == 0 ? capitalize(w) : w);
-      if (++lineWords == lineLength) {
-        sb.append(random.nextInt(10) == 0 ? "\n" : ".\n");
-        lineWords = 0;
-        lineLength = 8 + random.nextInt(23);
-      } else {
-        sb.append(random.nextInt(12) == 0 ? ", " : " ");
-      }
-    }
-    return sb.append('.').toString();
-  }
-
-  private static String syllables(int i) {
-    String c = "bcdfghklmnprstvw";
-    String v = "aeiou";
-    StringBuilder sb = new StringBuilder();
-    int x = i;
-    do {
-      sb.append(c.charAt(x % 16)).append(v.charAt((x / 16) % 5));
-      x /= 80;
-    } while (x > 0);
-    return sb.toString();
-  }
-
-  private static String capitalize(String w) {
-    return Character.toUpperCase(w.charAt(0)) + w.substring(1);
-  }
-
-  private static void heuristics(int corpusMb, int languageMb) {
-    Map<String, DocumentFilter> filters = new LinkedHashMap<>();
-    filters.put("gopher_quality", new GopherQualityFilter());
-    filters.put("gopher_repetition", new GopherRepetitionFilter());
-    filters.put("c4_quality", new C4QualityFilter());
-    filters.put("fineweb_quality", new FineWebQualityFilter());
-    filters.put("token_length", new TokenLengthFilter());
-    Map<String, TextCleaner> cleaners = new LinkedHashMap<>();
-    cleaners.put("c4_lines", new C4LineCleaner());
-    cleaners.put("pii", new PiiRedactor());
-    LanguageFilter language = new LanguageFilter();
-    language.apply("warm up the detector models with a few words of English text here.");
-
-    Map<String, Long> nanos = new LinkedHashMap<>();
-    long bytes = 0;
-    long languageBytes = 0;
-    long languageNanos = 0;
-    long kept = 0;
-    SplittableRandom random = new SplittableRandom(1);
-    long target = corpusMb * 1_000_000L;
-    while (bytes < target) {
-      String doc = document(random, 300 + random.nextInt(1200));
-      bytes += doc.length();
-      for (Map.Entry<String, DocumentFilter> f : filters.entrySet()) {
-        long t = System.nanoTime();
-        kept += f.getValue().apply(doc).kept() ? 1 : 0;
-        nanos.merge(f.getKey(), System.nanoTime() - t, Long::sum);
-      }
-      for (Map.Entry<String, TextCleaner> c : cleaners.entrySet()) {
-        long t = System.nanoTime();
-        CleanedText cleaned = c.getValue().clean(doc);
-        kept += cleaned.total() > 0 ? 1 : 0;
-        nanos.merge(c.getKey(), System.nanoTime() - t, Long::sum);
-      }
-      if (languageBytes < languageMb * 1_000_000L) {
-        long t = System.nanoTime();
-        kept += language.apply(doc).kept() ? 1 : 0;
-        languageNanos += System.nanoTime() - t;
-        languageBytes += doc.length();
-      }
-    }
-    System.out.printf("Heuristic filters, one thread, %.1f MB of generated text (%d decisions)%n",
-        bytes / 1e6, kept);
-    long totalNanos = 0;
-    for (Map.Entry<String, Long> e : nanos.entrySet()) {
-      totalNanos += e.getValue();
-      System.out.printf("  %-18s %8.1f MB/s%n", e.getKey(), bytes / 1e6 / (e.getValue() / 1e9));
-    }
-    System.out.printf("  %-18s %8.1f MB/s (all of the above in sequence)%n", "combined",
-        bytes / 1e6 / (totalNanos / 1e9));
-    System.out.printf("  %-18s %8.1f MB/s (on the first %.1f MB)%n", "language",
-        languageBytes / 1e6 / (languageNanos / 1e9), languageBytes / 1e6);
-  }
-
-  private static void nearDedup(int docs) {
-    SparkSession spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("filter-benchmark")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "16")
-        .config("spark.driver.host", "127.0.0.1")
-        .getOrCreate();
-    try {
-      // Every tenth document is a near copy (two words changed) of the one before it.
-      var text = udf((UDF1<Long, String>) id -> {
-        long source = id % 10 == 9 ? id - 1 : id;
-        // Seeds k * golden-gamma would give shifted copies of one SplittableRandom stream.
-        SplittableRandom r = new SplittableRandom(dev.phi4spark.filters.Murmur3.fmix64(source + 1));
-        String doc = document(r, 20 + r.nextInt(40));
-        if (source != id) {
-          String[] w = doc.split(" ");
-          SplittableRandom edit = new SplittableRandom(id);
-          w[edit.nextInt(w.length)] = "changed";
-          w[edit.nextInt(w.length)] = "edited";
-          doc = String.join(" ", w);
+    public static void main(String[] args) {
+        int corpusMb = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int dedupDocs = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+        int languageMb = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        if (corpusMb > 0) {
+            heuristics(corpusMb, languageMb);
         }
-        return doc;
-      }, DataTypes.StringType);
-      Dataset<Row> corpus = spark.range(docs).repartition(8)
-          .select(col("id"), text.apply(col("id")).as("text"))
-          .localCheckpoint();
-      long t = System.nanoTime();
-      Dataset<Row> marked = MinHashDedup.defaults().markDuplicates(corpus, "text", "id", "reason");
-      long removed = marked.filter(col("reason").isNotNull()).count();
-      double seconds = (System.nanoTime() - t) / 1e9;
-      System.out.printf("Near dedup (MinHash 20x5, verify 0.7), local[2]: %d short documents,"
-          + " %d marked as near duplicates (%d planted two-word edits, many of them below Jaccard 0.7), %.1f s%n", docs, removed, docs / 10,
-          seconds);
-    } finally {
-      spark.stop();
+        if (dedupDocs > 0) {
+            nearDedup(dedupDocs);
+        }
     }
-  }
+
+    /** A web-page-like document of about {@code words} words, in lines of 8 to 30 words. */
+    static String document(SplittableRandom random, int words) {
+        StringBuilder sb = new StringBuilder(words * 7);
+        int lineWords = 0;
+        int lineLength = 8 + random.nextInt(23);
+        for (int i = 0; i < words; i++) {
+            int kind = random.nextInt(60);
+            String w = kind < 20 ? STOP[random.nextInt(STOP.length)]
+                    : kind == 20 ? Integer.toString(random.nextInt(3000))
+                    : syllables(random.nextInt(20_000));
+            sb.append(lineWords == 0 ? capitalize(w) : w);
+            if (++lineWords == lineLength) {
+                sb.append(random.nextInt(10) == 0 ? "\n" : ".\n");
+                lineWords = 0;
+                lineLength = 8 + random.nextInt(23);
+            } else {
+                sb.append(random.nextInt(12) == 0 ? ", " : " ");
+            }
+        }
+        return sb.append('.').toString();
+    }
+
+    private static String syllables(int i) {
+        String c = "bcdfghklmnprstvw";
+        String v = "aeiou";
+        StringBuilder sb = new StringBuilder();
+        int x = i;
+        do {
+            sb.append(c.charAt(x % 16)).append(v.charAt((x / 16) % 5));
+            x /= 80;
+        } while (x > 0);
+        return sb.toString();
+    }
+
+    private static String capitalize(String w) {
+        return Character.toUpperCase(w.charAt(0)) + w.substring(1);
+    }
+
+    private static void heuristics(int corpusMb, int languageMb) {
+        Map<String, DocumentFilter> filters = new LinkedHashMap<>();
+        filters.put("gopher_quality", new GopherQualityFilter());
+        filters.put("gopher_repetition", new GopherRepetitionFilter());
+        filters.put("c4_quality", new C4QualityFilter());
+        filters.put("fineweb_quality", new FineWebQualityFilter());
+        filters.put("token_length", new TokenLengthFilter());
+        Map<String, TextCleaner> cleaners = new LinkedHashMap<>();
+        cleaners.put("c4_lines", new C4LineCleaner());
+        cleaners.put("pii", new PiiRedactor());
+        LanguageFilter language = new LanguageFilter();
+        language.apply("warm up the detector models with a few words of English text here.");
+
+        Map<String, Long> nanos = new LinkedHashMap<>();
+        long bytes = 0;
+        long languageBytes = 0;
+        long languageNanos = 0;
+        long kept = 0;
+        SplittableRandom random = new SplittableRandom(1);
+        long target = corpusMb * 1_000_000L;
+        while (bytes < target) {
+            String doc = document(random, 300 + random.nextInt(1200));
+            bytes += doc.length();
+            for (Map.Entry<String, DocumentFilter> f : filters.entrySet()) {
+                long t = System.nanoTime();
+                kept += f.getValue().apply(doc).kept() ? 1 : 0;
+                nanos.merge(f.getKey(), System.nanoTime() - t, Long::sum);
+            }
+            for (Map.Entry<String, TextCleaner> c : cleaners.entrySet()) {
+                long t = System.nanoTime();
+                CleanedText cleaned = c.getValue().clean(doc);
+                kept += cleaned.total() > 0 ? 1 : 0;
+                nanos.merge(c.getKey(), System.nanoTime() - t, Long::sum);
+            }
+            if (languageBytes < languageMb * 1_000_000L) {
+                long t = System.nanoTime();
+                kept += language.apply(doc).kept() ? 1 : 0;
+                languageNanos += System.nanoTime() - t;
+                languageBytes += doc.length();
+            }
+        }
+        System.out.printf("Heuristic filters, one thread, %.1f MB of generated text (%d decisions)%n",
+                bytes / 1e6, kept);
+        long totalNanos = 0;
+        for (Map.Entry<String, Long> e : nanos.entrySet()) {
+            totalNanos += e.getValue();
+            System.out.printf("  %-18s %8.1f MB/s%n", e.getKey(), bytes / 1e6 / (e.getValue() / 1e9));
+        }
+        System.out.printf("  %-18s %8.1f MB/s (all of the above in sequence)%n", "combined",
+                bytes / 1e6 / (totalNanos / 1e9));
+        System.out.printf("  %-18s %8.1f MB/s (on the first %.1f MB)%n", "language",
+                languageBytes / 1e6 / (languageNanos / 1e9), languageBytes / 1e6);
+    }
+
+    private static void nearDedup(int docs) {
+        SparkSession spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("filter-benchmark")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "16")
+                .config("spark.driver.host", "127.0.0.1")
+                .getOrCreate();
+        try {
+            // Every tenth document is a near copy (two words changed) of the one before it.
+            var text = udf((UDF1<Long, String>) id -> {
+                long source = id % 10 == 9 ? id - 1 : id;
+                // Seeds k * golden-gamma would give shifted copies of one SplittableRandom stream.
+                SplittableRandom r = new SplittableRandom(dev.phi4spark.filters.Murmur3.fmix64(source + 1));
+                String doc = document(r, 20 + r.nextInt(40));
+                if (source != id) {
+                    String[] w = doc.split(" ");
+                    SplittableRandom edit = new SplittableRandom(id);
+                    w[edit.nextInt(w.length)] = "changed";
+                    w[edit.nextInt(w.length)] = "edited";
+                    doc = String.join(" ", w);
+                }
+                return doc;
+            }, DataTypes.StringType);
+            Dataset<Row> corpus = spark.range(docs).repartition(8)
+                    .select(col("id"), text.apply(col("id")).as("text"))
+                    .localCheckpoint();
+            long t = System.nanoTime();
+            Dataset<Row> marked = MinHashDedup.defaults().markDuplicates(corpus, "text", "id", "reason");
+            long removed = marked.filter(col("reason").isNotNull()).count();
+            double seconds = (System.nanoTime() - t) / 1e9;
+            System.out.printf("Near dedup (MinHash 20x5, verify 0.7), local[2]: %d short documents,"
+                    + " %d marked as near duplicates (%d planted two-word edits, many of them below Jaccard 0.7),"
+                    + " %.1f s%n", docs, removed, docs / 10, seconds);
+        } finally {
+            spark.stop();
+        }
+    }
 }

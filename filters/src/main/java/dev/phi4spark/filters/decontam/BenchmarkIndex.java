@@ -28,216 +28,216 @@ import java.util.Set;
  * allow-list texts; an item's 7-gram count only counts the 7-grams kept.
  */
 public final class BenchmarkIndex implements Serializable {
-  private static final long serialVersionUID = 1L;
-  static final int LONG_N = 13;
-  static final int SHORT_N = 7;
+    private static final long serialVersionUID = 1L;
+    static final int LONG_N = 13;
+    static final int SHORT_N = 7;
 
-  /** Default for {@code maxItemsPerNgram}. */
-  public static final int DEFAULT_MAX_ITEMS_PER_NGRAM = 10;
+    /** Default for {@code maxItemsPerNgram}. */
+    public static final int DEFAULT_MAX_ITEMS_PER_NGRAM = 10;
 
-  private final String[] itemBenchmark;
-  private final String[] itemId;
-  private final int[] item7Count;
-  private final long[] keys13;
-  private final int[] item13;
-  private final long[] keys7;
-  private final int[] offsets7;
-  private final int[] items7;
+    private final String[] itemBenchmark;
+    private final String[] itemId;
+    private final int[] item7Count;
+    private final long[] keys13;
+    private final int[] item13;
+    private final long[] keys7;
+    private final int[] offsets7;
+    private final int[] items7;
 
-  private BenchmarkIndex(String[] itemBenchmark, String[] itemId, int[] item7Count, long[] keys13,
-      int[] item13, long[] keys7, int[] offsets7, int[] items7) {
-    this.itemBenchmark = itemBenchmark;
-    this.itemId = itemId;
-    this.item7Count = item7Count;
-    this.keys13 = keys13;
-    this.item13 = item13;
-    this.keys7 = keys7;
-    this.offsets7 = offsets7;
-    this.items7 = items7;
-  }
-
-  /** One benchmark item: where it comes from and its text. */
-  public record Item(String benchmark, String id, String text) implements Serializable {}
-
-  /** Reads every source and indexes its items. */
-  public static BenchmarkIndex build(List<BenchmarkSource> sources, int maxItemsPerNgram,
-      Collection<String> allowList) {
-    List<Item> items = new ArrayList<>();
-    for (BenchmarkSource source : sources) {
-      items.addAll(read(source));
+    private BenchmarkIndex(String[] itemBenchmark, String[] itemId, int[] item7Count, long[] keys13,
+            int[] item13, long[] keys7, int[] offsets7, int[] items7) {
+        this.itemBenchmark = itemBenchmark;
+        this.itemId = itemId;
+        this.item7Count = item7Count;
+        this.keys13 = keys13;
+        this.item13 = item13;
+        this.keys7 = keys7;
+        this.offsets7 = offsets7;
+        this.items7 = items7;
     }
-    return fromItems(items, maxItemsPerNgram, allowList);
-  }
 
-  /** Indexes {@code items} (exposed for callers that load benchmarks another way). */
-  public static BenchmarkIndex fromItems(List<Item> items, int maxItemsPerNgram,
-      Collection<String> allowList) {
-    Set<Long> allowed13 = new HashSet<>();
-    Set<Long> allowed7 = new HashSet<>();
-    for (String text : allowList) {
-      long[] words = NGrams.wordHashes(TextNormalizer.words(text));
-      for (long h : NGrams.hashes(words, LONG_N)) {
-        allowed13.add(h);
-      }
-      for (long h : NGrams.hashes(words, SHORT_N)) {
-        allowed7.add(h);
-      }
-    }
-    Map<Long, List<Integer>> postings13 = new HashMap<>();
-    Map<Long, List<Integer>> postings7 = new HashMap<>();
-    for (int i = 0; i < items.size(); i++) {
-      long[] words = NGrams.wordHashes(TextNormalizer.words(items.get(i).text()));
-      for (long h : NGrams.distinct(NGrams.hashes(words, LONG_N))) {
-        postings13.computeIfAbsent(h, k -> new ArrayList<>(1)).add(i);
-      }
-      for (long h : NGrams.distinct(NGrams.hashes(words, SHORT_N))) {
-        postings7.computeIfAbsent(h, k -> new ArrayList<>(1)).add(i);
-      }
-    }
-    postings13.keySet().removeAll(allowed13);
-    postings7.keySet().removeAll(allowed7);
-    postings13.values().removeIf(list -> list.size() > maxItemsPerNgram);
-    postings7.values().removeIf(list -> list.size() > maxItemsPerNgram);
+    /** One benchmark item: where it comes from and its text. */
+    public record Item(String benchmark, String id, String text) implements Serializable {}
 
-    long[] keys13 = postings13.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
-    int[] item13 = new int[keys13.length];
-    for (int k = 0; k < keys13.length; k++) {
-      item13[k] = postings13.get(keys13[k]).get(0);
-    }
-    long[] keys7 = postings7.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
-    int[] offsets7 = new int[keys7.length + 1];
-    int total = 0;
-    for (int k = 0; k < keys7.length; k++) {
-      offsets7[k] = total;
-      total += postings7.get(keys7[k]).size();
-    }
-    offsets7[keys7.length] = total;
-    int[] items7 = new int[total];
-    int[] item7Count = new int[items.size()];
-    for (int k = 0; k < keys7.length; k++) {
-      int at = offsets7[k];
-      for (int item : postings7.get(keys7[k])) {
-        items7[at++] = item;
-        item7Count[item]++;
-      }
-    }
-    String[] benchmarks = items.stream().map(Item::benchmark).toArray(String[]::new);
-    String[] ids = items.stream().map(Item::id).toArray(String[]::new);
-    return new BenchmarkIndex(benchmarks, ids, item7Count, keys13, item13, keys7, offsets7, items7);
-  }
-
-  /** Number of indexed items. */
-  public int size() {
-    return itemId.length;
-  }
-
-  /**
-   * Judges {@code text}: a shared indexed 13-gram makes it contaminated; otherwise the best 7-gram
-   * overlap ratio over the items decides ({@code >= contaminatedAt}: contaminated, {@code >=
-   * partialAt}: partial).
-   */
-  public Verdict check(String text, double contaminatedAt, double partialAt) {
-    long[] words = NGrams.wordHashes(TextNormalizer.words(text));
-    long[] doc7 = NGrams.distinct(NGrams.hashes(words, SHORT_N));
-    Map<Integer, Integer> shared = new HashMap<>();
-    for (long h : doc7) {
-      int k = Arrays.binarySearch(keys7, h);
-      if (k >= 0) {
-        for (int p = offsets7[k]; p < offsets7[k + 1]; p++) {
-          shared.merge(items7[p], 1, Integer::sum);
+    /** Reads every source and indexes its items. */
+    public static BenchmarkIndex build(List<BenchmarkSource> sources, int maxItemsPerNgram,
+            Collection<String> allowList) {
+        List<Item> items = new ArrayList<>();
+        for (BenchmarkSource source : sources) {
+            items.addAll(read(source));
         }
-      }
+        return fromItems(items, maxItemsPerNgram, allowList);
     }
-    int best = -1;
-    double bestRatio = 0;
-    for (Map.Entry<Integer, Integer> e : shared.entrySet()) {
-      double ratio = ratio(e.getValue(), doc7.length, e.getKey());
-      if (ratio > bestRatio || ratio == bestRatio && best >= 0 && e.getKey() < best) {
-        best = e.getKey();
-        bestRatio = ratio;
-      }
-    }
-    for (long h : NGrams.hashes(words, LONG_N)) {
-      int k = Arrays.binarySearch(keys13, h);
-      if (k >= 0) {
-        int item = item13[k];
-        double overlap = ratio(shared.getOrDefault(item, 0), doc7.length, item);
-        return new Verdict(Verdict.CONTAMINATED, itemBenchmark[item], itemId[item], overlap, true);
-      }
-    }
-    if (best >= 0 && bestRatio >= contaminatedAt) {
-      return new Verdict(Verdict.CONTAMINATED, itemBenchmark[best], itemId[best], bestRatio, false);
-    }
-    if (best >= 0 && bestRatio >= partialAt) {
-      return new Verdict(Verdict.PARTIAL, itemBenchmark[best], itemId[best], bestRatio, false);
-    }
-    return new Verdict(Verdict.CLEAN, null, null, bestRatio, false);
-  }
 
-  private double ratio(int shared, int doc7, int item) {
-    int denominator = Math.min(doc7, item7Count[item]);
-    return denominator == 0 ? 0 : (double) shared / denominator;
-  }
-
-  static List<Item> read(BenchmarkSource source) {
-    ObjectMapper mapper = new ObjectMapper();
-    List<Item> items = new ArrayList<>();
-    try (BufferedReader reader = Files.newBufferedReader(source.path(), StandardCharsets.UTF_8)) {
-      String line;
-      int lineNo = 0;
-      while ((line = reader.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
+    /** Indexes {@code items} (exposed for callers that load benchmarks another way). */
+    public static BenchmarkIndex fromItems(List<Item> items, int maxItemsPerNgram,
+            Collection<String> allowList) {
+        Set<Long> allowed13 = new HashSet<>();
+        Set<Long> allowed7 = new HashSet<>();
+        for (String text : allowList) {
+            long[] words = NGrams.wordHashes(TextNormalizer.words(text));
+            for (long h : NGrams.hashes(words, LONG_N)) {
+                allowed13.add(h);
+            }
+            for (long h : NGrams.hashes(words, SHORT_N)) {
+                allowed7.add(h);
+            }
         }
-        items.add(item(source, mapper, line, lineNo));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read benchmark " + source.name() + ": "
-          + e.getMessage() + " (" + source.path() + ")", e);
-    }
-    return items;
-  }
+        Map<Long, List<Integer>> postings13 = new HashMap<>();
+        Map<Long, List<Integer>> postings7 = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            long[] words = NGrams.wordHashes(TextNormalizer.words(items.get(i).text()));
+            for (long h : NGrams.distinct(NGrams.hashes(words, LONG_N))) {
+                postings13.computeIfAbsent(h, k -> new ArrayList<>(1)).add(i);
+            }
+            for (long h : NGrams.distinct(NGrams.hashes(words, SHORT_N))) {
+                postings7.computeIfAbsent(h, k -> new ArrayList<>(1)).add(i);
+            }
+        }
+        postings13.keySet().removeAll(allowed13);
+        postings7.keySet().removeAll(allowed7);
+        postings13.values().removeIf(list -> list.size() > maxItemsPerNgram);
+        postings7.values().removeIf(list -> list.size() > maxItemsPerNgram);
 
-  private static Item item(BenchmarkSource source, ObjectMapper mapper, String line, int lineNo)
-      throws IOException {
-    JsonNode node;
-    try {
-      node = mapper.readTree(line);
-    } catch (IOException e) {
-      throw new IOException("line " + lineNo + " is not valid JSON", e);
+        long[] keys13 = postings13.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        int[] item13 = new int[keys13.length];
+        for (int k = 0; k < keys13.length; k++) {
+            item13[k] = postings13.get(keys13[k]).get(0);
+        }
+        long[] keys7 = postings7.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        int[] offsets7 = new int[keys7.length + 1];
+        int total = 0;
+        for (int k = 0; k < keys7.length; k++) {
+            offsets7[k] = total;
+            total += postings7.get(keys7[k]).size();
+        }
+        offsets7[keys7.length] = total;
+        int[] items7 = new int[total];
+        int[] item7Count = new int[items.size()];
+        for (int k = 0; k < keys7.length; k++) {
+            int at = offsets7[k];
+            for (int item : postings7.get(keys7[k])) {
+                items7[at++] = item;
+                item7Count[item]++;
+            }
+        }
+        String[] benchmarks = items.stream().map(Item::benchmark).toArray(String[]::new);
+        String[] ids = items.stream().map(Item::id).toArray(String[]::new);
+        return new BenchmarkIndex(benchmarks, ids, item7Count, keys13, item13, keys7, offsets7, items7);
     }
-    JsonNode question = field(node, source.questionField());
-    if (question == null) {
-      throw new IllegalArgumentException("Cannot read benchmark " + source.name() + ": line "
-          + lineNo + " has no field '" + source.questionField() + "' (" + source.path() + ")");
-    }
-    StringBuilder text = new StringBuilder(flatten(question));
-    for (String extra : new String[] {source.choicesField(), source.answerField()}) {
-      JsonNode value = extra == null ? null : field(node, extra);
-      if (value != null) {
-        text.append(' ').append(flatten(value));
-      }
-    }
-    JsonNode id = source.idField() == null ? null : field(node, source.idField());
-    return new Item(source.name(), id == null ? String.valueOf(lineNo) : flatten(id),
-        text.toString());
-  }
 
-  private static JsonNode field(JsonNode node, String dottedPath) {
-    JsonNode current = node;
-    for (String part : dottedPath.split("\\.")) {
-      current = current == null ? null : current.get(part);
+    /** Number of indexed items. */
+    public int size() {
+        return itemId.length;
     }
-    return current == null || current.isNull() ? null : current;
-  }
 
-  private static String flatten(JsonNode value) {
-    if (value.isValueNode()) {
-      return value.asText();
+    /**
+     * Judges {@code text}: a shared indexed 13-gram makes it contaminated; otherwise the best 7-gram
+     * overlap ratio over the items decides ({@code >= contaminatedAt}: contaminated, {@code >=
+     * partialAt}: partial).
+     */
+    public Verdict check(String text, double contaminatedAt, double partialAt) {
+        long[] words = NGrams.wordHashes(TextNormalizer.words(text));
+        long[] doc7 = NGrams.distinct(NGrams.hashes(words, SHORT_N));
+        Map<Integer, Integer> shared = new HashMap<>();
+        for (long h : doc7) {
+            int k = Arrays.binarySearch(keys7, h);
+            if (k >= 0) {
+                for (int p = offsets7[k]; p < offsets7[k + 1]; p++) {
+                    shared.merge(items7[p], 1, Integer::sum);
+                }
+            }
+        }
+        int best = -1;
+        double bestRatio = 0;
+        for (Map.Entry<Integer, Integer> e : shared.entrySet()) {
+            double ratio = ratio(e.getValue(), doc7.length, e.getKey());
+            if (ratio > bestRatio || ratio == bestRatio && best >= 0 && e.getKey() < best) {
+                best = e.getKey();
+                bestRatio = ratio;
+            }
+        }
+        for (long h : NGrams.hashes(words, LONG_N)) {
+            int k = Arrays.binarySearch(keys13, h);
+            if (k >= 0) {
+                int item = item13[k];
+                double overlap = ratio(shared.getOrDefault(item, 0), doc7.length, item);
+                return new Verdict(Verdict.CONTAMINATED, itemBenchmark[item], itemId[item], overlap, true);
+            }
+        }
+        if (best >= 0 && bestRatio >= contaminatedAt) {
+            return new Verdict(Verdict.CONTAMINATED, itemBenchmark[best], itemId[best], bestRatio, false);
+        }
+        if (best >= 0 && bestRatio >= partialAt) {
+            return new Verdict(Verdict.PARTIAL, itemBenchmark[best], itemId[best], bestRatio, false);
+        }
+        return new Verdict(Verdict.CLEAN, null, null, bestRatio, false);
     }
-    List<String> parts = new ArrayList<>();
-    value.elements().forEachRemaining(child -> parts.add(flatten(child)));
-    return String.join(" ", parts);
-  }
+
+    private double ratio(int shared, int doc7, int item) {
+        int denominator = Math.min(doc7, item7Count[item]);
+        return denominator == 0 ? 0 : (double) shared / denominator;
+    }
+
+    static List<Item> read(BenchmarkSource source) {
+        ObjectMapper mapper = new ObjectMapper();
+        List<Item> items = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(source.path(), StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = reader.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                items.add(item(source, mapper, line, lineNo));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read benchmark " + source.name() + ": "
+                    + e.getMessage() + " (" + source.path() + ")", e);
+        }
+        return items;
+    }
+
+    private static Item item(BenchmarkSource source, ObjectMapper mapper, String line, int lineNo)
+            throws IOException {
+        JsonNode node;
+        try {
+            node = mapper.readTree(line);
+        } catch (IOException e) {
+            throw new IOException("line " + lineNo + " is not valid JSON", e);
+        }
+        JsonNode question = field(node, source.questionField());
+        if (question == null) {
+            throw new IllegalArgumentException("Cannot read benchmark " + source.name() + ": line "
+                    + lineNo + " has no field '" + source.questionField() + "' (" + source.path() + ")");
+        }
+        StringBuilder text = new StringBuilder(flatten(question));
+        for (String extra : new String[] {source.choicesField(), source.answerField()}) {
+            JsonNode value = extra == null ? null : field(node, extra);
+            if (value != null) {
+                text.append(' ').append(flatten(value));
+            }
+        }
+        JsonNode id = source.idField() == null ? null : field(node, source.idField());
+        return new Item(source.name(), id == null ? String.valueOf(lineNo) : flatten(id),
+                text.toString());
+    }
+
+    private static JsonNode field(JsonNode node, String dottedPath) {
+        JsonNode current = node;
+        for (String part : dottedPath.split("\\.")) {
+            current = current == null ? null : current.get(part);
+        }
+        return current == null || current.isNull() ? null : current;
+    }
+
+    private static String flatten(JsonNode value) {
+        if (value.isValueNode()) {
+            return value.asText();
+        }
+        List<String> parts = new ArrayList<>();
+        value.elements().forEachRemaining(child -> parts.add(flatten(child)));
+        return String.join(" ", parts);
+    }
 }

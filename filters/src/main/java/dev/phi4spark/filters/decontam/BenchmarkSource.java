@@ -13,10 +13,10 @@ import java.nio.file.Path;
  * @param idField field holding the item id, or null to use the 1-based line number
  */
 public record BenchmarkSource(String name, Path path, String questionField, String choicesField,
-    String answerField, String idField) implements Serializable {
+        String answerField, String idField) implements Serializable {
 
-  /** A file with fields {@code question}, {@code choices}, {@code answer} and no id field. */
-  public static BenchmarkSource of(String name, Path path) {
-    return new BenchmarkSource(name, path, "question", "choices", "answer", null);
-  }
+    /** A file with fields {@code question}, {@code choices}, {@code answer} and no id field. */
+    public static BenchmarkSource of(String name, Path path) {
+        return new BenchmarkSource(name, path, "question", "choices", "answer", null);
+    }
 }

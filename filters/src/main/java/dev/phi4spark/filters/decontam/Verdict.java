@@ -13,8 +13,8 @@ import java.io.Serializable;
  * @param matched13Gram true when a non-allowed 13-gram was shared
  */
 public record Verdict(String status, String benchmark, String item, double overlap,
-    boolean matched13Gram) implements Serializable {
-  public static final String CLEAN = "clean";
-  public static final String PARTIAL = "partial";
-  public static final String CONTAMINATED = "contaminated";
+        boolean matched13Gram) implements Serializable {
+    public static final String CLEAN = "clean";
+    public static final String PARTIAL = "partial";
+    public static final String CONTAMINATED = "contaminated";
 }

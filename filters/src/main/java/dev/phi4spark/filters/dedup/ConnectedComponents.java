@@ -18,67 +18,67 @@ import org.apache.spark.sql.Row;
  * with the smallest vertex of its component.
  */
 public final class ConnectedComponents {
-  /** Edge and result column names. */
-  public static final String SRC = "src";
-  public static final String DST = "dst";
-  public static final String VERTEX = "vertex";
-  public static final String COMPONENT = "component";
+    /** Edge and result column names. */
+    public static final String SRC = "src";
+    public static final String DST = "dst";
+    public static final String VERTEX = "vertex";
+    public static final String COMPONENT = "component";
 
-  private ConnectedComponents() {}
+    private ConnectedComponents() {}
 
-  /**
-   * Components of the graph with edges {@code (src, dst)}; self-loops and duplicate edges are
-   * allowed. Returns {@code (vertex, component)} for every vertex on an edge.
-   *
-   * @throws IllegalStateException when the rounds do not converge within {@code maxRounds}
-   */
-  public static Dataset<Row> compute(Dataset<Row> edges, int maxRounds) {
-    Dataset<Row> current = edges.select(col(SRC), col(DST)).filter(col(SRC).notEqual(col(DST)))
-        .distinct().localCheckpoint();
-    for (int round = 0; round < maxRounds; round++) {
-      Dataset<Row> next = smallStar(largeStar(current)).localCheckpoint();
-      current = next;
-      if (isStarForest(current)) {
-        Dataset<Row> children = current.select(col(SRC).as(VERTEX), col(DST).as(COMPONENT));
-        Dataset<Row> roots = current.select(col(DST).as(VERTEX), col(DST).as(COMPONENT));
-        return children.union(roots).distinct();
-      }
+    /**
+     * Components of the graph with edges {@code (src, dst)}; self-loops and duplicate edges are
+     * allowed. Returns {@code (vertex, component)} for every vertex on an edge.
+     *
+     * @throws IllegalStateException when the rounds do not converge within {@code maxRounds}
+     */
+    public static Dataset<Row> compute(Dataset<Row> edges, int maxRounds) {
+        Dataset<Row> current = edges.select(col(SRC), col(DST)).filter(col(SRC).notEqual(col(DST)))
+                .distinct().localCheckpoint();
+        for (int round = 0; round < maxRounds; round++) {
+            Dataset<Row> next = smallStar(largeStar(current)).localCheckpoint();
+            current = next;
+            if (isStarForest(current)) {
+                Dataset<Row> children = current.select(col(SRC).as(VERTEX), col(DST).as(COMPONENT));
+                Dataset<Row> roots = current.select(col(DST).as(VERTEX), col(DST).as(COMPONENT));
+                return children.union(roots).distinct();
+            }
+        }
+        throw new IllegalStateException("Cannot find connected components: no convergence after "
+                + maxRounds + " rounds (" + maxRounds + ")");
     }
-    throw new IllegalStateException("Cannot find connected components: no convergence after "
-        + maxRounds + " rounds (" + maxRounds + ")");
-  }
 
-  private static Dataset<Row> bothDirections(Dataset<Row> e) {
-    return e.select(col(SRC).as("u"), col(DST).as("v"))
-        .union(e.select(col(DST).as("u"), col(SRC).as("v")));
-  }
-
-  /** Each vertex links its larger neighbours to the smallest vertex of its neighbourhood. */
-  static Dataset<Row> largeStar(Dataset<Row> e) {
-    Dataset<Row> adj = bothDirections(e);
-    Dataset<Row> mins = adj.groupBy(col("u")).agg(min(col("v")).as("mv"))
-        .select(col("u"), least(col("u"), col("mv")).as("m"));
-    return adj.join(mins, "u").filter(col("v").gt(col("u")))
-        .select(col("v").as(SRC), col("m").as(DST)).distinct();
-  }
-
-  /** Each vertex links itself and its smaller neighbours to the smallest of them. */
-  static Dataset<Row> smallStar(Dataset<Row> e) {
-    Dataset<Row> smaller = bothDirections(e).filter(col("v").lt(col("u")));
-    Dataset<Row> mins = smaller.groupBy(col("u")).agg(min(col("v")).as("m"));
-    Dataset<Row> neighbours = smaller.join(mins, "u").select(col("v").as(SRC), col("m").as(DST));
-    Dataset<Row> selves = mins.select(col("u").as(SRC), col("m").as(DST));
-    return neighbours.union(selves).filter(col(SRC).notEqual(col(DST))).distinct();
-  }
-
-  /** True when every child has one parent and no parent is itself a child: disjoint stars. */
-  static boolean isStarForest(Dataset<Row> e) {
-    boolean twoParents = !e.groupBy(col(SRC)).count().filter(col("count").gt(1)).isEmpty();
-    if (twoParents) {
-      return false;
+    private static Dataset<Row> bothDirections(Dataset<Row> e) {
+        return e.select(col(SRC).as("u"), col(DST).as("v"))
+                .union(e.select(col(DST).as("u"), col(SRC).as("v")));
     }
-    Dataset<Row> parents = e.select(col(DST).as("x")).distinct();
-    Dataset<Row> children = e.select(col(SRC).as("x"));
-    return parents.join(children, "x").isEmpty();
-  }
+
+    /** Each vertex links its larger neighbours to the smallest vertex of its neighbourhood. */
+    static Dataset<Row> largeStar(Dataset<Row> e) {
+        Dataset<Row> adj = bothDirections(e);
+        Dataset<Row> mins = adj.groupBy(col("u")).agg(min(col("v")).as("mv"))
+                .select(col("u"), least(col("u"), col("mv")).as("m"));
+        return adj.join(mins, "u").filter(col("v").gt(col("u")))
+                .select(col("v").as(SRC), col("m").as(DST)).distinct();
+    }
+
+    /** Each vertex links itself and its smaller neighbours to the smallest of them. */
+    static Dataset<Row> smallStar(Dataset<Row> e) {
+        Dataset<Row> smaller = bothDirections(e).filter(col("v").lt(col("u")));
+        Dataset<Row> mins = smaller.groupBy(col("u")).agg(min(col("v")).as("m"));
+        Dataset<Row> neighbours = smaller.join(mins, "u").select(col("v").as(SRC), col("m").as(DST));
+        Dataset<Row> selves = mins.select(col("u").as(SRC), col("m").as(DST));
+        return neighbours.union(selves).filter(col(SRC).notEqual(col(DST))).distinct();
+    }
+
+    /** True when every child has one parent and no parent is itself a child: disjoint stars. */
+    static boolean isStarForest(Dataset<Row> e) {
+        boolean twoParents = !e.groupBy(col(SRC)).count().filter(col("count").gt(1)).isEmpty();
+        if (twoParents) {
+            return false;
+        }
+        Dataset<Row> parents = e.select(col(DST).as("x")).distinct();
+        Dataset<Row> children = e.select(col(SRC).as("x"));
+        return parents.join(children, "x").isEmpty();
+    }
 }

@@ -24,32 +24,32 @@ import org.apache.spark.sql.types.DataTypes;
  * the key travels through the shuffle. Ids must be non-null and orderable.
  */
 public final class ExactDedup implements Serializable {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /** Reject reason of a dropped exact duplicate. */
-  public static final String REASON = "exact_dedup_duplicate";
+    /** Reject reason of a dropped exact duplicate. */
+    public static final String REASON = "exact_dedup_duplicate";
 
-  /** The 128-bit key of {@code text}'s normalised form, as 32 hex digits. */
-  public static String key(String text) {
-    String normalized = TextNormalizer.normalize(text);
-    return String.format("%016x%016x", Murmur3.hash64(normalized, 0x5eed1),
-        Murmur3.hash64(normalized, 0x5eed2));
-  }
+    /** The 128-bit key of {@code text}'s normalised form, as 32 hex digits. */
+    public static String key(String text) {
+        String normalized = TextNormalizer.normalize(text);
+        return String.format("%016x%016x", Murmur3.hash64(normalized, 0x5eed1),
+                Murmur3.hash64(normalized, 0x5eed2));
+    }
 
-  /**
-   * {@code docs} with a string column {@code reasonColumn}: {@value #REASON} for every duplicate
-   * but the smallest id of its group, null otherwise. Lazy; the caller triggers the shuffle.
-   */
-  public Dataset<Row> markDuplicates(Dataset<Row> docs, String textColumn, String idColumn,
-      String reasonColumn) {
-    UserDefinedFunction keyUdf =
-        udf((UDF1<String, String>) ExactDedup::key, DataTypes.StringType).withName("exact_dedup_key");
-    String keyCol = "__exact_dedup_key";
-    String rankCol = "__exact_dedup_rank";
-    Column rank = row_number().over(Window.partitionBy(col(keyCol)).orderBy(col(idColumn).asc()));
-    return docs.withColumn(keyCol, keyUdf.apply(col(textColumn)))
-        .withColumn(rankCol, rank)
-        .withColumn(reasonColumn, when(col(rankCol).gt(1), lit(REASON)))
-        .drop(keyCol, rankCol);
-  }
+    /**
+     * {@code docs} with a string column {@code reasonColumn}: {@value #REASON} for every duplicate
+     * but the smallest id of its group, null otherwise. Lazy; the caller triggers the shuffle.
+     */
+    public Dataset<Row> markDuplicates(Dataset<Row> docs, String textColumn, String idColumn,
+            String reasonColumn) {
+        UserDefinedFunction keyUdf =
+                udf((UDF1<String, String>) ExactDedup::key, DataTypes.StringType).withName("exact_dedup_key");
+        String keyCol = "__exact_dedup_key";
+        String rankCol = "__exact_dedup_rank";
+        Column rank = row_number().over(Window.partitionBy(col(keyCol)).orderBy(col(idColumn).asc()));
+        return docs.withColumn(keyCol, keyUdf.apply(col(textColumn)))
+                .withColumn(rankCol, rank)
+                .withColumn(reasonColumn, when(col(rankCol).gt(1), lit(REASON)))
+                .drop(keyCol, rankCol);
+    }
 }

@@ -52,209 +52,209 @@ import org.apache.spark.storage.StorageLevel;
  * do. The more common 14 x 8 = 112 choice (midpoint 0.72) finds only 92% of pairs at 0.8.
  */
 public final class MinHashDedup implements Serializable {
-  private static final long serialVersionUID = 1L;
-  private static final long MERSENNE_61 = (1L << 61) - 1;
+    private static final long serialVersionUID = 1L;
+    private static final long MERSENNE_61 = (1L << 61) - 1;
 
-  /** Reject reason of a dropped near duplicate. */
-  public static final String REASON = "near_dedup_duplicate";
+    /** Reject reason of a dropped near duplicate. */
+    public static final String REASON = "near_dedup_duplicate";
 
-  public static final int DEFAULT_NGRAM_SIZE = 5;
-  public static final int DEFAULT_BANDS = 20;
-  public static final int DEFAULT_ROWS = 5;
-  public static final double DEFAULT_VERIFY_THRESHOLD = 0.7;
-  public static final long DEFAULT_SEED = 42;
-  public static final int DEFAULT_MAX_ROUNDS = 60;
+    public static final int DEFAULT_NGRAM_SIZE = 5;
+    public static final int DEFAULT_BANDS = 20;
+    public static final int DEFAULT_ROWS = 5;
+    public static final double DEFAULT_VERIFY_THRESHOLD = 0.7;
+    public static final long DEFAULT_SEED = 42;
+    public static final int DEFAULT_MAX_ROUNDS = 60;
 
-  private final int ngramSize;
-  private final int bands;
-  private final int rows;
-  private final double verifyThreshold;
-  private final long seed;
-  private final long[] a;
-  private final long[] b;
+    private final int ngramSize;
+    private final int bands;
+    private final int rows;
+    private final double verifyThreshold;
+    private final long seed;
+    private final long[] a;
+    private final long[] b;
 
-  /**
-   * @param verifyThreshold minimum estimated Jaccard of a candidate pair; 0 keeps every candidate
-   */
-  public MinHashDedup(int ngramSize, int bands, int rows, double verifyThreshold, long seed) {
-    if (ngramSize < 1 || bands < 1 || rows < 1) {
-      throw new IllegalArgumentException("Cannot create near dedup: ngram_size, bands and rows"
-          + " must be positive (" + ngramSize + ", " + bands + ", " + rows + ")");
-    }
-    if (verifyThreshold < 0 || verifyThreshold > 1) {
-      throw new IllegalArgumentException("Cannot create near dedup: verify_threshold must be in"
-          + " [0, 1] (" + verifyThreshold + ")");
-    }
-    this.ngramSize = ngramSize;
-    this.bands = bands;
-    this.rows = rows;
-    this.verifyThreshold = verifyThreshold;
-    this.seed = seed;
-    int k = bands * rows;
-    this.a = new long[k];
-    this.b = new long[k];
-    SplittableRandom random = new SplittableRandom(seed);
-    for (int i = 0; i < k; i++) {
-      a[i] = 1 + random.nextLong(MERSENNE_61 - 1);
-      b[i] = random.nextLong(MERSENNE_61);
-    }
-  }
-
-  /** The defaults (see class Javadoc). */
-  public static MinHashDedup defaults() {
-    return new MinHashDedup(DEFAULT_NGRAM_SIZE, DEFAULT_BANDS, DEFAULT_ROWS,
-        DEFAULT_VERIFY_THRESHOLD, DEFAULT_SEED);
-  }
-
-  /** Number of hash functions, {@code bands * rows}. */
-  public int numHashes() {
-    return a.length;
-  }
-
-  /** Jaccard similarity at the midpoint of the banding S-curve, {@code (1/bands)^(1/rows)}. */
-  public double impliedThreshold() {
-    return Math.pow(1.0 / bands, 1.0 / rows);
-  }
-
-  /** Hashes of the word n-gram shingles of {@code text} (may repeat); empty for an empty text. */
-  public long[] shingles(String text) {
-    List<String> words = TextNormalizer.words(text);
-    if (words.isEmpty()) {
-      return new long[0];
-    }
-    long[] wordHashes = new long[words.size()];
-    for (int i = 0; i < wordHashes.length; i++) {
-      wordHashes[i] = Murmur3.hash64(words.get(i), 0x51);
-    }
-    int n = Math.min(ngramSize, wordHashes.length);
-    long[] out = new long[wordHashes.length - n + 1];
-    for (int i = 0; i < out.length; i++) {
-      long h = n;
-      for (int j = 0; j < n; j++) {
-        h = Long.rotateLeft(h * 0x9E3779B97F4A7C15L, 23) ^ wordHashes[i + j];
-      }
-      out[i] = Murmur3.fmix64(h);
-    }
-    return out;
-  }
-
-  /** The MinHash signature of {@code text}, or {@code null} when it has no words. */
-  public long[] signature(String text) {
-    long[] shingles = shingles(text == null ? "" : text);
-    if (shingles.length == 0) {
-      return null;
-    }
-    long[] sig = new long[a.length];
-    java.util.Arrays.fill(sig, Long.MAX_VALUE);
-    for (long s : shingles) {
-      long x = (s >>> 3) % MERSENNE_61;
-      for (int i = 0; i < sig.length; i++) {
-        long v = addMod(mulMod(a[i], x), b[i]);
-        if (v < sig[i]) {
-          sig[i] = v;
+    /**
+     * @param verifyThreshold minimum estimated Jaccard of a candidate pair; 0 keeps every candidate
+     */
+    public MinHashDedup(int ngramSize, int bands, int rows, double verifyThreshold, long seed) {
+        if (ngramSize < 1 || bands < 1 || rows < 1) {
+            throw new IllegalArgumentException("Cannot create near dedup: ngram_size, bands and rows"
+                    + " must be positive (" + ngramSize + ", " + bands + ", " + rows + ")");
         }
-      }
+        if (verifyThreshold < 0 || verifyThreshold > 1) {
+            throw new IllegalArgumentException("Cannot create near dedup: verify_threshold must be in"
+                    + " [0, 1] (" + verifyThreshold + ")");
+        }
+        this.ngramSize = ngramSize;
+        this.bands = bands;
+        this.rows = rows;
+        this.verifyThreshold = verifyThreshold;
+        this.seed = seed;
+        int k = bands * rows;
+        this.a = new long[k];
+        this.b = new long[k];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < k; i++) {
+            a[i] = 1 + random.nextLong(MERSENNE_61 - 1);
+            b[i] = random.nextLong(MERSENNE_61);
+        }
     }
-    return sig;
-  }
 
-  /** One 64-bit hash per band of {@code signature}. */
-  public long[] bandHashes(long[] signature) {
-    long[] out = new long[bands];
-    for (int band = 0; band < bands; band++) {
-      long h = band + 1;
-      for (int r = 0; r < rows; r++) {
-        h = Murmur3.fmix64(h * 0x9E3779B97F4A7C15L ^ signature[band * rows + r]);
-      }
-      out[band] = h;
+    /** The defaults (see class Javadoc). */
+    public static MinHashDedup defaults() {
+        return new MinHashDedup(DEFAULT_NGRAM_SIZE, DEFAULT_BANDS, DEFAULT_ROWS,
+                DEFAULT_VERIFY_THRESHOLD, DEFAULT_SEED);
     }
-    return out;
-  }
 
-  /** Fraction of equal positions, an unbiased estimate of the Jaccard similarity. */
-  public static double estimatedJaccard(long[] x, long[] y) {
-    int same = 0;
-    for (int i = 0; i < x.length; i++) {
-      if (x[i] == y[i]) {
-        same++;
-      }
+    /** Number of hash functions, {@code bands * rows}. */
+    public int numHashes() {
+        return a.length;
     }
-    return (double) same / x.length;
-  }
 
-  /**
-   * {@code (id, cluster)} for every document that has at least one verified near duplicate;
-   * {@code cluster} is the smallest id of its cluster.
-   */
-  public Dataset<Row> clusters(Dataset<Row> docs, String textColumn, String idColumn) {
-    StructType sigType = new StructType()
-        .add("sig", DataTypes.createArrayType(DataTypes.LongType, false), true)
-        .add("bands", DataTypes.createArrayType(DataTypes.LongType, false), true);
-    UserDefinedFunction sigUdf = udf((UDF1<String, Row>) text -> {
-      long[] sig = signature(text);
-      return sig == null ? RowFactory.create(null, null) : RowFactory.create(sig, bandHashes(sig));
-    }, sigType).withName("minhash_signature");
-    Dataset<Row> sigs = docs.select(col(idColumn).as("id"), sigUdf.apply(col(textColumn)).as("s"))
-        .select(col("id"), col("s.sig").as("sig"), col("s.bands").as("bands"))
-        .filter(col("sig").isNotNull())
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Dataset<Row> buckets = sigs.select(col("id"), posexplode(col("bands")).as(
-          new String[] {"band", "bucket"}));
-      Dataset<Row> edges = buckets
-          .withColumn("root", min(col("id")).over(Window.partitionBy("band", "bucket")))
-          .filter(col("id").notEqual(col("root")))
-          .select(col("id").as(ConnectedComponents.SRC), col("root").as(ConnectedComponents.DST))
-          .distinct();
-      if (verifyThreshold > 0) {
-        edges = verify(edges, sigs);
-      }
-      Dataset<Row> components = ConnectedComponents.compute(edges, DEFAULT_MAX_ROUNDS);
-      return components.select(col(ConnectedComponents.VERTEX).as(idColumn),
-          col(ConnectedComponents.COMPONENT).as("cluster"));
-    } finally {
-      sigs.unpersist();
+    /** Jaccard similarity at the midpoint of the banding S-curve, {@code (1/bands)^(1/rows)}. */
+    public double impliedThreshold() {
+        return Math.pow(1.0 / bands, 1.0 / rows);
     }
-  }
 
-  private Dataset<Row> verify(Dataset<Row> edges, Dataset<Row> sigs) {
-    Dataset<Row> left = sigs.select(col("id").as(ConnectedComponents.SRC), col("sig").as("sig_a"));
-    Dataset<Row> right = sigs.select(col("id").as(ConnectedComponents.DST), col("sig").as("sig_b"));
-    String agreeing = "aggregate(zip_with(sig_a, sig_b, (x, y) -> if(x = y, 1, 0)), 0,"
-        + " (acc, x) -> acc + x)";
-    return edges.join(left, ConnectedComponents.SRC).join(right, ConnectedComponents.DST)
-        .filter(expr(agreeing).geq(lit(verifyThreshold * numHashes() - 1e-9)))
-        .select(col(ConnectedComponents.SRC), col(ConnectedComponents.DST));
-  }
-
-  /**
-   * {@code docs} with a string column {@code reasonColumn}: {@value #REASON} for every member of a
-   * near-duplicate cluster except its smallest id, null otherwise. Computes the clusters eagerly
-   * (the connected-components rounds are Spark jobs) and joins them back lazily.
-   */
-  public Dataset<Row> markDuplicates(Dataset<Row> docs, String textColumn, String idColumn,
-      String reasonColumn) {
-    Dataset<Row> dups = clusters(docs, textColumn, idColumn)
-        .filter(col(idColumn).notEqual(col("cluster")))
-        .select(col(idColumn), lit(REASON).as(reasonColumn))
-        .localCheckpoint();
-    return docs.join(dups, docs.col(idColumn).equalTo(dups.col(idColumn)), "left")
-        .drop(dups.col(idColumn));
-  }
-
-  private static long mulMod(long x, long y) {
-    long lo = x * y;
-    long hi = Math.multiplyHigh(x, y);
-    // x*y = hi * 2^64 + lo < 2^122; fold the bits above 61 back in (2^61 ≡ 1 mod p).
-    long r = (lo & MERSENNE_61) + ((lo >>> 61) | (hi << 3));
-    while (r >= MERSENNE_61) {
-      r -= MERSENNE_61;
+    /** Hashes of the word n-gram shingles of {@code text} (may repeat); empty for an empty text. */
+    public long[] shingles(String text) {
+        List<String> words = TextNormalizer.words(text);
+        if (words.isEmpty()) {
+            return new long[0];
+        }
+        long[] wordHashes = new long[words.size()];
+        for (int i = 0; i < wordHashes.length; i++) {
+            wordHashes[i] = Murmur3.hash64(words.get(i), 0x51);
+        }
+        int n = Math.min(ngramSize, wordHashes.length);
+        long[] out = new long[wordHashes.length - n + 1];
+        for (int i = 0; i < out.length; i++) {
+            long h = n;
+            for (int j = 0; j < n; j++) {
+                h = Long.rotateLeft(h * 0x9E3779B97F4A7C15L, 23) ^ wordHashes[i + j];
+            }
+            out[i] = Murmur3.fmix64(h);
+        }
+        return out;
     }
-    return r;
-  }
 
-  private static long addMod(long x, long y) {
-    long r = x + y;
-    return r >= MERSENNE_61 ? r - MERSENNE_61 : r;
-  }
+    /** The MinHash signature of {@code text}, or {@code null} when it has no words. */
+    public long[] signature(String text) {
+        long[] shingles = shingles(text == null ? "" : text);
+        if (shingles.length == 0) {
+            return null;
+        }
+        long[] sig = new long[a.length];
+        java.util.Arrays.fill(sig, Long.MAX_VALUE);
+        for (long s : shingles) {
+            long x = (s >>> 3) % MERSENNE_61;
+            for (int i = 0; i < sig.length; i++) {
+                long v = addMod(mulMod(a[i], x), b[i]);
+                if (v < sig[i]) {
+                    sig[i] = v;
+                }
+            }
+        }
+        return sig;
+    }
+
+    /** One 64-bit hash per band of {@code signature}. */
+    public long[] bandHashes(long[] signature) {
+        long[] out = new long[bands];
+        for (int band = 0; band < bands; band++) {
+            long h = band + 1;
+            for (int r = 0; r < rows; r++) {
+                h = Murmur3.fmix64(h * 0x9E3779B97F4A7C15L ^ signature[band * rows + r]);
+            }
+            out[band] = h;
+        }
+        return out;
+    }
+
+    /** Fraction of equal positions, an unbiased estimate of the Jaccard similarity. */
+    public static double estimatedJaccard(long[] x, long[] y) {
+        int same = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] == y[i]) {
+                same++;
+            }
+        }
+        return (double) same / x.length;
+    }
+
+    /**
+     * {@code (id, cluster)} for every document that has at least one verified near duplicate;
+     * {@code cluster} is the smallest id of its cluster.
+     */
+    public Dataset<Row> clusters(Dataset<Row> docs, String textColumn, String idColumn) {
+        StructType sigType = new StructType()
+                .add("sig", DataTypes.createArrayType(DataTypes.LongType, false), true)
+                .add("bands", DataTypes.createArrayType(DataTypes.LongType, false), true);
+        UserDefinedFunction sigUdf = udf((UDF1<String, Row>) text -> {
+            long[] sig = signature(text);
+            return sig == null ? RowFactory.create(null, null) : RowFactory.create(sig, bandHashes(sig));
+        }, sigType).withName("minhash_signature");
+        Dataset<Row> sigs = docs.select(col(idColumn).as("id"), sigUdf.apply(col(textColumn)).as("s"))
+                .select(col("id"), col("s.sig").as("sig"), col("s.bands").as("bands"))
+                .filter(col("sig").isNotNull())
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Dataset<Row> buckets = sigs.select(col("id"), posexplode(col("bands")).as(
+                    new String[] {"band", "bucket"}));
+            Dataset<Row> edges = buckets
+                    .withColumn("root", min(col("id")).over(Window.partitionBy("band", "bucket")))
+                    .filter(col("id").notEqual(col("root")))
+                    .select(col("id").as(ConnectedComponents.SRC), col("root").as(ConnectedComponents.DST))
+                    .distinct();
+            if (verifyThreshold > 0) {
+                edges = verify(edges, sigs);
+            }
+            Dataset<Row> components = ConnectedComponents.compute(edges, DEFAULT_MAX_ROUNDS);
+            return components.select(col(ConnectedComponents.VERTEX).as(idColumn),
+                    col(ConnectedComponents.COMPONENT).as("cluster"));
+        } finally {
+            sigs.unpersist();
+        }
+    }
+
+    private Dataset<Row> verify(Dataset<Row> edges, Dataset<Row> sigs) {
+        Dataset<Row> left = sigs.select(col("id").as(ConnectedComponents.SRC), col("sig").as("sig_a"));
+        Dataset<Row> right = sigs.select(col("id").as(ConnectedComponents.DST), col("sig").as("sig_b"));
+        String agreeing = "aggregate(zip_with(sig_a, sig_b, (x, y) -> if(x = y, 1, 0)), 0,"
+                + " (acc, x) -> acc + x)";
+        return edges.join(left, ConnectedComponents.SRC).join(right, ConnectedComponents.DST)
+                .filter(expr(agreeing).geq(lit(verifyThreshold * numHashes() - 1e-9)))
+                .select(col(ConnectedComponents.SRC), col(ConnectedComponents.DST));
+    }
+
+    /**
+     * {@code docs} with a string column {@code reasonColumn}: {@value #REASON} for every member of a
+     * near-duplicate cluster except its smallest id, null otherwise. Computes the clusters eagerly
+     * (the connected-components rounds are Spark jobs) and joins them back lazily.
+     */
+    public Dataset<Row> markDuplicates(Dataset<Row> docs, String textColumn, String idColumn,
+            String reasonColumn) {
+        Dataset<Row> dups = clusters(docs, textColumn, idColumn)
+                .filter(col(idColumn).notEqual(col("cluster")))
+                .select(col(idColumn), lit(REASON).as(reasonColumn))
+                .localCheckpoint();
+        return docs.join(dups, docs.col(idColumn).equalTo(dups.col(idColumn)), "left")
+                .drop(dups.col(idColumn));
+    }
+
+    private static long mulMod(long x, long y) {
+        long lo = x * y;
+        long hi = Math.multiplyHigh(x, y);
+        // x*y = hi * 2^64 + lo < 2^122; fold the bits above 61 back in (2^61 ≡ 1 mod p).
+        long r = (lo & MERSENNE_61) + ((lo >>> 61) | (hi << 3));
+        while (r >= MERSENNE_61) {
+            r -= MERSENNE_61;
+        }
+        return r;
+    }
+
+    private static long addMod(long x, long y) {
+        long r = x + y;
+        return r >= MERSENNE_61 ? r - MERSENNE_61 : r;
+    }
 }

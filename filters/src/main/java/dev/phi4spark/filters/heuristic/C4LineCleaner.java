@@ -11,26 +11,26 @@ import dev.phi4spark.filters.TextCleaner;
  * can reject the page afterwards.
  */
 public final class C4LineCleaner implements TextCleaner {
-  private static final long serialVersionUID = 1L;
-  private final C4Rules rules;
+    private static final long serialVersionUID = 1L;
+    private final C4Rules rules;
 
-  /** The published defaults. */
-  public C4LineCleaner() {
-    this(new C4Rules());
-  }
+    /** The published defaults. */
+    public C4LineCleaner() {
+        this(new C4Rules());
+    }
 
-  public C4LineCleaner(C4Rules rules) {
-    this.rules = rules;
-  }
+    public C4LineCleaner(C4Rules rules) {
+        this.rules = rules;
+    }
 
-  @Override
-  public String name() {
-    return "c4_lines";
-  }
+    @Override
+    public String name() {
+        return "c4_lines";
+    }
 
-  @Override
-  public CleanedText clean(String text) {
-    C4Rules.Outcome outcome = rules.apply(text == null ? "" : text, false);
-    return new CleanedText(String.join("\n", outcome.keptLines()), outcome.droppedLines());
-  }
+    @Override
+    public CleanedText clean(String text) {
+        C4Rules.Outcome outcome = rules.apply(text == null ? "" : text, false);
+        return new CleanedText(String.join("\n", outcome.keptLines()), outcome.droppedLines());
+    }
 }

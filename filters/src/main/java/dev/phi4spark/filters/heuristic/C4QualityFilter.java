@@ -10,26 +10,26 @@ import dev.phi4spark.filters.FilterResult;
  * together do what datatrove's {@code C4QualityFilter} does in one step.
  */
 public final class C4QualityFilter implements DocumentFilter {
-  private static final long serialVersionUID = 1L;
-  private final C4Rules rules;
+    private static final long serialVersionUID = 1L;
+    private final C4Rules rules;
 
-  /** The published defaults. */
-  public C4QualityFilter() {
-    this(new C4Rules());
-  }
+    /** The published defaults. */
+    public C4QualityFilter() {
+        this(new C4Rules());
+    }
 
-  public C4QualityFilter(C4Rules rules) {
-    this.rules = rules;
-  }
+    public C4QualityFilter(C4Rules rules) {
+        this.rules = rules;
+    }
 
-  @Override
-  public String name() {
-    return "c4_quality";
-  }
+    @Override
+    public String name() {
+        return "c4_quality";
+    }
 
-  @Override
-  public FilterResult apply(String text) {
-    String reason = rules.apply(text == null ? "" : text, true).pageReason();
-    return reason == null ? FilterResult.keep() : FilterResult.reject("c4_" + reason);
-  }
+    @Override
+    public FilterResult apply(String text) {
+        String reason = rules.apply(text == null ? "" : text, true).pageReason();
+        return reason == null ? FilterResult.keep() : FilterResult.reject("c4_" + reason);
+    }
 }

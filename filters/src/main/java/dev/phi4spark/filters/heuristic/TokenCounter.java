@@ -11,35 +11,35 @@ import java.util.regex.Pattern;
 @FunctionalInterface
 public interface TokenCounter extends Serializable {
 
-  /** Number of tokens in {@code text}. */
-  int count(String text);
+    /** Number of tokens in {@code text}. */
+    int count(String text);
 
-  /**
-   * A tokenizer-free estimate close to BPE tokenizers of the cl100k/Phi-4 family on English prose:
-   * each run of letters is a token, digits go in groups of up to three, each run of other
-   * non-space characters is a token. It undercounts rare long words, which BPE splits.
-   */
-  static TokenCounter approximate() {
-    return ApproximateTokenCounter.INSTANCE;
-  }
+    /**
+     * A tokenizer-free estimate close to BPE tokenizers of the cl100k/Phi-4 family on English prose:
+     * each run of letters is a token, digits go in groups of up to three, each run of other
+     * non-space characters is a token. It undercounts rare long words, which BPE splits.
+     */
+    static TokenCounter approximate() {
+        return ApproximateTokenCounter.INSTANCE;
+    }
 }
 
 /** See {@link TokenCounter#approximate()}. */
 enum ApproximateTokenCounter implements TokenCounter {
-  INSTANCE;
+    INSTANCE;
 
-  private static final Pattern TOKEN = Pattern.compile("\\p{L}+|\\p{N}{1,3}|[^\\s\\p{L}\\p{N}]+");
+    private static final Pattern TOKEN = Pattern.compile("\\p{L}+|\\p{N}{1,3}|[^\\s\\p{L}\\p{N}]+");
 
-  @Override
-  public int count(String text) {
-    if (text == null) {
-      return 0;
+    @Override
+    public int count(String text) {
+        if (text == null) {
+            return 0;
+        }
+        Matcher m = TOKEN.matcher(text);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
     }
-    Matcher m = TOKEN.matcher(text);
-    int n = 0;
-    while (m.find()) {
-      n++;
-    }
-    return n;
-  }
 }

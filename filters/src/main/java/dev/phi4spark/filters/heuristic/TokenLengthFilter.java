@@ -13,44 +13,44 @@ import dev.phi4spark.filters.FilterResult;
  * disables it.
  */
 public final class TokenLengthFilter implements DocumentFilter {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public static final int DEFAULT_MIN_TOKENS = 50;
-  public static final int DEFAULT_MAX_TOKENS = 16_384;
+    public static final int DEFAULT_MIN_TOKENS = 50;
+    public static final int DEFAULT_MAX_TOKENS = 16_384;
 
-  private final int minTokens;
-  private final int maxTokens;
-  private final TokenCounter counter;
+    private final int minTokens;
+    private final int maxTokens;
+    private final TokenCounter counter;
 
-  /** The defaults (see class Javadoc). */
-  public TokenLengthFilter() {
-    this(DEFAULT_MIN_TOKENS, DEFAULT_MAX_TOKENS, TokenCounter.approximate());
-  }
-
-  public TokenLengthFilter(int minTokens, int maxTokens, TokenCounter counter) {
-    if (maxTokens > 0 && minTokens > maxTokens) {
-      throw new IllegalArgumentException("Cannot create token length filter: min_tokens is above"
-          + " max_tokens (" + minTokens + " > " + maxTokens + ")");
+    /** The defaults (see class Javadoc). */
+    public TokenLengthFilter() {
+        this(DEFAULT_MIN_TOKENS, DEFAULT_MAX_TOKENS, TokenCounter.approximate());
     }
-    this.minTokens = minTokens;
-    this.maxTokens = maxTokens;
-    this.counter = counter;
-  }
 
-  @Override
-  public String name() {
-    return "token_length";
-  }
+    public TokenLengthFilter(int minTokens, int maxTokens, TokenCounter counter) {
+        if (maxTokens > 0 && minTokens > maxTokens) {
+            throw new IllegalArgumentException("Cannot create token length filter: min_tokens is above"
+                    + " max_tokens (" + minTokens + " > " + maxTokens + ")");
+        }
+        this.minTokens = minTokens;
+        this.maxTokens = maxTokens;
+        this.counter = counter;
+    }
 
-  @Override
-  public FilterResult apply(String text) {
-    int tokens = counter.count(text == null ? "" : text);
-    if (minTokens > 0 && tokens < minTokens) {
-      return FilterResult.reject("token_length_too_short");
+    @Override
+    public String name() {
+        return "token_length";
     }
-    if (maxTokens > 0 && tokens > maxTokens) {
-      return FilterResult.reject("token_length_too_long");
+
+    @Override
+    public FilterResult apply(String text) {
+        int tokens = counter.count(text == null ? "" : text);
+        if (minTokens > 0 && tokens < minTokens) {
+            return FilterResult.reject("token_length_too_short");
+        }
+        if (maxTokens > 0 && tokens > maxTokens) {
+            return FilterResult.reject("token_length_too_long");
+        }
+        return FilterResult.keep();
     }
-    return FilterResult.keep();
-  }
 }

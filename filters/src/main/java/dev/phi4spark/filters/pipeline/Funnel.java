@@ -9,24 +9,24 @@ import java.util.List;
  */
 public record Funnel(long input, List<StepCount> steps, long kept) implements Serializable {
 
-  /** Rows one step removed and the rows left after it. */
-  public record StepCount(String step, long removed, long remaining) implements Serializable {}
+    /** Rows one step removed and the rows left after it. */
+    public record StepCount(String step, long removed, long remaining) implements Serializable {}
 
-  public Funnel {
-    steps = List.copyOf(steps);
-  }
-
-  /** Sum of the rows removed by all steps. */
-  public long removed() {
-    return steps.stream().mapToLong(StepCount::removed).sum();
-  }
-
-  @Override
-  public String toString() {
-    StringBuilder sb = new StringBuilder("input ").append(input);
-    for (StepCount s : steps) {
-      sb.append(" -> ").append(s.step()).append(" -").append(s.removed());
+    public Funnel {
+        steps = List.copyOf(steps);
     }
-    return sb.append(" -> kept ").append(kept).toString();
-  }
+
+    /** Sum of the rows removed by all steps. */
+    public long removed() {
+        return steps.stream().mapToLong(StepCount::removed).sum();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("input ").append(input);
+        for (StepCount s : steps) {
+            sb.append(" -> ").append(s.step()).append(" -").append(s.removed());
+        }
+        return sb.append(" -> kept ").append(kept).toString();
+    }
 }

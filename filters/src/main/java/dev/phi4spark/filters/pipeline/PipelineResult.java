@@ -10,36 +10,36 @@ import org.apache.spark.sql.Row;
  * each step are cached; call {@link #unpersist()} once the outputs have been written.
  */
 public final class PipelineResult {
-  private final Dataset<Row> kept;
-  private final Dataset<Row> rejected;
-  private final Funnel funnel;
-  private final List<Dataset<Row>> cached;
+    private final Dataset<Row> kept;
+    private final Dataset<Row> rejected;
+    private final Funnel funnel;
+    private final List<Dataset<Row>> cached;
 
-  PipelineResult(Dataset<Row> kept, Dataset<Row> rejected, Funnel funnel,
-      List<Dataset<Row>> cached) {
-    this.kept = kept;
-    this.rejected = rejected;
-    this.funnel = funnel;
-    this.cached = List.copyOf(cached);
-  }
+    PipelineResult(Dataset<Row> kept, Dataset<Row> rejected, Funnel funnel,
+            List<Dataset<Row>> cached) {
+        this.kept = kept;
+        this.rejected = rejected;
+        this.funnel = funnel;
+        this.cached = List.copyOf(cached);
+    }
 
-  /** Rows that passed every step, with any columns the steps added. */
-  public Dataset<Row> kept() {
-    return kept;
-  }
+    /** Rows that passed every step, with any columns the steps added. */
+    public Dataset<Row> kept() {
+        return kept;
+    }
 
-  /** Rows some step rejected, with {@code reject_step} and {@code reject_reason}. */
-  public Dataset<Row> rejected() {
-    return rejected;
-  }
+    /** Rows some step rejected, with {@code reject_step} and {@code reject_reason}. */
+    public Dataset<Row> rejected() {
+        return rejected;
+    }
 
-  /** Counts per step. */
-  public Funnel funnel() {
-    return funnel;
-  }
+    /** Counts per step. */
+    public Funnel funnel() {
+        return funnel;
+    }
 
-  /** Releases the cached per-step results. */
-  public void unpersist() {
-    cached.forEach(Dataset::unpersist);
-  }
+    /** Releases the cached per-step results. */
+    public void unpersist() {
+        cached.forEach(Dataset::unpersist);
+    }
 }

@@ -15,24 +15,24 @@ import org.apache.spark.sql.Row;
  */
 public interface PipelineStep extends Serializable {
 
-  /** Step name, reported in the funnel and in the {@code reject_step} column. */
-  String name();
+    /** Step name, reported in the funnel and in the {@code reject_step} column. */
+    String name();
 
-  /** Marks the rows of {@code docs} to reject; must not drop or duplicate rows. */
-  Dataset<Row> apply(Dataset<Row> docs, StepContext context);
+    /** Marks the rows of {@code docs} to reject; must not drop or duplicate rows. */
+    Dataset<Row> apply(Dataset<Row> docs, StepContext context);
 
-  /** True when the step needs the id column (dedup keeps the smallest id). */
-  default boolean needsId() {
-    return false;
-  }
+    /** True when the step needs the id column (dedup keeps the smallest id). */
+    default boolean needsId() {
+        return false;
+    }
 
-  /**
-   * Column names a step works with.
-   *
-   * @param textColumn the document text
-   * @param idColumn a unique, orderable document id
-   * @param reasonColumn where to write the reject reason
-   */
-  record StepContext(String textColumn, String idColumn, String reasonColumn)
-      implements Serializable {}
+    /**
+     * Column names a step works with.
+     *
+     * @param textColumn the document text
+     * @param idColumn a unique, orderable document id
+     * @param reasonColumn where to write the reject reason
+     */
+    record StepContext(String textColumn, String idColumn, String reasonColumn)
+            implements Serializable {}
 }

@@ -57,315 +57,315 @@ import java.util.function.Function;
  * </ul>
  */
 public final class StepSpecs {
-  private static final String WHY = "Cannot build filter pipeline: ";
-  private static final Map<String, Function<Params, PipelineStep>> FACTORIES = new LinkedHashMap<>();
+    private static final String WHY = "Cannot build filter pipeline: ";
+    private static final Map<String, Function<Params, PipelineStep>> FACTORIES = new LinkedHashMap<>();
 
-  static {
-    FACTORIES.put("gopher_quality", StepSpecs::gopherQuality);
-    FACTORIES.put("gopher_repetition", StepSpecs::gopherRepetition);
-    FACTORIES.put("c4_quality", p -> Steps.filter(new C4QualityFilter(c4Rules(p))));
-    FACTORIES.put("c4_lines", p -> Steps.clean(new C4LineCleaner(c4Rules(p))));
-    FACTORIES.put("fineweb_quality", StepSpecs::fineWeb);
-    FACTORIES.put("language", StepSpecs::language);
-    FACTORIES.put("token_length", p -> Steps.filter(new TokenLengthFilter(
-        p.integer("min_tokens", TokenLengthFilter.DEFAULT_MIN_TOKENS),
-        p.integer("max_tokens", TokenLengthFilter.DEFAULT_MAX_TOKENS),
-        TokenCounter.approximate())));
-    FACTORIES.put("pii", p -> Steps.clean(new PiiRedactor()));
-    FACTORIES.put("exact_dedup", p -> Steps.exactDedup(new ExactDedup()));
-    FACTORIES.put("near_dedup", p -> Steps.nearDedup(new MinHashDedup(
-        p.integer("ngram_size", MinHashDedup.DEFAULT_NGRAM_SIZE),
-        p.integer("bands", MinHashDedup.DEFAULT_BANDS),
-        p.integer("rows", MinHashDedup.DEFAULT_ROWS),
-        p.number("verify_threshold", MinHashDedup.DEFAULT_VERIFY_THRESHOLD),
-        p.integer("seed", (int) MinHashDedup.DEFAULT_SEED))));
-    FACTORIES.put("decontaminate", StepSpecs::decontaminate);
-  }
-
-  private StepSpecs() {}
-
-  /** Known step names, in documentation order. */
-  public static Set<String> names() {
-    return FACTORIES.keySet();
-  }
-
-  /** The step described by {@code spec}: a {@code name} entry plus parameters. */
-  public static PipelineStep build(Map<String, Object> spec) {
-    Object name = spec.get("name");
-    if (!(name instanceof String stepName)) {
-      throw new IllegalArgumentException(WHY + "a step has no 'name' (" + spec + ")");
-    }
-    Function<Params, PipelineStep> factory = FACTORIES.get(stepName);
-    if (factory == null) {
-      throw new IllegalArgumentException(WHY + "unknown filter '" + stepName + "' ("
-          + suggestion(stepName, FACTORIES.keySet()) + ")");
-    }
-    Map<String, Object> values = new LinkedHashMap<>(spec);
-    values.remove("name");
-    Params params = new Params(stepName, values);
-    PipelineStep step = factory.apply(params);
-    params.rejectUnknown();
-    return step;
-  }
-
-  private static PipelineStep gopherQuality(Params p) {
-    return Steps.filter(new GopherQualityFilter(
-        p.integer("min_doc_words", GopherQualityFilter.DEFAULT_MIN_DOC_WORDS),
-        p.integer("max_doc_words", GopherQualityFilter.DEFAULT_MAX_DOC_WORDS),
-        p.number("min_avg_word_length", GopherQualityFilter.DEFAULT_MIN_AVG_WORD_LENGTH),
-        p.number("max_avg_word_length", GopherQualityFilter.DEFAULT_MAX_AVG_WORD_LENGTH),
-        p.number("max_symbol_word_ratio", GopherQualityFilter.DEFAULT_MAX_SYMBOL_WORD_RATIO),
-        p.number("max_bullet_lines_ratio", GopherQualityFilter.DEFAULT_MAX_BULLET_LINES_RATIO),
-        p.number("max_ellipsis_lines_ratio", GopherQualityFilter.DEFAULT_MAX_ELLIPSIS_LINES_RATIO),
-        p.number("max_non_alpha_words_ratio",
-            GopherQualityFilter.DEFAULT_MAX_NON_ALPHA_WORDS_RATIO),
-        p.integer("min_stop_words", GopherQualityFilter.DEFAULT_MIN_STOP_WORDS),
-        new HashSet<>(p.strings("stop_words",
-            new ArrayList<>(GopherQualityFilter.DEFAULT_STOP_WORDS)))));
-  }
-
-  private static PipelineStep gopherRepetition(Params p) {
-    return Steps.filter(new GopherRepetitionFilter(
-        p.number("dup_line_frac", GopherRepetitionFilter.DEFAULT_DUP_LINE_FRAC),
-        p.number("dup_para_frac", GopherRepetitionFilter.DEFAULT_DUP_PARA_FRAC),
-        p.number("dup_line_char_frac", GopherRepetitionFilter.DEFAULT_DUP_LINE_CHAR_FRAC),
-        p.number("dup_para_char_frac", GopherRepetitionFilter.DEFAULT_DUP_PARA_CHAR_FRAC),
-        p.fractionsByN("top_n_grams", GopherRepetitionFilter.DEFAULT_TOP_N_GRAMS),
-        p.fractionsByN("dup_n_grams", GopherRepetitionFilter.DEFAULT_DUP_N_GRAMS)));
-  }
-
-  private static C4Rules c4Rules(Params p) {
-    return new C4Rules(
-        p.bool("remove_citations", true),
-        p.bool("filter_no_terminal_punct", true),
-        p.integer("min_num_sentences", C4Rules.DEFAULT_MIN_NUM_SENTENCES),
-        p.integer("min_words_per_line", C4Rules.DEFAULT_MIN_WORDS_PER_LINE),
-        p.integer("max_word_length", C4Rules.DEFAULT_MAX_WORD_LENGTH),
-        p.bool("filter_lorem_ipsum", true),
-        p.bool("filter_javascript", true),
-        p.bool("filter_curly_bracket", true),
-        p.bool("filter_policy", true));
-  }
-
-  private static PipelineStep fineWeb(Params p) {
-    return Steps.filter(new FineWebQualityFilter(
-        p.number("line_punct_thr", FineWebQualityFilter.DEFAULT_LINE_PUNCT_THR),
-        p.bool("line_punct_exclude_zero", FineWebQualityFilter.DEFAULT_LINE_PUNCT_EXCLUDE_ZERO),
-        p.number("short_line_thr", FineWebQualityFilter.DEFAULT_SHORT_LINE_THR),
-        p.integer("short_line_length", FineWebQualityFilter.DEFAULT_SHORT_LINE_LENGTH),
-        p.number("char_duplicates_ratio", FineWebQualityFilter.DEFAULT_CHAR_DUPLICATES_RATIO),
-        p.number("new_line_ratio", FineWebQualityFilter.DEFAULT_NEW_LINE_RATIO)));
-  }
-
-  private static PipelineStep language(Params p) {
-    return Steps.filter(new LanguageFilter(
-        p.languages("languages", LanguageFilter.DEFAULT_LANGUAGES),
-        p.languages("allowed", LanguageFilter.DEFAULT_ALLOWED),
-        p.number("min_confidence", LanguageFilter.DEFAULT_MIN_CONFIDENCE),
-        p.bool("low_accuracy", LanguageFilter.DEFAULT_LOW_ACCURACY),
-        p.number("min_relative_distance", LanguageFilter.DEFAULT_MIN_RELATIVE_DISTANCE),
-        p.integer("max_chunks", LanguageFilter.DEFAULT_MAX_CHUNKS)));
-  }
-
-  private static PipelineStep decontaminate(Params p) {
-    List<BenchmarkSource> sources = new ArrayList<>();
-    for (Map<String, Object> b : p.maps("benchmarks")) {
-      Params bp = new Params("decontaminate.benchmarks", new LinkedHashMap<>(b));
-      String path = bp.string("path", null);
-      if (path == null) {
-        throw new IllegalArgumentException(WHY + "a benchmark of filter 'decontaminate' has no"
-            + " 'path' (" + b + ")");
-      }
-      sources.add(new BenchmarkSource(bp.string("name", Path.of(path).getFileName().toString()),
-          Path.of(path), bp.string("question_field", "question"),
-          bp.string("choices_field", "choices"), bp.string("answer_field", "answer"),
-          bp.string("id_field", null)));
-      bp.rejectUnknown();
-    }
-    if (sources.isEmpty()) {
-      throw new IllegalArgumentException(WHY + "filter 'decontaminate' needs at least one"
-          + " benchmark (benchmarks)");
-    }
-    BenchmarkIndex index = BenchmarkIndex.build(sources,
-        p.integer("max_items_per_ngram", BenchmarkIndex.DEFAULT_MAX_ITEMS_PER_NGRAM),
-        p.strings("allow_list", List.of()));
-    Decontaminator decontaminator = new Decontaminator(index,
-        p.number("contaminated_at", Decontaminator.DEFAULT_CONTAMINATED_AT),
-        p.number("partial_at", Decontaminator.DEFAULT_PARTIAL_AT));
-    return Steps.decontaminate(decontaminator, p.bool("reject_partial", false));
-  }
-
-  /** "did you mean 'x'?" for the closest name within a few edits, else the known names. */
-  static String suggestion(String given, Set<String> known) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String k : known) {
-      int d = editDistance(given, k);
-      if (d < bestDistance) {
-        best = k;
-        bestDistance = d;
-      }
-    }
-    if (best != null && bestDistance <= Math.max(2, given.length() / 2)) {
-      return "did you mean '" + best + "'?";
-    }
-    return "known: " + String.join(", ", known);
-  }
-
-  static int editDistance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
-  }
-
-  /** Typed access to one step's parameters; remembers which names the factory asked for. */
-  static final class Params {
-    private final String step;
-    private final Map<String, Object> values;
-    private final Set<String> known = new java.util.LinkedHashSet<>();
-
-    Params(String step, Map<String, Object> values) {
-      this.step = step;
-      this.values = values;
+    static {
+        FACTORIES.put("gopher_quality", StepSpecs::gopherQuality);
+        FACTORIES.put("gopher_repetition", StepSpecs::gopherRepetition);
+        FACTORIES.put("c4_quality", p -> Steps.filter(new C4QualityFilter(c4Rules(p))));
+        FACTORIES.put("c4_lines", p -> Steps.clean(new C4LineCleaner(c4Rules(p))));
+        FACTORIES.put("fineweb_quality", StepSpecs::fineWeb);
+        FACTORIES.put("language", StepSpecs::language);
+        FACTORIES.put("token_length", p -> Steps.filter(new TokenLengthFilter(
+                p.integer("min_tokens", TokenLengthFilter.DEFAULT_MIN_TOKENS),
+                p.integer("max_tokens", TokenLengthFilter.DEFAULT_MAX_TOKENS),
+                TokenCounter.approximate())));
+        FACTORIES.put("pii", p -> Steps.clean(new PiiRedactor()));
+        FACTORIES.put("exact_dedup", p -> Steps.exactDedup(new ExactDedup()));
+        FACTORIES.put("near_dedup", p -> Steps.nearDedup(new MinHashDedup(
+                p.integer("ngram_size", MinHashDedup.DEFAULT_NGRAM_SIZE),
+                p.integer("bands", MinHashDedup.DEFAULT_BANDS),
+                p.integer("rows", MinHashDedup.DEFAULT_ROWS),
+                p.number("verify_threshold", MinHashDedup.DEFAULT_VERIFY_THRESHOLD),
+                p.integer("seed", (int) MinHashDedup.DEFAULT_SEED))));
+        FACTORIES.put("decontaminate", StepSpecs::decontaminate);
     }
 
-    void rejectUnknown() {
-      for (String key : values.keySet()) {
-        if (!known.contains(key)) {
-          String hint = known.isEmpty() ? "it takes no parameters" : suggestion(key, known);
-          throw new IllegalArgumentException(WHY + "unknown parameter '" + key + "' for filter '"
-              + step + "' (" + hint + ")");
+    private StepSpecs() {}
+
+    /** Known step names, in documentation order. */
+    public static Set<String> names() {
+        return FACTORIES.keySet();
+    }
+
+    /** The step described by {@code spec}: a {@code name} entry plus parameters. */
+    public static PipelineStep build(Map<String, Object> spec) {
+        Object name = spec.get("name");
+        if (!(name instanceof String stepName)) {
+            throw new IllegalArgumentException(WHY + "a step has no 'name' (" + spec + ")");
         }
-      }
-    }
-
-    private Object raw(String key) {
-      known.add(key);
-      return values.get(key);
-    }
-
-    private IllegalArgumentException bad(String key, String expected, Object value) {
-      return new IllegalArgumentException(WHY + "parameter '" + key + "' of filter '" + step
-          + "' must be " + expected + " (" + value + ")");
-    }
-
-    int integer(String key, int fallback) {
-      Object v = raw(key);
-      if (v == null) {
-        return fallback;
-      }
-      if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-        return n.intValue();
-      }
-      throw bad(key, "an integer", v);
-    }
-
-    double number(String key, double fallback) {
-      Object v = raw(key);
-      if (v == null) {
-        return fallback;
-      }
-      if (v instanceof Number n) {
-        return n.doubleValue();
-      }
-      throw bad(key, "a number", v);
-    }
-
-    boolean bool(String key, boolean fallback) {
-      Object v = raw(key);
-      if (v == null) {
-        return fallback;
-      }
-      if (v instanceof Boolean b) {
-        return b;
-      }
-      throw bad(key, "true or false", v);
-    }
-
-    String string(String key, String fallback) {
-      Object v = raw(key);
-      if (v == null) {
-        return fallback;
-      }
-      if (v instanceof String s) {
-        return s;
-      }
-      throw bad(key, "a string", v);
-    }
-
-    List<String> strings(String key, List<String> fallback) {
-      Object v = raw(key);
-      if (v == null) {
-        return fallback;
-      }
-      if (v instanceof List<?> list && list.stream().allMatch(x -> x instanceof String)) {
-        return list.stream().map(String.class::cast).toList();
-      }
-      throw bad(key, "a list of strings", v);
-    }
-
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> maps(String key) {
-      Object v = raw(key);
-      if (v == null) {
-        return List.of();
-      }
-      if (v instanceof List<?> list && list.stream().allMatch(x -> x instanceof Map)) {
-        return (List<Map<String, Object>>) v;
-      }
-      throw bad(key, "a list of maps", v);
-    }
-
-    Map<Integer, Double> fractionsByN(String key, Map<Integer, Double> fallback) {
-      Object v = raw(key);
-      if (v == null) {
-        return fallback;
-      }
-      if (!(v instanceof Map<?, ?> map)) {
-        throw bad(key, "a map from n to a fraction", v);
-      }
-      Map<Integer, Double> out = new TreeMap<>();
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        try {
-          int n = Integer.parseInt(String.valueOf(e.getKey()).trim());
-          if (!(e.getValue() instanceof Number f) || n < 1) {
-            throw bad(key, "a map from n to a fraction", v);
-          }
-          out.put(n, f.doubleValue());
-        } catch (NumberFormatException ex) {
-          throw bad(key, "a map from n to a fraction", v);
+        Function<Params, PipelineStep> factory = FACTORIES.get(stepName);
+        if (factory == null) {
+            throw new IllegalArgumentException(WHY + "unknown filter '" + stepName + "' ("
+                    + suggestion(stepName, FACTORIES.keySet()) + ")");
         }
-      }
-      return out;
+        Map<String, Object> values = new LinkedHashMap<>(spec);
+        values.remove("name");
+        Params params = new Params(stepName, values);
+        PipelineStep step = factory.apply(params);
+        params.rejectUnknown();
+        return step;
     }
 
-    Set<Language> languages(String key, Set<Language> fallback) {
-      List<String> names = strings(key, null);
-      if (names == null) {
-        return fallback;
-      }
-      Set<Language> out = EnumSet.noneOf(Language.class);
-      for (String name : names) {
-        try {
-          out.add(Language.valueOf(name.trim().toUpperCase(Locale.ROOT)));
-        } catch (IllegalArgumentException e) {
-          throw bad(key, "a list of Lingua language names", name);
-        }
-      }
-      return out;
+    private static PipelineStep gopherQuality(Params p) {
+        return Steps.filter(new GopherQualityFilter(
+                p.integer("min_doc_words", GopherQualityFilter.DEFAULT_MIN_DOC_WORDS),
+                p.integer("max_doc_words", GopherQualityFilter.DEFAULT_MAX_DOC_WORDS),
+                p.number("min_avg_word_length", GopherQualityFilter.DEFAULT_MIN_AVG_WORD_LENGTH),
+                p.number("max_avg_word_length", GopherQualityFilter.DEFAULT_MAX_AVG_WORD_LENGTH),
+                p.number("max_symbol_word_ratio", GopherQualityFilter.DEFAULT_MAX_SYMBOL_WORD_RATIO),
+                p.number("max_bullet_lines_ratio", GopherQualityFilter.DEFAULT_MAX_BULLET_LINES_RATIO),
+                p.number("max_ellipsis_lines_ratio", GopherQualityFilter.DEFAULT_MAX_ELLIPSIS_LINES_RATIO),
+                p.number("max_non_alpha_words_ratio",
+                        GopherQualityFilter.DEFAULT_MAX_NON_ALPHA_WORDS_RATIO),
+                p.integer("min_stop_words", GopherQualityFilter.DEFAULT_MIN_STOP_WORDS),
+                new HashSet<>(p.strings("stop_words",
+                        new ArrayList<>(GopherQualityFilter.DEFAULT_STOP_WORDS)))));
     }
-  }
+
+    private static PipelineStep gopherRepetition(Params p) {
+        return Steps.filter(new GopherRepetitionFilter(
+                p.number("dup_line_frac", GopherRepetitionFilter.DEFAULT_DUP_LINE_FRAC),
+                p.number("dup_para_frac", GopherRepetitionFilter.DEFAULT_DUP_PARA_FRAC),
+                p.number("dup_line_char_frac", GopherRepetitionFilter.DEFAULT_DUP_LINE_CHAR_FRAC),
+                p.number("dup_para_char_frac", GopherRepetitionFilter.DEFAULT_DUP_PARA_CHAR_FRAC),
+                p.fractionsByN("top_n_grams", GopherRepetitionFilter.DEFAULT_TOP_N_GRAMS),
+                p.fractionsByN("dup_n_grams", GopherRepetitionFilter.DEFAULT_DUP_N_GRAMS)));
+    }
+
+    private static C4Rules c4Rules(Params p) {
+        return new C4Rules(
+                p.bool("remove_citations", true),
+                p.bool("filter_no_terminal_punct", true),
+                p.integer("min_num_sentences", C4Rules.DEFAULT_MIN_NUM_SENTENCES),
+                p.integer("min_words_per_line", C4Rules.DEFAULT_MIN_WORDS_PER_LINE),
+                p.integer("max_word_length", C4Rules.DEFAULT_MAX_WORD_LENGTH),
+                p.bool("filter_lorem_ipsum", true),
+                p.bool("filter_javascript", true),
+                p.bool("filter_curly_bracket", true),
+                p.bool("filter_policy", true));
+    }
+
+    private static PipelineStep fineWeb(Params p) {
+        return Steps.filter(new FineWebQualityFilter(
+                p.number("line_punct_thr", FineWebQualityFilter.DEFAULT_LINE_PUNCT_THR),
+                p.bool("line_punct_exclude_zero", FineWebQualityFilter.DEFAULT_LINE_PUNCT_EXCLUDE_ZERO),
+                p.number("short_line_thr", FineWebQualityFilter.DEFAULT_SHORT_LINE_THR),
+                p.integer("short_line_length", FineWebQualityFilter.DEFAULT_SHORT_LINE_LENGTH),
+                p.number("char_duplicates_ratio", FineWebQualityFilter.DEFAULT_CHAR_DUPLICATES_RATIO),
+                p.number("new_line_ratio", FineWebQualityFilter.DEFAULT_NEW_LINE_RATIO)));
+    }
+
+    private static PipelineStep language(Params p) {
+        return Steps.filter(new LanguageFilter(
+                p.languages("languages", LanguageFilter.DEFAULT_LANGUAGES),
+                p.languages("allowed", LanguageFilter.DEFAULT_ALLOWED),
+                p.number("min_confidence", LanguageFilter.DEFAULT_MIN_CONFIDENCE),
+                p.bool("low_accuracy", LanguageFilter.DEFAULT_LOW_ACCURACY),
+                p.number("min_relative_distance", LanguageFilter.DEFAULT_MIN_RELATIVE_DISTANCE),
+                p.integer("max_chunks", LanguageFilter.DEFAULT_MAX_CHUNKS)));
+    }
+
+    private static PipelineStep decontaminate(Params p) {
+        List<BenchmarkSource> sources = new ArrayList<>();
+        for (Map<String, Object> b : p.maps("benchmarks")) {
+            Params bp = new Params("decontaminate.benchmarks", new LinkedHashMap<>(b));
+            String path = bp.string("path", null);
+            if (path == null) {
+                throw new IllegalArgumentException(WHY + "a benchmark of filter 'decontaminate' has no"
+                        + " 'path' (" + b + ")");
+            }
+            sources.add(new BenchmarkSource(bp.string("name", Path.of(path).getFileName().toString()),
+                    Path.of(path), bp.string("question_field", "question"),
+                    bp.string("choices_field", "choices"), bp.string("answer_field", "answer"),
+                    bp.string("id_field", null)));
+            bp.rejectUnknown();
+        }
+        if (sources.isEmpty()) {
+            throw new IllegalArgumentException(WHY + "filter 'decontaminate' needs at least one"
+                    + " benchmark (benchmarks)");
+        }
+        BenchmarkIndex index = BenchmarkIndex.build(sources,
+                p.integer("max_items_per_ngram", BenchmarkIndex.DEFAULT_MAX_ITEMS_PER_NGRAM),
+                p.strings("allow_list", List.of()));
+        Decontaminator decontaminator = new Decontaminator(index,
+                p.number("contaminated_at", Decontaminator.DEFAULT_CONTAMINATED_AT),
+                p.number("partial_at", Decontaminator.DEFAULT_PARTIAL_AT));
+        return Steps.decontaminate(decontaminator, p.bool("reject_partial", false));
+    }
+
+    /** "did you mean 'x'?" for the closest name within a few edits, else the known names. */
+    static String suggestion(String given, Set<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = editDistance(given, k);
+            if (d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        if (best != null && bestDistance <= Math.max(2, given.length() / 2)) {
+            return "did you mean '" + best + "'?";
+        }
+        return "known: " + String.join(", ", known);
+    }
+
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** Typed access to one step's parameters; remembers which names the factory asked for. */
+    static final class Params {
+        private final String step;
+        private final Map<String, Object> values;
+        private final Set<String> known = new java.util.LinkedHashSet<>();
+
+        Params(String step, Map<String, Object> values) {
+            this.step = step;
+            this.values = values;
+        }
+
+        void rejectUnknown() {
+            for (String key : values.keySet()) {
+                if (!known.contains(key)) {
+                    String hint = known.isEmpty() ? "it takes no parameters" : suggestion(key, known);
+                    throw new IllegalArgumentException(WHY + "unknown parameter '" + key + "' for filter '"
+                            + step + "' (" + hint + ")");
+                }
+            }
+        }
+
+        private Object raw(String key) {
+            known.add(key);
+            return values.get(key);
+        }
+
+        private IllegalArgumentException bad(String key, String expected, Object value) {
+            return new IllegalArgumentException(WHY + "parameter '" + key + "' of filter '" + step
+                    + "' must be " + expected + " (" + value + ")");
+        }
+
+        int integer(String key, int fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+                return n.intValue();
+            }
+            throw bad(key, "an integer", v);
+        }
+
+        double number(String key, double fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof Number n) {
+                return n.doubleValue();
+            }
+            throw bad(key, "a number", v);
+        }
+
+        boolean bool(String key, boolean fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof Boolean b) {
+                return b;
+            }
+            throw bad(key, "true or false", v);
+        }
+
+        String string(String key, String fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof String s) {
+                return s;
+            }
+            throw bad(key, "a string", v);
+        }
+
+        List<String> strings(String key, List<String> fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof List<?> list && list.stream().allMatch(x -> x instanceof String)) {
+                return list.stream().map(String.class::cast).toList();
+            }
+            throw bad(key, "a list of strings", v);
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> maps(String key) {
+            Object v = raw(key);
+            if (v == null) {
+                return List.of();
+            }
+            if (v instanceof List<?> list && list.stream().allMatch(x -> x instanceof Map)) {
+                return (List<Map<String, Object>>) v;
+            }
+            throw bad(key, "a list of maps", v);
+        }
+
+        Map<Integer, Double> fractionsByN(String key, Map<Integer, Double> fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (!(v instanceof Map<?, ?> map)) {
+                throw bad(key, "a map from n to a fraction", v);
+            }
+            Map<Integer, Double> out = new TreeMap<>();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                try {
+                    int n = Integer.parseInt(String.valueOf(e.getKey()).trim());
+                    if (!(e.getValue() instanceof Number f) || n < 1) {
+                        throw bad(key, "a map from n to a fraction", v);
+                    }
+                    out.put(n, f.doubleValue());
+                } catch (NumberFormatException ex) {
+                    throw bad(key, "a map from n to a fraction", v);
+                }
+            }
+            return out;
+        }
+
+        Set<Language> languages(String key, Set<Language> fallback) {
+            List<String> names = strings(key, null);
+            if (names == null) {
+                return fallback;
+            }
+            Set<Language> out = EnumSet.noneOf(Language.class);
+            for (String name : names) {
+                try {
+                    out.add(Language.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw bad(key, "a list of Lingua language names", name);
+                }
+            }
+            return out;
+        }
+    }
 }

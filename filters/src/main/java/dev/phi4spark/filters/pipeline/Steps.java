@@ -21,133 +21,133 @@ import org.apache.spark.sql.types.StructType;
 
 /** The built-in {@link PipelineStep}s. */
 public final class Steps {
-  private Steps() {}
+    private Steps() {}
 
-  /** Runs a {@link DocumentFilter} on each row. */
-  public static PipelineStep filter(DocumentFilter filter) {
-    return new FilterStep(filter);
-  }
-
-  /**
-   * Runs a {@link TextCleaner} on each row: rewrites the text column and adds a map column {@code
-   * <cleaner>_counts} (kind to count). Rejects nothing.
-   */
-  public static PipelineStep clean(TextCleaner cleaner) {
-    return new CleanStep(cleaner);
-  }
-
-  /** Exact dedup; keeps the smallest id of each group. */
-  public static PipelineStep exactDedup(ExactDedup dedup) {
-    return new ExactDedupStep(dedup);
-  }
-
-  /** MinHash near dedup; keeps the smallest id of each cluster. */
-  public static PipelineStep nearDedup(MinHashDedup dedup) {
-    return new NearDedupStep(dedup);
-  }
-
-  /**
-   * Decontamination: adds the {@code decontam_*} columns, rejects contaminated rows ({@code
-   * decontam_contaminated}) and, when {@code rejectPartial}, partial ones ({@code
-   * decontam_partial}); otherwise partial rows are kept with their verdict.
-   */
-  public static PipelineStep decontaminate(Decontaminator decontaminator, boolean rejectPartial) {
-    return new DecontaminateStep(decontaminator, rejectPartial);
-  }
-
-  record FilterStep(DocumentFilter filter) implements PipelineStep {
-    @Override
-    public String name() {
-      return filter.name();
+    /** Runs a {@link DocumentFilter} on each row. */
+    public static PipelineStep filter(DocumentFilter filter) {
+        return new FilterStep(filter);
     }
 
-    @Override
-    public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
-      DocumentFilter f = filter;
-      var reason = udf((UDF1<String, String>) text -> f.apply(text).reason(), DataTypes.StringType)
-          .withName(f.name());
-      return docs.withColumn(context.reasonColumn(), reason.apply(col(context.textColumn())));
-    }
-  }
-
-  record CleanStep(TextCleaner cleaner) implements PipelineStep {
-    @Override
-    public String name() {
-      return cleaner.name();
+    /**
+     * Runs a {@link TextCleaner} on each row: rewrites the text column and adds a map column {@code
+     * <cleaner>_counts} (kind to count). Rejects nothing.
+     */
+    public static PipelineStep clean(TextCleaner cleaner) {
+        return new CleanStep(cleaner);
     }
 
-    @Override
-    public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
-      TextCleaner c = cleaner;
-      StructType type = new StructType()
-          .add("text", DataTypes.StringType, false)
-          .add("counts", DataTypes.createMapType(DataTypes.StringType, DataTypes.IntegerType, false),
-              false);
-      var cleanUdf = udf((UDF1<String, Row>) text -> {
-        CleanedText cleaned = c.clean(text);
-        return RowFactory.create(cleaned.text(), cleaned.counts());
-      }, type).withName(c.name());
-      String tmp = "__clean_" + c.name();
-      return docs.withColumn(tmp, cleanUdf.apply(col(context.textColumn())))
-          .withColumn(context.textColumn(), col(tmp + ".text"))
-          .withColumn(c.name() + "_counts", col(tmp + ".counts"))
-          .drop(tmp)
-          .withColumn(context.reasonColumn(), lit(null).cast(DataTypes.StringType));
-    }
-  }
-
-  record ExactDedupStep(ExactDedup dedup) implements PipelineStep {
-    @Override
-    public String name() {
-      return "exact_dedup";
+    /** Exact dedup; keeps the smallest id of each group. */
+    public static PipelineStep exactDedup(ExactDedup dedup) {
+        return new ExactDedupStep(dedup);
     }
 
-    @Override
-    public boolean needsId() {
-      return true;
+    /** MinHash near dedup; keeps the smallest id of each cluster. */
+    public static PipelineStep nearDedup(MinHashDedup dedup) {
+        return new NearDedupStep(dedup);
     }
 
-    @Override
-    public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
-      return dedup.markDuplicates(docs, context.textColumn(), context.idColumn(),
-          context.reasonColumn());
-    }
-  }
-
-  record NearDedupStep(MinHashDedup dedup) implements PipelineStep {
-    @Override
-    public String name() {
-      return "near_dedup";
+    /**
+     * Decontamination: adds the {@code decontam_*} columns, rejects contaminated rows ({@code
+     * decontam_contaminated}) and, when {@code rejectPartial}, partial ones ({@code
+     * decontam_partial}); otherwise partial rows are kept with their verdict.
+     */
+    public static PipelineStep decontaminate(Decontaminator decontaminator, boolean rejectPartial) {
+        return new DecontaminateStep(decontaminator, rejectPartial);
     }
 
-    @Override
-    public boolean needsId() {
-      return true;
+    record FilterStep(DocumentFilter filter) implements PipelineStep {
+        @Override
+        public String name() {
+            return filter.name();
+        }
+
+        @Override
+        public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
+            DocumentFilter f = filter;
+            var reason = udf((UDF1<String, String>) text -> f.apply(text).reason(), DataTypes.StringType)
+                    .withName(f.name());
+            return docs.withColumn(context.reasonColumn(), reason.apply(col(context.textColumn())));
+        }
     }
 
-    @Override
-    public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
-      return dedup.markDuplicates(docs, context.textColumn(), context.idColumn(),
-          context.reasonColumn());
-    }
-  }
+    record CleanStep(TextCleaner cleaner) implements PipelineStep {
+        @Override
+        public String name() {
+            return cleaner.name();
+        }
 
-  record DecontaminateStep(Decontaminator decontaminator, boolean rejectPartial)
-      implements PipelineStep {
-    @Override
-    public String name() {
-      return "decontaminate";
+        @Override
+        public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
+            TextCleaner c = cleaner;
+            StructType type = new StructType()
+                    .add("text", DataTypes.StringType, false)
+                    .add("counts", DataTypes.createMapType(DataTypes.StringType, DataTypes.IntegerType, false),
+                            false);
+            var cleanUdf = udf((UDF1<String, Row>) text -> {
+                CleanedText cleaned = c.clean(text);
+                return RowFactory.create(cleaned.text(), cleaned.counts());
+            }, type).withName(c.name());
+            String tmp = "__clean_" + c.name();
+            return docs.withColumn(tmp, cleanUdf.apply(col(context.textColumn())))
+                    .withColumn(context.textColumn(), col(tmp + ".text"))
+                    .withColumn(c.name() + "_counts", col(tmp + ".counts"))
+                    .drop(tmp)
+                    .withColumn(context.reasonColumn(), lit(null).cast(DataTypes.StringType));
+        }
     }
 
-    @Override
-    public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
-      var verdict = col(Decontaminator.VERDICT);
-      var reason = when(verdict.equalTo(Verdict.CONTAMINATED), lit("decontam_contaminated"));
-      if (rejectPartial) {
-        reason = reason.when(verdict.equalTo(Verdict.PARTIAL), lit("decontam_partial"));
-      }
-      return decontaminator.annotate(docs, context.textColumn())
-          .withColumn(context.reasonColumn(), reason);
+    record ExactDedupStep(ExactDedup dedup) implements PipelineStep {
+        @Override
+        public String name() {
+            return "exact_dedup";
+        }
+
+        @Override
+        public boolean needsId() {
+            return true;
+        }
+
+        @Override
+        public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
+            return dedup.markDuplicates(docs, context.textColumn(), context.idColumn(),
+                    context.reasonColumn());
+        }
     }
-  }
+
+    record NearDedupStep(MinHashDedup dedup) implements PipelineStep {
+        @Override
+        public String name() {
+            return "near_dedup";
+        }
+
+        @Override
+        public boolean needsId() {
+            return true;
+        }
+
+        @Override
+        public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
+            return dedup.markDuplicates(docs, context.textColumn(), context.idColumn(),
+                    context.reasonColumn());
+        }
+    }
+
+    record DecontaminateStep(Decontaminator decontaminator, boolean rejectPartial)
+            implements PipelineStep {
+        @Override
+        public String name() {
+            return "decontaminate";
+        }
+
+        @Override
+        public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
+            var verdict = col(Decontaminator.VERDICT);
+            var reason = when(verdict.equalTo(Verdict.CONTAMINATED), lit("decontam_contaminated"));
+            if (rejectPartial) {
+                reason = reason.when(verdict.equalTo(Verdict.PARTIAL), lit("decontam_partial"));
+            }
+            return decontaminator.annotate(docs, context.textColumn())
+                    .withColumn(context.reasonColumn(), reason);
+        }
+    }
 }

@@ -16,45 +16,45 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 class ConnectedComponentsTest {
-  private final SparkSession spark = SparkTestSession.get();
+    private final SparkSession spark = SparkTestSession.get();
 
-  private Dataset<Row> edges(long[][] pairs) {
-    List<Row> rows = new ArrayList<>();
-    for (long[] p : pairs) {
-      rows.add(RowFactory.create(p[0], p[1]));
+    private Dataset<Row> edges(long[][] pairs) {
+        List<Row> rows = new ArrayList<>();
+        for (long[] p : pairs) {
+            rows.add(RowFactory.create(p[0], p[1]));
+        }
+        StructType schema = new StructType().add("src", DataTypes.LongType).add("dst", DataTypes.LongType);
+        return spark.createDataFrame(rows, schema);
     }
-    StructType schema = new StructType().add("src", DataTypes.LongType).add("dst", DataTypes.LongType);
-    return spark.createDataFrame(rows, schema);
-  }
 
-  private static Map<Long, Long> labels(Dataset<Row> components) {
-    Map<Long, Long> out = new TreeMap<>();
-    for (Row r : components.collectAsList()) {
-      out.put(r.getLong(0), r.getLong(1));
+    private static Map<Long, Long> labels(Dataset<Row> components) {
+        Map<Long, Long> out = new TreeMap<>();
+        for (Row r : components.collectAsList()) {
+            out.put(r.getLong(0), r.getLong(1));
+        }
+        return out;
     }
-    return out;
-  }
 
-  @Test
-  void labelsEachVertexWithTheSmallestVertexOfItsComponent() {
-    long[][] pairs = {{4, 3}, {3, 9}, {9, 2}, {20, 21}, {22, 21}, {5, 5}, {7, 8}, {8, 7}};
-    Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 30));
-    assertThat(labels).isEqualTo(Map.of(2L, 2L, 3L, 2L, 4L, 2L, 9L, 2L, 20L, 20L, 21L, 20L,
-        22L, 20L, 7L, 7L, 8L, 7L));
-  }
-
-  @Test
-  void convergesOnALongShuffledChain() {
-    int n = 60;
-    long[][] pairs = new long[n - 1][];
-    for (int i = 0; i < n - 1; i++) {
-      // Vertex ids interleave so the chain zig-zags between small and large values.
-      long x = (i * 37L) % n + 100;
-      long y = ((i + 1) * 37L) % n + 100;
-      pairs[i] = new long[] {x, y};
+    @Test
+    void labelsEachVertexWithTheSmallestVertexOfItsComponent() {
+        long[][] pairs = {{4, 3}, {3, 9}, {9, 2}, {20, 21}, {22, 21}, {5, 5}, {7, 8}, {8, 7}};
+        Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 30));
+        assertThat(labels).isEqualTo(Map.of(2L, 2L, 3L, 2L, 4L, 2L, 9L, 2L, 20L, 20L, 21L, 20L,
+                22L, 20L, 7L, 7L, 8L, 7L));
     }
-    Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 40));
-    assertThat(labels).hasSize(n);
-    assertThat(labels.values()).containsOnly(100L);
-  }
+
+    @Test
+    void convergesOnALongShuffledChain() {
+        int n = 60;
+        long[][] pairs = new long[n - 1][];
+        for (int i = 0; i < n - 1; i++) {
+            // Vertex ids interleave so the chain zig-zags between small and large values.
+            long x = (i * 37L) % n + 100;
+            long y = ((i + 1) * 37L) % n + 100;
+            pairs[i] = new long[] {x, y};
+        }
+        Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 40));
+        assertThat(labels).hasSize(n);
+        assertThat(labels.values()).containsOnly(100L);
+    }
 }

@@ -43,8 +43,6 @@ public final class BenchCommand implements Runnable {
         @Mixin
         RooflineOptions roofline;
 
-
-
         @Option(names = "--json-out", description = "Also write the figures to this JSON file.")
         Path jsonOut;
 
@@ -125,8 +123,6 @@ public final class BenchCommand implements Runnable {
 
         @Option(names = "--repeats", defaultValue = "2", description = "Timed runs per side; the best counts (default: ${DEFAULT-VALUE}).")
         int repeats;
-
-
 
         @Option(names = "--attention-tokens", defaultValue = "1024",
                 description = "Prompt length of the fused vs plain attention comparison (default: ${DEFAULT-VALUE}).")
