@@ -1,64 +1,75 @@
 """Airflow DAG: phi4spark generate -> filter -> score, one run per day, with spark-submit.
 
-Each task submits the phi4spark application jar (``mvn -B -DskipTests package`` builds
+Each task submits the phi4spark application jar (``mvn -B -DskipTests -Dgpu package`` builds
 ``jobs/target/phi4spark-jobs-<version>-all.jar``) with main class ``dev.phi4spark.jobs.Main``; the
 arguments are the ``phi4spark`` command line, so ``bin/phi4spark <args>`` runs the same thing locally.
 
-Parameters (Trigger DAG w/ config, or the defaults below):
+What each spark-submit gets (the DAG's params, Trigger DAG w/ config to change them):
 
-* ``config``: the YAML configuration file, readable where the driver runs (client mode: this worker).
-* ``warehouse``: the Delta warehouse (a folder or an object-store URI); it overrides the file's
-  ``warehouse`` so that the score task can read ``synthetic_curated`` by path.
-* ``application``: the application jar.
+* ``packages``: Delta Lake (``io.delta:delta-spark_2.13:4.0.1``), which the application jar leaves to the
+  cluster. Add ``org.apache.hadoop:hadoop-aws:3.4.1`` for ``s3a://`` where the cluster lacks it.
+* ``properties_file``: Spark settings for GPU executors (``conf/spark-gpu.conf``; the environment
+  variable ``PHI4SPARK_PROPERTIES_FILE`` where the DAG is parsed, since older providers do not template it).
+* ``files``: the run's YAML configuration (and the GPU discovery script), shipped with the job; the
+  driver finds the configuration by its file name (``--config cluster-gpu.yaml``), also in client mode.
+* ``--run-date {{ ds }}``: the run key. It enters the seed draws and the row ids, so each day draws new
+  topic combinations (never one already written on an earlier day), and a rerun of the same day draws the
+  same ones.
 
-The run date ``{{ ds }}`` is in the Spark application's name and seeds generation (``generate.seed`` is
-``{{ ds_nodash }}``, e.g. 20250101), so each day's run draws new rows and a rerun of the same day draws
-the same ones.
+Tables: every table lives under the configuration's ``warehouse`` (``hdfs:``, ``s3a:``, ... URIs work);
+with ``database`` set (a Hive metastore) each is also registered there by name. The score task reads
+``synthetic_curated`` by table name, so it follows the configuration wherever the warehouse is.
 
-Retries: every task always passes ``--resume``. Writes are insert-only MERGEs keyed by row id, and
-``--resume`` skips the ids already in the output table, so a retry after a lost executor or a killed
-driver finishes only the missing work, and on a first try (nothing written yet) it changes nothing.
-Passing it always rather than ``{{ '--resume' if ti.try_number > 1 else '' }}`` also keeps the argument
-list free of empty strings, which the CLI would reject as an unknown positional argument. For filter it
-also means a day's run filters only the rows not filtered before (dedup steps then compare new rows among
-themselves; run ``phi4spark filter`` without ``--resume`` over the whole table to dedup across days).
+Retries: every task passes ``--resume``. Writes are insert-only MERGEs keyed by row id and ``--resume``
+skips the ids already in the output table, so a retry after a lost executor or a killed driver finishes
+only the missing work; on a first try (nothing written yet) it changes nothing. ``filter --resume``
+filters only the rows not filtered before and removes rows that duplicate earlier days' curated rows.
 
-``TASK_ARGS`` is plain Python, importable without Airflow, so a test can render its Jinja with sample
-values and check each command line with ``--dry-run``.
+``TASK_ARGS`` and ``spark_submit_command`` are plain Python, importable without Airflow, so a test can
+render the command lines for a date and run them. Where Airflow is installed but the Spark provider is
+not, importing this file fails with the pip command that fixes it (Airflow shows it as an import error).
 """
 
+import os
 from datetime import datetime, timedelta
 
 DAG_ID = "phi4spark"
 MAIN_CLASS = "dev.phi4spark.jobs.Main"
 DEFAULT_PARAMS = {
-    "config": "/opt/phi4spark/conf/cluster-gpu.yaml",
-    "warehouse": "/data/phi4spark-warehouse",
+    # A file name: the copy shipped with ``files`` (a path or URI also works).
+    "config": "cluster-gpu.yaml",
+    "files": "/opt/phi4spark/conf/cluster-gpu.yaml,/opt/phi4spark/conf/getGpusResources.sh",
+    "packages": "io.delta:delta-spark_2.13:4.0.1",
     "application": "/opt/phi4spark/jobs/target/phi4spark-jobs-0.1.0-SNAPSHOT-all.jar",
 }
 
-# Shared by every task: the configuration file and warehouse from the DAG's params, and --resume so that
-# a retry skips what the failed try committed.
-_COMMON = [
-    "--config", "{{ params.config }}",
-    "--set", "warehouse={{ params.warehouse }}",
-    "--resume",
-]
+# Shared by every task: the configuration shipped with the job, and --resume so that a retry skips what
+# the failed try committed.
+_COMMON = ["--config", "{{ params.config }}", "--resume"]
 
 TASK_ARGS = {
-    "generate": ["generate"] + _COMMON + [
-        "--set", "generate.seed={{ ds_nodash }}",
-    ],
+    "generate": ["generate"] + _COMMON + ["--run-date", "{{ ds }}"],
     "filter": ["filter"] + _COMMON,
     "score": ["score"] + _COMMON + [
-        "--set", "score.input={{ params.warehouse }}/synthetic_curated",
-        "--set", "score.format=delta",
+        "--set", "score.input=synthetic_curated",
         "--set", "score.text_column=completion",
         "--set", "score.id_column=id",
     ],
 }
 
 TASK_ORDER = ["generate", "filter", "score"]
+
+# Not a param: older Spark providers do not template properties_file. Set it where the DAG is deployed.
+PROPERTIES_FILE = os.environ.get("PHI4SPARK_PROPERTIES_FILE", "/opt/phi4spark/conf/spark-gpu.conf")
+
+# The SparkSubmitOperator arguments each task gets besides its application_args (Jinja, like the args).
+SUBMIT_KWARGS = {
+    "application": "{{ params.application }}",
+    "java_class": MAIN_CLASS,
+    "packages": "{{ params.packages }}",
+    "properties_file": PROPERTIES_FILE,
+    "files": "{{ params.files }}",
+}
 
 DEFAULT_ARGS = {
     "owner": "phi4spark",
@@ -68,14 +79,32 @@ DEFAULT_ARGS = {
     "execution_timeout": timedelta(hours=12),
 }
 
+
+def spark_submit_command(task, render):
+    """The spark-submit command line of ``task`` as SparkSubmitOperator runs it, with ``render`` applied to
+    every Jinja string (a test passes a function that substitutes sample values for a date)."""
+    kwargs = {k: render(v) for k, v in SUBMIT_KWARGS.items()}
+    command = ["spark-submit", "--class", kwargs["java_class"], "--name", render("phi4spark-" + task + "-{{ ds }}")]
+    for flag, key in (("--packages", "packages"), ("--properties-file", "properties_file"), ("--files", "files")):
+        if kwargs[key]:
+            command += [flag, kwargs[key]]
+    return command + [kwargs["application"]] + [render(a) for a in TASK_ARGS[task]]
+
+
 try:
     from airflow import DAG
-    from airflow.models.param import Param
-    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-except ImportError:  # Airflow is not installed: TASK_ARGS stays importable for tests and tooling.
+except ImportError:  # No Airflow here: TASK_ARGS and spark_submit_command stay importable for tests and tooling.
     DAG = None
 
 if DAG is not None:
+    try:
+        from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+    except ImportError as e:
+        raise ImportError(
+            "Cannot load the phi4spark DAG: the Apache Spark provider is not installed "
+            "(pip install apache-airflow-providers-apache-spark)") from e
+    from airflow.models.param import Param
+
     with DAG(
         dag_id=DAG_ID,
         description="Phi-4 on Spark: synthetic data generate -> filter -> score into Delta tables",
@@ -84,11 +113,7 @@ if DAG is not None:
         catchup=False,
         max_active_runs=1,  # runs of different days share the Delta tables; one at a time keeps retries simple
         default_args=DEFAULT_ARGS,
-        params={
-            "config": Param(DEFAULT_PARAMS["config"], type="string", description="phi4spark YAML config file"),
-            "warehouse": Param(DEFAULT_PARAMS["warehouse"], type="string", description="Delta warehouse"),
-            "application": Param(DEFAULT_PARAMS["application"], type="string", description="phi4spark -all.jar"),
-        },
+        params={name: Param(value, type="string") for name, value in DEFAULT_PARAMS.items()},
         tags=["phi4spark", "spark", "llm-data"],
     ) as dag:
         previous = None
@@ -96,10 +121,9 @@ if DAG is not None:
             task = SparkSubmitOperator(
                 task_id=name,
                 conn_id="spark_default",
-                application="{{ params.application }}",
-                java_class=MAIN_CLASS,
                 name="phi4spark-" + name + "-{{ ds }}",
                 application_args=TASK_ARGS[name],
+                **SUBMIT_KWARGS,
             )
             if previous is not None:
                 previous >> task

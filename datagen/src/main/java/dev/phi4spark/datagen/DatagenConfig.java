@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.phi4spark.udf.spark.HadoopFiles;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -116,8 +117,8 @@ public record DatagenConfig(
         return plan.seed() != null ? plan.seed() : seed;
     }
 
-    /** The templates override folder, or null. */
+    /** The templates override folder (a local copy when it is a Hadoop URI), or null. */
     public Path templatesPath() {
-        return templatesDir.isEmpty() ? null : Path.of(templatesDir);
+        return templatesDir.isEmpty() ? null : HadoopFiles.localFolder(templatesDir, ".txt");
     }
 }

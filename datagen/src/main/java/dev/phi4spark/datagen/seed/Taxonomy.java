@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.phi4spark.udf.spark.HadoopFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -157,9 +158,21 @@ public record Taxonomy(
         }
     }
 
-    /** {@link #load} for a non-empty path, else {@link #bundled}. */
+    /** Reads a taxonomy YAML file from a path or a Hadoop URI ({@code hdfs:}, {@code s3a:}, ...). */
+    public static Taxonomy load(String location) {
+        if (!HadoopFiles.isUri(location)) {
+            return load(Path.of(location));
+        }
+        try (InputStream in = HadoopFiles.open(location)) {
+            return read(in, location);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read taxonomy " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #load} for a non-empty location, else {@link #bundled}. */
     public static Taxonomy loadOrBundled(String path) {
-        return path == null || path.isBlank() ? bundled() : load(Path.of(path));
+        return path == null || path.isBlank() ? bundled() : load(path);
     }
 
     private static Taxonomy read(InputStream in, String where) throws IOException {

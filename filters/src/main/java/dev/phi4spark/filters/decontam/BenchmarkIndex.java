@@ -3,12 +3,14 @@ package dev.phi4spark.filters.decontam;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.phi4spark.filters.TextNormalizer;
+import dev.phi4spark.udf.spark.HadoopFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -182,7 +184,8 @@ public final class BenchmarkIndex implements Serializable {
     static List<Item> read(BenchmarkSource source) {
         ObjectMapper mapper = new ObjectMapper();
         List<Item> items = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(source.path(), StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(HadoopFiles.open(source.path()),
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
             String line;
             int lineNo = 0;
             while ((line = reader.readLine()) != null) {

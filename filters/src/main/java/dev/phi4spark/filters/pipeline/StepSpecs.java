@@ -16,7 +16,6 @@ import dev.phi4spark.filters.heuristic.LanguageFilter;
 import dev.phi4spark.filters.heuristic.TokenCounter;
 import dev.phi4spark.filters.heuristic.TokenLengthFilter;
 import dev.phi4spark.filters.pii.PiiRedactor;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -176,8 +175,8 @@ public final class StepSpecs {
                 throw new IllegalArgumentException(WHY + "a benchmark of filter 'decontaminate' has no"
                         + " 'path' (" + b + ")");
             }
-            sources.add(new BenchmarkSource(bp.string("name", Path.of(path).getFileName().toString()),
-                    Path.of(path), bp.string("question_field", "question"),
+            sources.add(new BenchmarkSource(bp.string("name", BenchmarkSource.fileName(path)),
+                    path, bp.string("question_field", "question"),
                     bp.string("choices_field", "choices"), bp.string("answer_field", "answer"),
                     bp.string("id_field", null)));
             bp.rejectUnknown();

@@ -2,7 +2,6 @@ package dev.phi4spark.jobs.cli;
 
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
@@ -38,7 +37,7 @@ public final class ConfigCommand implements Runnable {
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Print the resolved configuration as JSON.")
     static final class Show implements Runnable {
         @Option(names = "--config", description = "YAML configuration file.")
-        Path config;
+        String config;
 
         @Option(names = "--set", description = "key=value override (repeatable).")
         List<String> sets = new ArrayList<>();
@@ -48,7 +47,7 @@ public final class ConfigCommand implements Runnable {
 
         @Override
         public void run() {
-            spec.commandLine().getOut().println(JobConfig.load(config, sets).toJson());
+            spec.commandLine().getOut().println(JobConfig.loadFrom(config, sets).toJson());
         }
     }
 }

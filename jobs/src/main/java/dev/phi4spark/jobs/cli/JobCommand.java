@@ -2,10 +2,12 @@ package dev.phi4spark.jobs.cli;
 
 import dev.phi4spark.jobs.JobContext;
 import dev.phi4spark.jobs.ModelLocation;
+import dev.phi4spark.jobs.SparkSessions;
 import dev.phi4spark.jobs.config.ConfigException;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
+import dev.phi4spark.udf.spark.HadoopFiles;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -43,6 +45,9 @@ abstract class JobCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         JobConfig config = job.load();
+        // Files the config names (taxonomy, templates, benchmarks) are checked before Spark starts, with
+        // the credentials of the config's own spark.conf.
+        HadoopFiles.configure(SparkSessions.conf(config));
         checkWarehouse(config);
         validate(config);
         if (job.dryRun) {
@@ -74,8 +79,11 @@ abstract class JobCommand implements Callable<Integer> {
     /** A local warehouse must be writable before hours of inference are spent. */
     static void checkWarehouse(JobConfig config) {
         String warehouse = config.get(ConfigKeys.WAREHOUSE);
-        if (config.get(ConfigKeys.DATABASE) != null || warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")
-                && !warehouse.startsWith("file:")) {
+        if (warehouse == null || warehouse.isBlank()) {
+            throw new ConfigException("Cannot write tables: warehouse is empty (set warehouse to a folder or a"
+                    + " Hadoop URI such as hdfs:///user/me/phi4spark)");
+        }
+        if (HadoopFiles.isRemote(warehouse)) {
             return;
         }
         Path dir = (warehouse.startsWith("file:") ? Path.of(URI.create(warehouse)) : Path.of(warehouse)).toAbsolutePath();

@@ -10,6 +10,7 @@ import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
 import dev.phi4spark.jobs.report.ReportWriter;
+import dev.phi4spark.jobs.sql.ProjectSql;
 import dev.phi4spark.udf.spark.Phi4Options;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,8 +115,23 @@ final class JobCommands {
 
         @Override
         void execute(JobContext ctx) {
-            Dataset<Row> corpus = CorpusReader.read(ctx.spark(), ctx.config());
+            JobConfig config = projectTableInput(ctx);
+            Dataset<Row> corpus = CorpusReader.read(ctx.spark(), config);
             ScoreJob.run(ctx, corpus, ctx.config().get(ConfigKeys.SCORE_INPUT));
+        }
+
+        /**
+         * {@code score.input: synthetic_curated} (a project table's name, with no file of that name here)
+         * reads the table wherever this run's warehouse puts it, so a schedule need not spell its path.
+         */
+        private static JobConfig projectTableInput(JobContext ctx) {
+            JobConfig config = ctx.config();
+            String input = config.get(ConfigKeys.SCORE_INPUT);
+            if (!ProjectSql.TABLES.contains(input) || java.nio.file.Files.exists(java.nio.file.Path.of(input))
+                    || !ctx.tables().exists(input)) {
+                return config;
+            }
+            return config.with("score.input=" + ctx.tables().location(input)).with("score.format=delta");
         }
 
         @Override

@@ -1,7 +1,6 @@
 package dev.phi4spark.jobs.cli;
 
 import dev.phi4spark.jobs.config.JobConfig;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -9,9 +8,10 @@ import picocli.CommandLine.Option;
 /** The options every Spark job command takes. */
 public final class JobOptions {
 
-    @Option(names = {"-c", "--config"}, description = "YAML configuration file (e.g. conf/local.yaml); built-in"
+    @Option(names = {"-c", "--config"}, description = "YAML configuration file: a path (e.g. conf/local.yaml), a"
+            + " Hadoop URI (hdfs:, s3a:, ...) or the name of a file shipped with spark-submit --files; built-in"
             + " defaults without one.")
-    Path config;
+    String config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key (repeatable), e.g."
             + " --set sampling.temperature=0.2.")
@@ -33,6 +33,6 @@ public final class JobOptions {
         if (master != null) {
             all.add("spark.master=" + master);
         }
-        return JobConfig.load(config, all);
+        return JobConfig.loadFrom(config, all);
     }
 }

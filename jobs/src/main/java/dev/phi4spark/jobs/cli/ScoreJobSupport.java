@@ -3,6 +3,7 @@ package dev.phi4spark.jobs.cli;
 import dev.phi4spark.jobs.config.ConfigException;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.udf.spark.HadoopFiles;
 
 /** Up-front checks of the score settings. */
 final class ScoreJobSupport {
@@ -13,7 +14,7 @@ final class ScoreJobSupport {
     static void checkBenchmarks(JobConfig config) {
         for (var b : config.get(ConfigKeys.SCORE_BENCHMARKS)) {
             String path = b.path("path").asText("");
-            if (path.isBlank() || !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path))) {
+            if (path.isBlank() || !HadoopFiles.isFile(path)) {
                 throw new ConfigException("Cannot decontaminate: benchmark file '" + path
                         + "' does not exist (fix score.benchmarks)");
             }

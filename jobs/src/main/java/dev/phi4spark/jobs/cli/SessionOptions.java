@@ -1,7 +1,6 @@
 package dev.phi4spark.jobs.cli;
 
 import dev.phi4spark.jobs.config.JobConfig;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -13,9 +12,9 @@ import picocli.CommandLine.Option;
  */
 public final class SessionOptions {
 
-    @Option(names = {"-c", "--config"}, description = "YAML configuration file (e.g. conf/local.yaml); built-in"
-            + " defaults without one.")
-    Path config;
+    @Option(names = {"-c", "--config"}, description = "YAML configuration file: a path (e.g. conf/local.yaml), a"
+            + " Hadoop URI or the name of a file shipped with spark-submit --files; built-in defaults without one.")
+    String config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key (repeatable), e.g."
             + " --set warehouse=/data/phi4spark-warehouse.")
@@ -30,6 +29,6 @@ public final class SessionOptions {
         if (master != null) {
             all.add("spark.master=" + master);
         }
-        return JobConfig.load(config, all);
+        return JobConfig.loadFrom(config, all);
     }
 }

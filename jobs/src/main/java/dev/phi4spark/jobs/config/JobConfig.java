@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.phi4spark.udf.spark.HadoopFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +29,9 @@ public final class JobConfig {
             + "|private[._-]?key|access[._-]?key|account[._-]?key|api[._-]?key|sas)([._-].*|$)");
 
     private final Map<String, Object> values;
-    private final Path file;
+    private final String file;
 
-    private JobConfig(Map<String, Object> values, Path file) {
+    private JobConfig(Map<String, Object> values, String file) {
         this.values = values;
         this.file = file;
     }
@@ -42,37 +43,83 @@ public final class JobConfig {
 
     /** Defaults, then the YAML file (may be null), then each {@code key=value} of {@code sets}. */
     public static JobConfig load(Path yamlFile, List<String> sets) {
+        return loadFrom(yamlFile == null ? null : yamlFile.toString(), sets);
+    }
+
+    /**
+     * Defaults, then the YAML file at {@code location} (a path, a Hadoop URI such as {@code s3a://b/run.yaml},
+     * or the name of a file shipped with {@code spark-submit --files}; may be null), then each
+     * {@code key=value} of {@code sets}.
+     */
+    public static JobConfig loadFrom(String location, List<String> sets) {
         Map<String, Object> values = new LinkedHashMap<>();
         ConfigKeys.ALL.forEach(k -> values.put(k.name(), k.defaultValue()));
-        if (yamlFile != null) {
-            JsonNode tree = readYaml(yamlFile);
+        String file = location == null ? null : resolveFile(location);
+        if (file != null) {
+            JsonNode tree = readYaml(file);
             if (tree != null && !tree.isNull()) {
                 if (!tree.isObject()) {
-                    throw new ConfigException("Cannot read configuration: " + yamlFile
+                    throw new ConfigException("Cannot read configuration: " + file
                             + " must be a YAML mapping of keys to values");
                 }
-                apply(values, "", tree, "in " + yamlFile);
+                apply(values, "", tree, "in " + file);
             }
         }
         for (String set : sets) {
             applySet(values, set);
         }
-        return new JobConfig(values, yamlFile);
+        return new JobConfig(values, file);
     }
 
-    private static JsonNode readYaml(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigException("Cannot read configuration: " + file + " does not exist");
+    /**
+     * Where the configuration file is: the location itself when it exists (or is a URI), else a file of that
+     * name shipped with {@code spark-submit --files}. In client mode the driver runs in the submitting
+     * folder, and spark-submit lists the shipped files in {@code spark.files} before any session starts.
+     */
+    static String resolveFile(String location) {
+        if (HadoopFiles.isUri(location) || Files.exists(Path.of(location))) {
+            return location;
+        }
+        String name = Path.of(location).getFileName().toString();
+        for (String shipped : shippedFiles()) {
+            String shippedName = shipped.substring(shipped.lastIndexOf('/') + 1);
+            if (!shipped.isBlank() && shippedName.equals(name)) {
+                return shipped;
+            }
+        }
+        return location;
+    }
+
+    private static List<String> shippedFiles() {
+        String files = System.getProperty("spark.files", "");
+        List<String> out = new java.util.ArrayList<>();
+        for (String f : files.split(",")) {
+            if (!f.isBlank()) {
+                out.add(f.trim());
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode readYaml(String file) {
+        String text;
+        try {
+            if (!HadoopFiles.isFile(file)) {
+                throw new ConfigException("Cannot read configuration: " + file + " does not exist"
+                        + (HadoopFiles.isUri(file) ? "" : " (give a path, a Hadoop URI, or the name of a file"
+                                + " shipped with spark-submit --files)"));
+            }
+            text = HadoopFiles.readString(file);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ConfigException("Cannot read configuration: " + file + " cannot be read (" + e.getMessage() + ")");
         }
         try {
-            return YAML.readTree(file.toFile());
+            return YAML.readTree(text);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             throw new ConfigException("Cannot read configuration: " + file + " is not valid YAML" + where
                     + " (" + yamlProblem(e.getOriginalMessage()) + ")");
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read configuration: " + file + " cannot be read (" + e.getMessage() + ")");
         }
     }
 
@@ -174,8 +221,8 @@ public final class JobConfig {
         return (T) values.get(key.name());
     }
 
-    /** The YAML file the config came from, or null. */
-    public Path file() {
+    /** The YAML file the config came from (a path or a URI), or null. */
+    public String file() {
         return file;
     }
 

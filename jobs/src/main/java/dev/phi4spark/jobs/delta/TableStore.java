@@ -1,9 +1,10 @@
 package dev.phi4spark.jobs.delta;
 
+import dev.phi4spark.jobs.config.ConfigException;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import io.delta.tables.DeltaTable;
-import java.nio.file.Path;
+import dev.phi4spark.udf.spark.HadoopFiles;
 import java.util.ConcurrentModificationException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -13,10 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The project's Delta tables, under the warehouse folder or in a catalog database. Writes are MERGEs that
- * insert only ids not already present, so writing the same rows twice leaves them once, and a rerun leaves
- * the table's rows exactly as they were. A commit that loses a conflict with a concurrent writer is
- * retried: Delta's optimistic concurrency detects it, the MERGE re-reads and inserts what is still new.
+ * The project's Delta tables. Every table lives at {@code <warehouse>/<table>}, where the warehouse is a
+ * local folder or any Hadoop URI ({@code hdfs:}, {@code s3a:}, {@code abfss:}, {@code gs:}); with
+ * {@code database} set, each table is also registered in Spark's catalog as an external table at that
+ * location, so it is readable by name in any later session and dropping it never deletes the data.
+ * Writes are MERGEs that insert only ids not already present, so writing the same rows twice leaves them
+ * once, and a rerun leaves the table's rows exactly as they were. A commit that loses a conflict with a
+ * concurrent writer is retried: Delta's optimistic concurrency detects it, the MERGE re-reads and inserts
+ * what is still new.
  */
 public final class TableStore {
 
@@ -34,38 +39,92 @@ public final class TableStore {
     private final String database;
     private final int maxRetries;
 
+    /**
+     * The tables of {@code config}'s warehouse (and database).
+     *
+     * @throws ConfigException when {@code database} is set but Spark's catalog is in-memory: the tables
+     *     would vanish from it when the job ends
+     */
     public TableStore(SparkSession spark, JobConfig config) {
+        this(spark, config, false);
+    }
+
+    /** As above; {@code allowEphemeralCatalog} lets tests register tables in the in-memory catalog. */
+    TableStore(SparkSession spark, JobConfig config, boolean allowEphemeralCatalog) {
         this.spark = spark;
-        this.warehouse = config.get(ConfigKeys.WAREHOUSE);
+        this.warehouse = HadoopFiles.absolute(config.get(ConfigKeys.WAREHOUSE));
         this.database = config.get(ConfigKeys.DATABASE);
         this.maxRetries = config.get(ConfigKeys.WRITE_MAX_RETRIES);
         if (database != null) {
-            spark.sql("CREATE DATABASE IF NOT EXISTS `" + database + "`");
+            if (!allowEphemeralCatalog) {
+                requirePersistentCatalog(spark, database);
+            }
+            spark.sql("CREATE DATABASE IF NOT EXISTS " + quote(database));
         }
     }
 
-    /** Where a table lives: a path under the warehouse, or {@code database.table}. */
+    /** Refuses {@code database} when the catalog forgets its tables at the end of the session. */
+    static void requirePersistentCatalog(SparkSession spark, String database) {
+        String catalog = spark.conf().get("spark.sql.catalogImplementation", "in-memory");
+        if (catalog.equals("in-memory")) {
+            throw new ConfigException("Cannot use database " + database + ": Spark's catalog is in-memory"
+                    + " (spark.sql.catalogImplementation=in-memory), so its tables vanish when this job ends; set"
+                    + " spark.sql.catalogImplementation=hive with a metastore (e.g. --conf"
+                    + " spark.sql.catalogImplementation=hive on a cluster with Hive support), or unset database to"
+                    + " read the tables by path under the warehouse");
+        }
+    }
+
+    /** The warehouse the tables live under (an absolute path or a URI). */
+    public String warehouse() {
+        return warehouse;
+    }
+
+    /** The catalog database the tables are registered in, or null. */
+    public String database() {
+        return database;
+    }
+
+    /** Where a table lives: {@code <warehouse>/<table>}, a local path or a URI. */
     public String location(String table) {
-        return database != null ? "`" + database + "`.`" + table + "`"
-                : Path.of(warehouse).toAbsolutePath().resolve(table).toString();
+        return HadoopFiles.child(warehouse, table);
     }
 
     /** The name that Spark SQL reads the table by: {@code delta.`/path`} or {@code db.table}. */
     public String sqlName(String table) {
-        return database != null ? location(table) : "delta.`" + location(table) + "`";
+        return database != null ? quote(database) + "." + quote(table) : "delta.`" + location(table).replace("`", "``") + "`";
     }
 
-    /** True when the table has been written. */
+    private static String quote(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+
+    /** True when the table has been written (and, with a database, is registered there). */
     public boolean exists(String table) {
-        if (database != null) {
-            return spark.catalog().tableExists(database, table);
+        boolean written = DeltaTable.isDeltaTable(spark, location(table));
+        if (written && database != null) {
+            register(table);
         }
-        return DeltaTable.isDeltaTable(spark, location(table));
+        return written;
+    }
+
+    /**
+     * Registers a written table in the database as an external table at its location. A table written
+     * before {@code database} was set, or by a run whose catalog was another, is registered here on first
+     * sight; one registered elsewhere under the same name is left as it is, with a warning.
+     */
+    private void register(String table) {
+        if (spark.catalog().tableExists(database, table)) {
+            return;
+        }
+        spark.sql("CREATE TABLE IF NOT EXISTS " + sqlName(table) + " USING DELTA LOCATION '"
+                + location(table).replace("\\", "\\\\").replace("'", "\\'") + "'");
+        LOG.info("Registered {} as an external table at {}", sqlName(table), location(table));
     }
 
     /** The table's rows. */
     public Dataset<Row> read(String table) {
-        return database != null ? spark.table(location(table)) : spark.read().format("delta").load(location(table));
+        return spark.read().format("delta").load(location(table));
     }
 
     /** The table's current Delta version, or -1 when it does not exist. */
@@ -106,11 +165,9 @@ public final class TableStore {
     private long insertOnce(String table, Dataset<Row> rows, String idColumn) {
         if (!exists(table)) {
             try {
-                Dataset<Row> distinct = rows.dropDuplicates(idColumn);
+                rows.dropDuplicates(idColumn).write().format("delta").mode("errorifexists").save(location(table));
                 if (database != null) {
-                    distinct.write().format("delta").mode("errorifexists").saveAsTable(location(table));
-                } else {
-                    distinct.write().format("delta").mode("errorifexists").save(location(table));
+                    register(table);
                 }
                 // Our write created the table, so it is version 0; a concurrent writer may already have
                 // merged into it, and counting the current version would count their rows as ours.
@@ -132,8 +189,7 @@ public final class TableStore {
     }
 
     private Dataset<Row> versionZero(String table) {
-        return database != null ? spark.read().format("delta").option("versionAsOf", 0).table(location(table))
-                : spark.read().format("delta").option("versionAsOf", 0).load(location(table));
+        return spark.read().format("delta").option("versionAsOf", 0).load(location(table));
     }
 
     /** Updates the rows matched on {@code idColumn} and inserts the others (the runs table's upsert). */
@@ -157,7 +213,7 @@ public final class TableStore {
     }
 
     private DeltaTable deltaTable(String table) {
-        return database != null ? DeltaTable.forName(spark, location(table)) : DeltaTable.forPath(spark, location(table));
+        return DeltaTable.forPath(spark, location(table));
     }
 
     private static void sleep(int attempt) {

@@ -40,8 +40,7 @@ public final class ReportWriter {
      */
     public static Path defaultPath(JobConfig config, String runId) {
         String warehouse = config.get(ConfigKeys.WAREHOUSE);
-        boolean local = config.get(ConfigKeys.DATABASE) == null
-                && (!warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") || warehouse.startsWith("file:"));
+        boolean local = !dev.phi4spark.udf.spark.HadoopFiles.isRemote(warehouse);
         Path base = Path.of("").toAbsolutePath();
         if (local) {
             Path dir = Path.of(warehouse.replaceFirst("^file:(//)?", "")).toAbsolutePath();

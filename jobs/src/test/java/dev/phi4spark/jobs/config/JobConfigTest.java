@@ -74,7 +74,8 @@ class JobConfigTest {
                 .hasMessageStartingWith("Cannot read configuration: " + f + " is not valid YAML at line");
         Path missing = tmp.resolve("nope.yaml");
         assertThatThrownBy(() -> JobConfig.load(missing, List.of()))
-                .hasMessage("Cannot read configuration: " + missing + " does not exist");
+                .hasMessage("Cannot read configuration: " + missing + " does not exist (give a path, a Hadoop URI,"
+                        + " or the name of a file shipped with spark-submit --files)");
         assertThatThrownBy(() -> JobConfig.load(null, List.of("novalue")))
                 .hasMessage("Cannot read --set novalue: expected key=value");
     }
@@ -106,5 +107,36 @@ class JobConfigTest {
             assertThat(dev.phi4spark.jobs.FilterJob.pipeline(c, dev.phi4spark.udf.spark.Phi4Options.of("m")).steps())
                     .as(f).isNotEmpty();
         }
+    }
+
+    @Test
+    void aConfigShippedWithSparkSubmitFilesIsFoundByItsName() throws IOException {
+        Path shipped = Files.createDirectories(tmp.resolve("staging")).resolve("daily.yaml");
+        Files.writeString(shipped, "warehouse: hdfs:///wh/daily\n");
+        String before = System.getProperty("spark.files");
+        // What spark-submit sets in client mode for --files conf/other.sh,conf/daily.yaml
+        System.setProperty("spark.files", tmp.resolve("other.sh").toUri() + "," + shipped.toUri());
+        try {
+            JobConfig c = JobConfig.loadFrom("daily.yaml", List.of());
+            assertThat(c.get(ConfigKeys.WAREHOUSE)).isEqualTo("hdfs:///wh/daily");
+            assertThat(c.file()).isEqualTo(shipped.toUri().toString());
+            assertThatThrownBy(() -> JobConfig.loadFrom("missing.yaml", List.of()))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessage("Cannot read configuration: missing.yaml does not exist (give a path, a Hadoop URI,"
+                            + " or the name of a file shipped with spark-submit --files)");
+        } finally {
+            if (before == null) {
+                System.clearProperty("spark.files");
+            } else {
+                System.setProperty("spark.files", before);
+            }
+        }
+    }
+
+    @Test
+    void aConfigFileUriIsReadThroughHadoop() throws IOException {
+        Path f = yaml("warehouse: s3a://bucket/wh\n");
+        JobConfig c = JobConfig.loadFrom(f.toUri().toString(), List.of());
+        assertThat(c.get(ConfigKeys.WAREHOUSE)).isEqualTo("s3a://bucket/wh");
     }
 }

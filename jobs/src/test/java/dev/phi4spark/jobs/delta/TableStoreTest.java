@@ -1,8 +1,10 @@
 package dev.phi4spark.jobs.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.phi4spark.jobs.JobsSpark;
+import dev.phi4spark.jobs.config.ConfigException;
 import dev.phi4spark.jobs.config.JobConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,28 +56,60 @@ class TableStoreTest {
     }
 
     @Test
-    void aCatalogDatabaseHoldsTheTablesByName() {
+    void aCatalogDatabaseRegistersExternalTablesAtTheWarehouse() throws Exception {
         SparkSession spark = JobsSpark.get();
-        // Created here so that its tables live in the temp folder; the store's CREATE ... IF NOT EXISTS keeps it.
-        spark.sql("CREATE DATABASE IF NOT EXISTS phi4spark_store_test LOCATION '" + tmp.resolve("db").toUri() + "'");
+        Path warehouse = tmp.resolve("wh");
+        JobConfig config = JobConfig.load(null, List.of("database=phi4spark_store_test", "warehouse=" + warehouse));
         try {
-            TableStore store = new TableStore(spark, JobConfig.load(null, List.of("database=phi4spark_store_test")));
+            // The tests' catalog is Spark's in-memory one, which a real run refuses (below); the
+            // registration itself is the same against a Hive metastore.
+            TableStore store = new TableStore(spark, config, true);
             assertThat(store.sqlName("t")).isEqualTo("`phi4spark_store_test`.`t`");
+            assertThat(store.location("t")).isEqualTo(warehouse.resolve("t").toString());
             assertThat(store.exists("t")).isFalse();
             assertThat(store.insertNew("t", rows(spark, 0, 10), "id")).isEqualTo(10);
             assertThat(store.insertNew("t", rows(spark, 5, 15), "id")).isEqualTo(5);
             assertThat(store.exists("t")).isTrue();
+            assertThat(warehouse.resolve("t").resolve("_delta_log")).isDirectory();
             assertThat(spark.catalog().tableExists("phi4spark_store_test", "t")).isTrue();
+            assertThat(spark.catalog().getTable("phi4spark_store_test", "t").tableType()).isEqualTo("EXTERNAL");
             assertThat(spark.sql("SELECT count(DISTINCT id) FROM phi4spark_store_test.t").head().getLong(0)).isEqualTo(15);
             assertThat(store.read("t").count()).isEqualTo(15);
             assertThat(store.version("t")).isEqualTo(1);
-            RunRecorder run = RunRecorder.start(spark, store, "generate", JobConfig.load(null, List.of()));
+            RunRecorder run = RunRecorder.start(spark, store, "generate", config);
             run.succeeded();
             assertThat(spark.sql("SELECT status FROM phi4spark_store_test.runs").head().getString(0))
                     .isEqualTo("succeeded");
+            // Dropping the registration keeps the data; the next store registers the table again.
+            spark.sql("DROP TABLE phi4spark_store_test.t");
+            assertThat(warehouse.resolve("t").resolve("_delta_log")).isDirectory();
+            assertThat(new TableStore(spark, config, true).exists("t")).isTrue();
+            assertThat(spark.sql("SELECT count(*) FROM phi4spark_store_test.t").head().getLong(0)).isEqualTo(15);
         } finally {
             spark.sql("DROP DATABASE IF EXISTS phi4spark_store_test CASCADE");
         }
+    }
+
+    @Test
+    void aDatabaseInTheInMemoryCatalogIsRefused() {
+        SparkSession spark = JobsSpark.get();
+        assertThatThrownBy(() -> new TableStore(spark, JobConfig.load(null, List.of("database=phi4spark_gone"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Cannot use database phi4spark_gone: Spark's catalog is in-memory"
+                        + " (spark.sql.catalogImplementation=in-memory), so its tables vanish when this job ends; set"
+                        + " spark.sql.catalogImplementation=hive with a metastore (e.g. --conf"
+                        + " spark.sql.catalogImplementation=hive on a cluster with Hive support), or unset database to"
+                        + " read the tables by path under the warehouse");
+        assertThat(spark.catalog().databaseExists("phi4spark_gone")).isFalse();
+    }
+
+    @Test
+    void aWarehouseUriIsKeptAsAUri() {
+        TableStore store = new TableStore(JobsSpark.get(), JobConfig.load(null, List.of("warehouse=s3a://bucket/wh")));
+        assertThat(store.location("synthetic_raw")).isEqualTo("s3a://bucket/wh/synthetic_raw");
+        assertThat(store.sqlName("runs")).isEqualTo("delta.`s3a://bucket/wh/runs`");
+        TableStore hdfs = new TableStore(JobsSpark.get(), JobConfig.load(null, List.of("warehouse=hdfs://nn:8020/wh/")));
+        assertThat(hdfs.location("runs")).isEqualTo("hdfs://nn:8020/wh/runs");
     }
 
     @Test

@@ -65,6 +65,10 @@ class AppJarIT {
             assertThat(jar.getEntry("org/apache/spark/sql/SparkSession.class")).isNull();
             assertThat(jar.getEntry("io/delta/tables/DeltaTable.class")).isNull();
             assertThat(jar.getEntry("com/fasterxml/jackson/databind/ObjectMapper.class")).isNull();
+            // Object-store clients are the cluster's: the storage tests' S3A and SDK stay in test scope.
+            assertThat(jar.stream().map(java.util.jar.JarEntry::getName)
+                    .filter(n -> n.startsWith("software/amazon/") || n.startsWith("org/apache/hadoop/fs/s3a/"))
+                    .findAny()).isEmpty();
             assertThat(jar.getEntry("dev/phi4spark/jobs/Main.class")).isNotNull();
             assertThat(jar.getEntry("ai/djl/ndarray/NDArray.class")).isNotNull();
             assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo("dev.phi4spark.jobs.Main");
