@@ -25,7 +25,8 @@ public final class ReportCommand implements Callable<Integer> {
     String runId;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE",
-            description = "The HTML file (default: phi4spark-work/reports/RUN_ID.html next to the warehouse).")
+            description = "The HTML file (default: phi4spark-work/reports/RUN_ID.html next to a local warehouse,"
+                    + " <warehouse>/reports/RUN_ID.html on a remote one).")
     Path out;
 
     @CommandLine.Spec
@@ -36,8 +37,9 @@ public final class ReportCommand implements Callable<Integer> {
         JobConfig config = session.load();
         TableStore tables = new TableStore(SparkSessions.getOrCreate(config), config);
         String run = runId != null ? runId : RunReportReader.latestRunId(tables);
-        Path written = ReportWriter.write(tables, run, out != null ? out : ReportWriter.defaultPath(config, run));
-        spec.commandLine().getOut().println("Run report: " + written.toAbsolutePath());
+        String written = out != null ? ReportWriter.write(tables, run, out).toAbsolutePath().toString()
+                : ReportWriter.writeTo(tables, run, ReportWriter.defaultLocation(config, run));
+        spec.commandLine().getOut().println("Run report: " + written);
         return 0;
     }
 }

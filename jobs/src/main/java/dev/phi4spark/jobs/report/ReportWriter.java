@@ -5,6 +5,7 @@ import static dev.phi4spark.jobs.report.Svg.escape;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
+import dev.phi4spark.udf.spark.HadoopFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -36,17 +37,28 @@ public final class ReportWriter {
 
     /**
      * Where the report of {@code runId} goes by default: {@code phi4spark-work/reports/} next to a local
-     * warehouse folder (where the tiny model also goes), else under the current folder.
+     * warehouse folder (where the tiny model also goes), else {@code <warehouse>/reports/} on the remote
+     * store, where it outlives the driver (a cluster-mode driver's folder is gone when the job ends).
      */
-    public static Path defaultPath(JobConfig config, String runId) {
+    public static String defaultLocation(JobConfig config, String runId) {
         String warehouse = config.get(ConfigKeys.WAREHOUSE);
-        boolean local = !dev.phi4spark.udf.spark.HadoopFiles.isRemote(warehouse);
-        Path base = Path.of("").toAbsolutePath();
-        if (local) {
-            Path dir = Path.of(warehouse.replaceFirst("^file:(//)?", "")).toAbsolutePath();
-            base = dir.getParent() == null ? dir : dir.getParent();
+        if (HadoopFiles.isRemote(warehouse)) {
+            return HadoopFiles.child(HadoopFiles.child(warehouse, "reports"), runId + ".html");
         }
-        return base.resolve("phi4spark-work").resolve("reports").resolve(runId + ".html");
+        Path dir = Path.of(warehouse.replaceFirst("^file:(//)?", "")).toAbsolutePath();
+        Path base = dir.getParent() == null ? dir : dir.getParent();
+        return base.resolve("phi4spark-work").resolve("reports").resolve(runId + ".html").toString();
+    }
+
+    /** Reads the run's figures and writes the report to {@code location} (a path or a Hadoop URI). */
+    public static String writeTo(TableStore tables, String runId, String location) {
+        String html = render(RunReportReader.read(tables, runId));
+        try {
+            HadoopFiles.writeString(location, html);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the run report: " + e.getMessage() + " (" + location + ")", e);
+        }
+        return HadoopFiles.absolute(location);
     }
 
     /** Reads the run's figures and writes the report to {@code out}, creating its folder; returns the path. */
@@ -70,8 +82,7 @@ public final class ReportWriter {
      */
     public static void writeAfterRun(TableStore tables, JobConfig config, String runId, PrintWriter out) {
         try {
-            Path written = write(tables, runId, defaultPath(config, runId));
-            out.println("Run report: " + written.toAbsolutePath());
+            out.println("Run report: " + writeTo(tables, runId, defaultLocation(config, runId)));
         } catch (RuntimeException e) {
             out.println("phi4spark: warning: Cannot write the run report: " + e.getMessage());
         }

@@ -60,6 +60,12 @@ abstract class ObjectStoreFlow {
         Run day1 = run("pipeline", "--config", root + "/conf/run.yaml", "--set", "generate.seed=101");
         assertThat(day1.status).as(day1.toString()).isZero();
         assertThat(day1.out).contains("synthetic_raw").contains(warehouse + "/synthetic_raw");
+        // The run report lands on the store, beside the tables, not in the driver's working folder.
+        assertThat(day1.out).contains("Run report: " + warehouse + "/reports/");
+        String report = day1.out.substring(day1.out.indexOf("Run report: ") + 12).lines().findFirst().orElseThrow();
+        org.apache.hadoop.fs.Path reportPath = new org.apache.hadoop.fs.Path(report.strip());
+        assertThat(reportPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).getFileStatus(reportPath).getLen())
+                .isPositive();
         TableStore tables = new TableStore(spark, JobConfig.load(null, List.of("warehouse=" + warehouse)));
         Set<String> rawDay1 = ids(tables, TableStore.SYNTHETIC_RAW);
         Set<String> curatedDay1 = ids(tables, TableStore.SYNTHETIC_CURATED);

@@ -146,6 +146,21 @@ public final class HadoopFiles {
         }
     }
 
+    /** Writes UTF-8 text to the file, creating its folders and replacing what was there. */
+    public static void writeString(String location, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (!isUri(location)) {
+            Path file = Path.of(location).toAbsolutePath();
+            Files.createDirectories(file.getParent());
+            Files.write(file, bytes);
+            return;
+        }
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(toUri(location));
+        try (var out = p.getFileSystem(conf()).create(p, true)) {
+            out.write(bytes);
+        }
+    }
+
     /**
      * A local folder holding the files of {@code dir} whose names end in {@code suffix}: the folder itself
      * when it is local, else a temporary copy (made once per JVM and location). Lets code that reads a
