@@ -33,6 +33,7 @@ public final class TableStore {
     private final String warehouse;
     private final String database;
     private final int maxRetries;
+    private final java.util.concurrent.atomic.AtomicInteger commitRetries = new java.util.concurrent.atomic.AtomicInteger();
 
     public TableStore(SparkSession spark, JobConfig config) {
         this.spark = spark;
@@ -98,6 +99,7 @@ public final class TableStore {
                 }
                 LOG.warn("Delta commit to {} lost a conflict with a concurrent writer (attempt {} of {}): retrying",
                         table, attempt + 1, maxRetries);
+                commitRetries.incrementAndGet();
                 sleep(attempt);
             }
         }
@@ -151,6 +153,35 @@ public final class TableStore {
                 if (attempt >= maxRetries) {
                     throw e;
                 }
+                sleep(attempt);
+            }
+        }
+    }
+
+    /** Delta commits retried after losing a conflict with a concurrent writer, since this store was made. */
+    public int commitRetries() {
+        return commitRetries.get();
+    }
+
+    /**
+     * {@link #upsert} that adds the columns {@code rows} has and the table lacks (Delta schema evolution),
+     * for tables whose schema grows between versions of phi4spark, like {@code runs}.
+     */
+    public void upsertEvolving(String table, Dataset<Row> rows, String idColumn) {
+        if (!exists(table)) {
+            insertNew(table, rows, idColumn);
+            return;
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                deltaTable(table).as("t").merge(rows.as("s"), "t." + idColumn + " = s." + idColumn)
+                        .whenMatched().updateAll().whenNotMatched().insertAll().withSchemaEvolution().execute();
+                return;
+            } catch (ConcurrentModificationException e) {
+                if (attempt >= maxRetries) {
+                    throw e;
+                }
+                commitRetries.incrementAndGet();
                 sleep(attempt);
             }
         }
