@@ -120,7 +120,8 @@ public final class EarlierRunsDedup implements PipelineStep {
         if (tables.exists(TableStore.SYNTHETIC_CURATED)) {
             Dataset<Row> curated = tables.read(TableStore.SYNTHETIC_CURATED).select(col("id"), col(textColumn));
             if (tables.exists(TABLE)) {
-                curated = curated.join(stored(tables).select("id"), "left_anti");
+                Dataset<Row> known = stored(tables).select(col("id").as("_known"));
+                curated = curated.join(known, col("id").equalTo(col("_known")), "left_anti");
             }
             added = store(tables, signatures(curated, textColumn, "id"));
         }
@@ -140,7 +141,8 @@ public final class EarlierRunsDedup implements PipelineStep {
             return 0;
         }
         try {
-            return store(tables, computed.join(kept.select("id"), "left_semi"));
+            Dataset<Row> keptIds = kept.select(col("id").as("_kept"));
+            return store(tables, computed.join(keptIds, col("id").equalTo(col("_kept")), "left_semi"));
         } finally {
             computed.unpersist();
             computed = null;

@@ -136,9 +136,9 @@ public final class GenerateJob {
         if (planned == 0 || !ctx.tables().exists(TableStore.SYNTHETIC_RAW)) {
             return;
         }
-        Dataset<Row> written = ctx.tables().ids(TableStore.SYNTHETIC_RAW, SyntheticSchema.ID);
-        long already = parts.stream().mapToLong(p -> p.seeds().join(written, SyntheticSchema.ID, "left_semi").count())
-                .sum();
+        Dataset<Row> written = ctx.tables().ids(TableStore.SYNTHETIC_RAW, SyntheticSchema.ID).toDF("_written");
+        long already = parts.stream().mapToLong(p -> p.seeds()
+                .join(written, col(SyntheticSchema.ID).equalTo(col("_written")), "left_semi").count()).sum();
         if (already == planned) {
             throw new ConfigException("Cannot generate: all " + planned + " planned rows are already in "
                     + TableStore.SYNTHETIC_RAW + " (add --resume to skip finished rows, or give a new --run-date"
