@@ -4,10 +4,12 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.phi4spark.datagen.recipe.Recipe;
 import dev.phi4spark.datagen.recipe.RecipeContext;
+import dev.phi4spark.datagen.seed.DiversitySampler;
 import dev.phi4spark.datagen.seed.SeedSource;
 import dev.phi4spark.datagen.seed.Seeds;
 import dev.phi4spark.datagen.seed.Taxonomy;
 import dev.phi4spark.datagen.seed.TextSeeds;
+import dev.phi4spark.datagen.seed.TopicCombination;
 import dev.phi4spark.datagen.seed.TopicSeeds;
 import dev.phi4spark.datagen.stage.GenerationStage;
 import dev.phi4spark.datagen.stage.JudgeStage;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -81,12 +84,34 @@ public final class Datagen {
     }
 
     /**
+     * The seeds a recipe must not use again: seed ids of its rows already written by earlier runs (other
+     * run keys). Only asked for plans with a run key.
+     */
+    @FunctionalInterface
+    public interface UsedSeeds {
+        /** Nothing used: every plan without a history. */
+        UsedSeeds NONE = (recipe, context) -> Set.of();
+
+        /** Seed ids the recipe, run in this context, must not draw again. */
+        Set<String> of(Recipe recipe, RecipeContext context);
+    }
+
+    /** {@link #plan(SparkSession, DatagenConfig, GenerationStage, JudgeStage, Map, UsedSeeds)} with no history. */
+    public static List<Part> plan(SparkSession spark, DatagenConfig config, GenerationStage stage, JudgeStage judge,
+            Map<String, Dataset<Row>> inputs) {
+        return plan(spark, config, stage, judge, inputs, UsedSeeds.NONE);
+    }
+
+    /**
      * Plans a run: builds and checks every recipe and its seeds. Counting text seeds runs a Spark job
      * over the source (and the judge, when a source asks for one; those seeds are then persisted so the
      * judge runs once). Nothing is generated until a part runs.
+     *
+     * <p>With a run key, each recipe leaves out the seeds {@code used} names (those earlier runs wrote),
+     * and a topic recipe that asks for more combinations than are left fails here, before any model call.
      */
     public static List<Part> plan(SparkSession spark, DatagenConfig config, GenerationStage stage, JudgeStage judge,
-            Map<String, Dataset<Row>> inputs) {
+            Map<String, Dataset<Row>> inputs, UsedSeeds used) {
         List<Recipe> recipes = validate(config);
         Instant createdAt = Instant.now();
         Taxonomy taxonomy = recipes.stream().anyMatch(r -> r.seedKind() == Seeds.Kind.TOPIC)
@@ -96,10 +121,12 @@ public final class Datagen {
             Recipe recipe = recipes.get(i);
             RecipePlan plan = config.recipes().get(i);
             SamplingSpec sampling = config.samplingFor(plan);
-            Dataset<Row> seeds = seeds(spark, config, plan, recipe, taxonomy, judge, inputs);
-            long seedCount = recipe.seedKind() == Seeds.Kind.TOPIC ? plan.count() : seeds.count();
             RecipeContext context = new RecipeContext(stage, sampling,
-                    config.systemPrompt().isBlank() ? null : config.systemPrompt(), config.keepRejected(), createdAt);
+                    config.systemPrompt().isBlank() ? null : config.systemPrompt(), config.keepRejected(), createdAt,
+                    config.runKey());
+            Set<String> usedSeeds = config.runKey().isEmpty() ? Set.of() : used.of(recipe, context);
+            Dataset<Row> seeds = seeds(spark, config, plan, recipe, taxonomy, judge, inputs, usedSeeds);
+            long seedCount = recipe.seedKind() == Seeds.Kind.TOPIC ? plan.count() : seeds.count();
             parts.add(new Part(recipe, dev.phi4spark.datagen.recipe.RecipeSteps.withIds(seeds, recipe, context), context,
                     new DatagenResult.Planned(recipe.name(), recipe.variant(), seedCount,
                             seedCount * recipe.callsPerSeed())));
@@ -118,9 +145,15 @@ public final class Datagen {
             throw new IllegalArgumentException("Cannot run datagen: the plan has no recipes ([])");
         }
         List<Recipe> out = new ArrayList<>();
+        Taxonomy taxonomy = null;
         for (RecipePlan plan : config.recipes()) {
             Recipe recipe = Recipes.create(plan.recipe(), plan.params(), config.templatesPath());
             boolean topic = recipe.seedKind() == Seeds.Kind.TOPIC;
+            if (topic) {
+                taxonomy = taxonomy != null ? taxonomy : Taxonomy.loadOrBundled(config.taxonomy());
+                long space = DiversitySampler.space(taxonomy, recipe.axes());
+                checkCoverage(recipe, plan.count(), space, space);
+            }
             if (topic && plan.source() != null) {
                 throw new IllegalArgumentException("Cannot plan recipe '" + recipe.name()
                         + "': it draws topics from the taxonomy, so it takes no source (" + plan.source() + ")");
@@ -136,26 +169,61 @@ public final class Datagen {
     }
 
     /**
+     * Fails when a topic recipe asks for more rows than its taxonomy has combinations left: repeating
+     * combinations would only repeat texts.
+     */
+    static void checkCoverage(Recipe recipe, long count, long left, long space) {
+        if (count <= left) {
+            return;
+        }
+        throw new IllegalArgumentException("Cannot plan recipe '" + recipe.name() + "': it asks for " + count
+                + " rows but the taxonomy has " + left + " topic combinations left (" + space + " in all, "
+                + (space - left) + " already written by earlier runs); add subjects, topics, subtopics, audiences,"
+                + " styles or difficulties to the taxonomy (generate.taxonomy), or lower count to " + left);
+    }
+
+    /**
      * The seed of a recipe's topic draw: from the plan's seed, the recipe and its variant, so two
      * recipes of one plan draw different combinations while a rerun draws the same.
      */
     public static long diversitySeed(long seed, Recipe recipe) {
-        return Long.parseUnsignedLong(Ids.hash("diversity", Long.toString(seed), recipe.name(), recipe.variant())
-                .substring(0, 16), 16);
+        return diversitySeed(seed, recipe, "");
+    }
+
+    /**
+     * {@link #diversitySeed(long, Recipe)} within a run key: each key draws its own combinations; an
+     * empty key gives the seed of plans without one.
+     */
+    public static long diversitySeed(long seed, Recipe recipe, String runKey) {
+        String hash = runKey.isEmpty() ? Ids.hash("diversity", Long.toString(seed), recipe.name(), recipe.variant())
+                : Ids.hash("diversity", Long.toString(seed), recipe.name(), recipe.variant(), runKey);
+        return Long.parseUnsignedLong(hash.substring(0, 16), 16);
     }
 
     private static Dataset<Row> seeds(SparkSession spark, DatagenConfig config, RecipePlan plan, Recipe recipe,
-            Taxonomy taxonomy, JudgeStage judge, Map<String, Dataset<Row>> inputs) {
+            Taxonomy taxonomy, JudgeStage judge, Map<String, Dataset<Row>> inputs, Set<String> used) {
         int partitions = config.partitions() > 0 ? config.partitions() : spark.sparkContext().defaultParallelism();
         if (recipe.seedKind() == Seeds.Kind.TOPIC) {
-            Dataset<Row> topics = TopicSeeds.create(spark, taxonomy, plan.count(),
-                    diversitySeed(config.seedFor(plan), recipe), recipe.axes());
+            Dataset<Row> topics = topics(spark, config, plan, recipe, taxonomy, used);
             return config.partitions() > 0 ? topics.repartition(partitions, col(Seeds.SEED_ID)) : topics;
         }
         SeedSource source = plan.source();
-        Dataset<Row> text = TextSeeds.build(spark, source, recipe.seedKind(), inputs, judge, plan.count());
+        Dataset<Row> text = TextSeeds.buildUnused(spark, source, recipe.seedKind(), inputs, judge, plan.count(), used);
         // the seed selection ends in a limit, which leaves one partition: spread the model calls again
         text = text.repartition(partitions, col(Seeds.SEED_ID));
         return source.judge() ? text.persist(StorageLevel.MEMORY_AND_DISK()) : text;
+    }
+
+    private static Dataset<Row> topics(SparkSession spark, DatagenConfig config, RecipePlan plan, Recipe recipe,
+            Taxonomy taxonomy, Set<String> used) {
+        long seed = diversitySeed(config.seedFor(plan), recipe, config.runKey());
+        if (config.runKey().isEmpty()) {
+            return TopicSeeds.create(spark, taxonomy, plan.count(), seed, recipe.axes());
+        }
+        long space = DiversitySampler.space(taxonomy, recipe.axes());
+        List<TopicCombination> drawn = DiversitySampler.drawUnused(taxonomy, plan.count(), seed, recipe.axes(), used);
+        // the walk takes every unused combination before it stops short, so a short draw is all that is left
+        checkCoverage(recipe, plan.count(), drawn.size(), space);
+        return TopicSeeds.of(spark, drawn);
     }
 }

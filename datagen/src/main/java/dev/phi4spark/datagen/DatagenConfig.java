@@ -27,6 +27,8 @@ import java.util.List;
  * @param keepRejected keep rows that failed a recipe's check, with {@code accepted = false}
  * @param partitions Spark partitions of each recipe's seeds (0: the default parallelism)
  * @param recipes the recipes, in output order
+ * @param runKey a run key (a date, say) hashed into the topic draws and row ids, so each key gets new
+ *     combinations and ids; empty for none (the draws and ids of plans without one)
  */
 public record DatagenConfig(
         @JsonProperty("seed") long seed,
@@ -36,7 +38,8 @@ public record DatagenConfig(
         @JsonProperty("system_prompt") String systemPrompt,
         @JsonProperty("keep_rejected") boolean keepRejected,
         @JsonProperty("partitions") int partitions,
-        @JsonProperty(value = "recipes", required = true) List<RecipePlan> recipes) implements Serializable {
+        @JsonProperty(value = "recipes", required = true) List<RecipePlan> recipes,
+        @JsonProperty("run_key") String runKey) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -51,6 +54,7 @@ public record DatagenConfig(
         templatesDir = templatesDir == null ? "" : templatesDir.trim();
         systemPrompt = systemPrompt == null ? "" : systemPrompt;
         recipes = recipes == null ? List.of() : List.copyOf(recipes);
+        runKey = runKey == null ? "" : runKey.trim();
         if (partitions < 0) {
             throw new IllegalArgumentException("Cannot use datagen config: partitions must be >= 0 (" + partitions + ")");
         }
@@ -58,27 +62,37 @@ public record DatagenConfig(
 
     /** A plan of recipes with defaults for everything else. */
     public static DatagenConfig of(long seed, List<RecipePlan> recipes) {
-        return new DatagenConfig(seed, null, null, null, null, false, 0, recipes);
+        return new DatagenConfig(seed, null, null, null, null, false, 0, recipes, null);
     }
 
     /** The same plan with plan-wide sampling keys. */
     public DatagenConfig withSampling(SamplingConfig newSampling) {
-        return new DatagenConfig(seed, newSampling, taxonomy, templatesDir, systemPrompt, keepRejected, partitions, recipes);
+        return new DatagenConfig(seed, newSampling, taxonomy, templatesDir, systemPrompt, keepRejected, partitions, recipes,
+                runKey);
     }
 
     /** The same plan keeping or dropping rejected rows. */
     public DatagenConfig withKeepRejected(boolean keep) {
-        return new DatagenConfig(seed, sampling, taxonomy, templatesDir, systemPrompt, keep, partitions, recipes);
+        return new DatagenConfig(seed, sampling, taxonomy, templatesDir, systemPrompt, keep, partitions, recipes,
+                runKey);
     }
 
     /** The same plan with a system prompt. */
     public DatagenConfig withSystemPrompt(String prompt) {
-        return new DatagenConfig(seed, sampling, taxonomy, templatesDir, prompt, keepRejected, partitions, recipes);
+        return new DatagenConfig(seed, sampling, taxonomy, templatesDir, prompt, keepRejected, partitions, recipes,
+                runKey);
     }
 
     /** The same plan with a taxonomy file. */
     public DatagenConfig withTaxonomy(String path) {
-        return new DatagenConfig(seed, sampling, path, templatesDir, systemPrompt, keepRejected, partitions, recipes);
+        return new DatagenConfig(seed, sampling, path, templatesDir, systemPrompt, keepRejected, partitions, recipes,
+                runKey);
+    }
+
+    /** The same plan with a run key. */
+    public DatagenConfig withRunKey(String key) {
+        return new DatagenConfig(seed, sampling, taxonomy, templatesDir, systemPrompt, keepRejected, partitions, recipes,
+                key);
     }
 
     /** Reads a plan from a YAML file. */

@@ -67,6 +67,24 @@ public final class Ids {
     }
 
     /**
+     * A row's id within a run key (a date, say): the run key is one more hashed part, so each day's rows
+     * get their own ids. An empty or null run key gives exactly {@link #rowId(String, String, String,
+     * String, String)}, the ids of plans without one.
+     */
+    public static String rowId(String recipe, String seedId, String variant, String model, String samplingJson,
+            String runKey) {
+        return runKey == null || runKey.isEmpty() ? rowId(recipe, seedId, variant, model, samplingJson)
+                : hash(recipe, seedId, variant, model, samplingJson, runKey);
+    }
+
+    /** The column form of {@link #rowId(String, String, String, String, String, String)}. */
+    public static Column rowId(String recipe, Column seedId, String variant, String model, String samplingJson,
+            String runKey) {
+        return runKey == null || runKey.isEmpty() ? rowId(recipe, seedId, variant, model, samplingJson)
+                : hash(lit(recipe), seedId, lit(variant), lit(model), lit(samplingJson), lit(runKey));
+    }
+
+    /**
      * The seed of one model call: a 64-bit hash of the row id, the step and the sample index. Steps of
      * one row and samples of one question get different seeds; reruns get the same ones.
      */

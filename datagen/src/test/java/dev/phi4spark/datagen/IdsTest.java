@@ -33,6 +33,23 @@ class IdsTest {
     }
 
     @Test
+    void aRunKeyGivesNewIdsAndNoneGivesTheOldOnes() {
+        String plain = Ids.rowId("textbook_section", "seed1", "words=600", "model-a", SAMPLING);
+        assertThat(Ids.rowId("textbook_section", "seed1", "words=600", "model-a", SAMPLING, "")).isEqualTo(plain);
+        assertThat(Ids.rowId("textbook_section", "seed1", "words=600", "model-a", SAMPLING, null)).isEqualTo(plain);
+        String day1 = Ids.rowId("textbook_section", "seed1", "words=600", "model-a", SAMPLING, "2026-01-01");
+        String day2 = Ids.rowId("textbook_section", "seed1", "words=600", "model-a", SAMPLING, "2026-01-02");
+        assertThat(List.of(plain, day1, day2)).doesNotHaveDuplicates();
+        StructType schema = new StructType().add("seed_id", DataTypes.StringType);
+        Row r = SparkTestSession.get().createDataFrame(List.of(RowFactory.create("seed1")), schema)
+                .select(Ids.rowId("textbook_section", col("seed_id"), "words=600", "model-a", SAMPLING, "2026-01-01"),
+                        Ids.rowId("textbook_section", col("seed_id"), "words=600", "model-a", SAMPLING, ""))
+                .first();
+        assertThat(r.getString(0)).isEqualTo(day1);
+        assertThat(r.getString(1)).isEqualTo(plain);
+    }
+
+    @Test
     void columnFormEqualsDriverForm() {
         StructType schema = new StructType().add("seed_id", DataTypes.StringType);
         Dataset<Row> df = SparkTestSession.get().createDataFrame(

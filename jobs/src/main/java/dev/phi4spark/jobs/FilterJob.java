@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.phi4spark.datagen.SyntheticSchema;
 import dev.phi4spark.filters.model.JudgeScoreStep;
 import dev.phi4spark.filters.model.PerplexityStep;
 import dev.phi4spark.filters.pipeline.FilterPipeline;
@@ -62,24 +63,41 @@ public final class FilterJob {
 
     /** Builds the pipeline: checks every step name and parameter up front (also for {@code --dry-run}). */
     public static FilterPipeline pipeline(JobConfig config, Phi4Options model) {
+        return pipeline(config, model, null);
+    }
+
+    /** {@link #pipeline(JobConfig, Phi4Options)} with {@code earlier} (if not null) after the dedup steps. */
+    static FilterPipeline pipeline(JobConfig config, Phi4Options model, EarlierRunsDedup earlier) {
         FilterPipeline.Builder builder = FilterPipeline.builder()
                 .textColumn(config.get(ConfigKeys.FILTER_TEXT_COLUMN)).idColumn("id");
-        for (Map<String, Object> step : steps(config)) {
-            String name = String.valueOf(step.get("name"));
-            if (name.equals("judge_score")) {
-                builder.step(new JudgeScoreStep(model, number(step, "min_score", JudgeScoreStep.DEFAULT_MIN_SCORE)));
-            } else if (name.equals("perplexity")) {
-                builder.step(new PerplexityStep(model, number(step, "max_perplexity", 1000)));
-            } else if (!StepSpecs.names().contains(name)) {
-                List<String> known = new ArrayList<>(StepSpecs.names());
-                known.addAll(MODEL_STEPS);
-                throw new ConfigException("Cannot build filter pipeline: unknown filter '" + name + "' (known: "
-                        + String.join(", ", known) + ")");
-            } else {
-                builder.spec(List.of(step));
+        List<Map<String, Object>> steps = steps(config);
+        int earlierAt = EarlierRunsDedup.position(steps);
+        for (int i = 0; i < steps.size(); i++) {
+            if (earlier != null && i == earlierAt) {
+                builder.step(earlier);
             }
+            step(builder, steps.get(i), model);
+        }
+        if (earlier != null && earlierAt == steps.size()) {
+            builder.step(earlier);
         }
         return builder.build();
+    }
+
+    private static void step(FilterPipeline.Builder builder, Map<String, Object> step, Phi4Options model) {
+        String name = String.valueOf(step.get("name"));
+        if (name.equals("judge_score")) {
+            builder.step(new JudgeScoreStep(model, number(step, "min_score", JudgeScoreStep.DEFAULT_MIN_SCORE)));
+        } else if (name.equals("perplexity")) {
+            builder.step(new PerplexityStep(model, number(step, "max_perplexity", 1000)));
+        } else if (!StepSpecs.names().contains(name)) {
+            List<String> known = new ArrayList<>(StepSpecs.names());
+            known.addAll(MODEL_STEPS);
+            throw new ConfigException("Cannot build filter pipeline: unknown filter '" + name + "' (known: "
+                    + String.join(", ", known) + ")");
+        } else {
+            builder.spec(List.of(step));
+        }
     }
 
     private static double number(Map<String, Object> step, String key, double fallback) {
@@ -92,6 +110,36 @@ public final class FilterJob {
         }
         throw new ConfigException("Cannot read configuration: filter step " + step.get("name") + "." + key
                 + " must be a number (" + v + ")");
+    }
+
+    /**
+     * The input rows to filter: not those a recipe's own check rejected ({@code accepted = false}: they
+     * are in {@code synthetic_raw} only so that a resumed generate skips them), not those already curated
+     * (their decision stands, and they are what new rows are deduplicated against), and under
+     * {@code --resume} not those already rejected.
+     */
+    private static Dataset<Row> candidates(JobContext ctx, Dataset<Row> rows) {
+        if (Arrays.asList(rows.columns()).contains(SyntheticSchema.ACCEPTED)) {
+            long notAccepted = rows.where(col(SyntheticSchema.ACCEPTED).equalTo(false)).count();
+            if (notAccepted > 0) {
+                ctx.out().println("filter: " + notAccepted + " row(s) with accepted = false (rejected by their"
+                        + " recipe) are not filtered");
+            }
+            rows = rows.where(col(SyntheticSchema.ACCEPTED).equalTo(true));
+        }
+        rows = rows.join(ctx.tables().ids(TableStore.SYNTHETIC_CURATED, "id").withColumnRenamed("id", "_kept"),
+                col("id").equalTo(col("_kept")), "left_anti");
+        Dataset<Row> rejected = ctx.tables().ids(TableStore.SYNTHETIC_REJECTED, "id").withColumnRenamed("id", "_gone");
+        if (ctx.resume()) {
+            return rows.join(rejected, col("id").equalTo(col("_gone")), "left_anti");
+        }
+        long again = ctx.tables().exists(TableStore.SYNTHETIC_REJECTED)
+                ? rows.join(rejected, col("id").equalTo(col("_gone")), "left_semi").count() : 0;
+        if (again > 0) {
+            ctx.out().println("filter: " + again + " row(s) already in " + TableStore.SYNTHETIC_REJECTED
+                    + " are filtered again (--resume skips them)");
+        }
+        return rows;
     }
 
     /** Runs the pipeline on the input table and writes the two output tables; returns the funnel. */
@@ -111,13 +159,16 @@ public final class FilterJob {
         if (hasRecipeReason) {
             rows = rows.withColumnRenamed(FilterPipeline.REJECT_REASON, "recipe_reject_reason");
         }
-        if (ctx.resume()) {
-            rows = rows.join(ctx.tables().ids(TableStore.SYNTHETIC_CURATED, "id").withColumnRenamed("id", "_kept"),
-                    col("id").equalTo(col("_kept")), "left_anti")
-                    .join(ctx.tables().ids(TableStore.SYNTHETIC_REJECTED, "id").withColumnRenamed("id", "_gone"),
-                            col("id").equalTo(col("_gone")), "left_anti");
+        rows = candidates(ctx, rows);
+        EarlierRunsDedup earlier = EarlierRunsDedup.of(steps(ctx.config()));
+        if (earlier != null) {
+            long computed = earlier.loadHistory(ctx.tables(), ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN));
+            if (computed > 0) {
+                ctx.out().println("filter: stored the dedup signatures of " + computed + " curated row(s) from"
+                        + " earlier runs in " + EarlierRunsDedup.TABLE);
+            }
         }
-        PipelineResult result = pipeline(ctx.config(), ctx.modelOptions()).run(rows);
+        PipelineResult result = pipeline(ctx.config(), ctx.modelOptions(), earlier).run(rows);
         try {
             Dataset<Row> kept = result.kept();
             if (hasRecipeReason) {
@@ -125,6 +176,9 @@ public final class FilterJob {
             }
             long curated = ctx.tables().insertNew(TableStore.SYNTHETIC_CURATED, kept, "id");
             long rejected = ctx.tables().insertNew(TableStore.SYNTHETIC_REJECTED, result.rejected(), "id");
+            if (earlier != null) {
+                earlier.record(ctx.tables(), kept);
+            }
             ctx.run().count(TableStore.SYNTHETIC_CURATED, curated);
             ctx.run().count(TableStore.SYNTHETIC_REJECTED, rejected);
             Funnel funnel = result.funnel();
@@ -135,6 +189,9 @@ public final class FilterJob {
                 ctx.run().count("removed:" + s.step(), s.removed());
             }
             ctx.out().printf("  %-22s %10d%n", "kept", funnel.kept());
+            // as printed: on a rerun the inserts count only new rows, so the report could not rebuild it
+            ctx.run().count("funnel:input", funnel.input());
+            ctx.run().count("funnel:kept", funnel.kept());
             return funnel;
         } finally {
             result.unpersist();

@@ -9,14 +9,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.phi4spark.datagen.Datagen;
 import dev.phi4spark.datagen.DatagenConfig;
+import dev.phi4spark.datagen.Ids;
+import dev.phi4spark.datagen.SyntheticSchema;
+import dev.phi4spark.datagen.seed.Seeds;
 import dev.phi4spark.datagen.stage.Phi4GeneratorStage;
 import dev.phi4spark.datagen.stage.Phi4JudgeStage;
+import dev.phi4spark.jobs.config.ConfigException;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 
@@ -34,6 +40,7 @@ public final class GenerateJob {
         ObjectMapper json = new ObjectMapper();
         ObjectNode plan = json.createObjectNode();
         plan.put("seed", config.get(ConfigKeys.GENERATE_SEED));
+        putIfSet(plan, "run_key", config.get(ConfigKeys.GENERATE_RUN_KEY));
         putIfSet(plan, "taxonomy", config.get(ConfigKeys.GENERATE_TAXONOMY));
         putIfSet(plan, "templates_dir", config.get(ConfigKeys.GENERATE_TEMPLATES_DIR));
         putIfSet(plan, "system_prompt", config.get(ConfigKeys.GENERATE_SYSTEM_PROMPT));
@@ -65,19 +72,28 @@ public final class GenerateJob {
         Datagen.validate(datagenConfig(config));
     }
 
-    /** Runs the plan and returns the rows inserted into {@code synthetic_raw}. */
+    /**
+     * Runs the plan and returns the rows inserted into {@code synthetic_raw}. Rows a recipe's own check
+     * rejects are inserted too (with {@code accepted = false}), so {@code --resume} does not generate them
+     * again; rows whose model call failed only with {@code generate.keep_rejected}, so a resume retries them.
+     */
     public static long run(JobContext ctx) {
-        DatagenConfig plan = datagenConfig(ctx.config());
+        // Datagen keeps every row; what is dropped is decided here, see keep().
+        DatagenConfig plan = datagenConfig(ctx.config()).withKeepRejected(true);
         var options = ctx.modelOptions();
         var stage = new Phi4GeneratorStage(options, ctx.model().identity()).withBatching(
                 ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_TOKENS), ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_ROWS));
         var judge = new Phi4JudgeStage(options);
-        List<Datagen.Part> parts = Datagen.plan(ctx.spark(), plan, stage, judge, Map.of());
+        List<Datagen.Part> parts = Datagen.plan(ctx.spark(), plan, stage, judge, Map.of(), usedSeeds(ctx));
         long planned = parts.stream().mapToLong(p -> p.planned().seeds()).sum();
         long calls = parts.stream().mapToLong(p -> p.planned().modelCalls()).sum();
         ctx.out().println("generate: " + parts.size() + " recipe(s), " + planned + " planned row(s), " + calls
-                + " model call(s)");
+                + " model call(s)" + (plan.runKey().isEmpty() ? "" : ", run key " + plan.runKey()));
+        if (!ctx.resume()) {
+            checkNotWritten(ctx, parts, planned);
+        }
         long inserted = 0;
+        long started = System.nanoTime();
         // The accumulators count model calls (a self-revision row takes several), so progress is in calls.
         try (JobContext.Progress progress = ctx.progress(calls)) {
             stage.withMetrics(ctx.metrics());
@@ -88,7 +104,56 @@ public final class GenerateJob {
                     ctx.metrics().cachedPromptTokens().value(), ctx.metrics().promptTokens().value());
         }
         ctx.run().count(TableStore.SYNTHETIC_RAW, inserted);
+        ctx.run().stage("generate", ctx.metrics(), (System.nanoTime() - started) / 1e9);
         return inserted;
+    }
+
+    /**
+     * With a run key, the seeds each recipe wrote under other keys (or another model or sampling): their
+     * rows are in {@code synthetic_raw} with ids this run would not give them. This run's own rows are not
+     * among them, so a rerun of the same key draws the same seeds and {@code --resume} skips its rows.
+     */
+    static Datagen.UsedSeeds usedSeeds(JobContext ctx) {
+        if (!ctx.tables().exists(TableStore.SYNTHETIC_RAW)) {
+            return Datagen.UsedSeeds.NONE;
+        }
+        Dataset<Row> raw = ctx.tables().read(TableStore.SYNTHETIC_RAW)
+                .select(SyntheticSchema.ID, SyntheticSchema.RECIPE, SyntheticSchema.VARIANT, Seeds.SEED_ID);
+        return (recipe, context) -> new HashSet<>(raw
+                .where(col(SyntheticSchema.RECIPE).equalTo(recipe.name())
+                        .and(col(SyntheticSchema.VARIANT).equalTo(recipe.variant()))
+                        .and(col(SyntheticSchema.ID).notEqual(Ids.rowId(recipe.name(), col(Seeds.SEED_ID),
+                                recipe.variant(), context.stage().model(), context.sampling().toJson(),
+                                context.runKey()))))
+                .select(Seeds.SEED_ID).distinct().as(Encoders.STRING()).collectAsList());
+    }
+
+    /**
+     * Without {@code --resume}, rows already in {@code synthetic_raw} would be generated again only for
+     * the insert to skip them: refuse when that is all the run would do, say so when it is part of it.
+     */
+    private static void checkNotWritten(JobContext ctx, List<Datagen.Part> parts, long planned) {
+        if (planned == 0 || !ctx.tables().exists(TableStore.SYNTHETIC_RAW)) {
+            return;
+        }
+        Dataset<Row> written = ctx.tables().ids(TableStore.SYNTHETIC_RAW, SyntheticSchema.ID).toDF("_written");
+        long already = parts.stream().mapToLong(p -> p.seeds()
+                .join(written, col(SyntheticSchema.ID).equalTo(col("_written")), "left_semi").count()).sum();
+        if (already == planned) {
+            throw new ConfigException("Cannot generate: all " + planned + " planned rows are already in "
+                    + TableStore.SYNTHETIC_RAW + " (add --resume to skip finished rows, or give a new --run-date"
+                    + " for new ones)");
+        }
+        if (already > 0) {
+            ctx.out().println("generate: " + already + " of " + planned + " planned rows are already in "
+                    + TableStore.SYNTHETIC_RAW + "; they are generated again and not inserted (--resume skips them)");
+        }
+    }
+
+    /** The rows to insert: all but those whose model call failed, unless generate.keep_rejected keeps them. */
+    private static Dataset<Row> keep(JobContext ctx, Dataset<Row> rows) {
+        return ctx.config().get(ConfigKeys.GENERATE_KEEP_REJECTED) ? rows
+                : rows.where(col(SyntheticSchema.ERROR).isNull());
     }
 
     private static long runPart(JobContext ctx, Datagen.Part part) {
@@ -105,7 +170,7 @@ public final class GenerateJob {
         for (int chunk = 0; chunk < chunks && todo > 0; chunk++) {
             Dataset<Row> some = chunks == 1 ? seeds : seeds.where(pmod(xxhash64(col("id")), lit(chunks)).equalTo(chunk));
             // Materialised once: the Delta MERGE may read its source twice, and that must not generate twice.
-            Dataset<Row> rows = part.run(some).persist(StorageLevel.MEMORY_AND_DISK());
+            Dataset<Row> rows = keep(ctx, part.run(some)).persist(StorageLevel.MEMORY_AND_DISK());
             try {
                 inserted += ctx.tables().insertNew(TableStore.SYNTHETIC_RAW, rows, "id");
             } finally {

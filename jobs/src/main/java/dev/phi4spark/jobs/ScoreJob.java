@@ -53,6 +53,7 @@ public final class ScoreJob {
         PipelineStep decontam = decontaminationStep(ctx.config());
         long inserted = 0;
         long calls = count * (ctx.config().get(ConfigKeys.SCORE_JUDGE) ? 2 : 1); // scorer, then judge
+        long started = System.nanoTime();
         try (JobContext.Progress progress = ctx.progress(calls)) {
             for (int chunk = 0; chunk < chunks && count > 0; chunk++) {
                 Dataset<Row> some = chunks == 1 ? todo : todo.where(pmod(xxhash64(col("id")), lit(chunks)).equalTo(chunk));
@@ -67,6 +68,7 @@ public final class ScoreJob {
             todo.unpersist();
         }
         ctx.run().count(TableStore.CORPUS_SCORES, inserted);
+        ctx.run().stage("score", ctx.metrics(), (System.nanoTime() - started) / 1e9);
         if (ctx.config().get(ConfigKeys.SCORE_JUDGE)) {
             ctx.out().printf("score: %d judge prompt tokens came from the prefix cache (the rubric before each"
                     + " document)%n", ctx.metrics().cachedPromptTokens().value());

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param systemPrompt a system message put before every prompt, or null for none
  * @param keepRejected keep rows that failed the recipe's checks (with {@code accepted = false})
  * @param createdAt the run's start, written to {@code created_at}
+ * @param runKey the run key (a date, say) hashed into the row ids, or empty for none
  */
 public record RecipeContext(GenerationStage stage, SamplingSpec sampling, String systemPrompt, boolean keepRejected,
-        Instant createdAt) implements Serializable {
+        Instant createdAt, String runKey) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -25,6 +26,13 @@ public record RecipeContext(GenerationStage stage, SamplingSpec sampling, String
         Objects.requireNonNull(stage, "stage");
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(createdAt, "createdAt");
+        runKey = runKey == null ? "" : runKey;
+    }
+
+    /** A context without a run key. */
+    public RecipeContext(GenerationStage stage, SamplingSpec sampling, String systemPrompt, boolean keepRejected,
+            Instant createdAt) {
+        this(stage, sampling, systemPrompt, keepRejected, createdAt, "");
     }
 
     /** A context with no system prompt that drops rejected rows, created now. */
@@ -34,11 +42,11 @@ public record RecipeContext(GenerationStage stage, SamplingSpec sampling, String
 
     /** The same context keeping or dropping rejected rows. */
     public RecipeContext withKeepRejected(boolean keep) {
-        return new RecipeContext(stage, sampling, systemPrompt, keep, createdAt);
+        return new RecipeContext(stage, sampling, systemPrompt, keep, createdAt, runKey);
     }
 
     /** The same context with another creation time. */
     public RecipeContext withCreatedAt(Instant time) {
-        return new RecipeContext(stage, sampling, systemPrompt, keepRejected, time);
+        return new RecipeContext(stage, sampling, systemPrompt, keepRejected, time, runKey);
     }
 }

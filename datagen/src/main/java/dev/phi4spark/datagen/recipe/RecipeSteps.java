@@ -23,10 +23,10 @@ public final class RecipeSteps {
     private RecipeSteps() {
     }
 
-    /** Adds the row {@code id}: a hash of recipe, seed id, variant, model and sampling. */
+    /** Adds the row {@code id}: a hash of recipe, seed id, variant, model, sampling and the run key if any. */
     public static Dataset<Row> withIds(Dataset<Row> seeds, Recipe recipe, RecipeContext ctx) {
         return seeds.withColumn(SyntheticSchema.ID, Ids.rowId(recipe.name(), col(Seeds.SEED_ID), recipe.variant(),
-                ctx.stage().model(), ctx.sampling().toJson()));
+                ctx.stage().model(), ctx.sampling().toJson(), ctx.runKey()));
     }
 
     /**

@@ -55,6 +55,48 @@ public final class DiversitySampler {
         return out;
     }
 
+    /** How many distinct combinations the taxonomy offers over the given axes. */
+    public static long space(Taxonomy taxonomy, List<Axis> axes) {
+        return (long) taxonomy.leaves().size() * axis(axes, Axis.AUDIENCE, taxonomy.audiences()).size()
+                * axis(axes, Axis.STYLE, taxonomy.styles()).size()
+                * axis(axes, Axis.DIFFICULTY, taxonomy.difficulties()).size();
+    }
+
+    /**
+     * Draws up to {@code count} first-pass combinations whose seed id is not in {@code used}: a walk
+     * over one shuffle of the space that skips used ones, so it never repeats a combination. Fewer
+     * than {@code count} come back only when the space has fewer left. The same arguments always give
+     * the same combinations in the same order.
+     *
+     * @param taxonomy the space
+     * @param count how many at most
+     * @param seed the random seed
+     * @param axes the axes to vary
+     * @param used seed ids ({@link TopicCombination#seedId}) of combinations not to draw again
+     * @return the combinations, in draw order
+     */
+    public static List<TopicCombination> drawUnused(Taxonomy taxonomy, int count, long seed, List<Axis> axes,
+            java.util.Set<String> used) {
+        if (count < 0) {
+            throw new IllegalArgumentException("Cannot draw topic combinations: count must be >= 0 (" + count + ")");
+        }
+        List<Taxonomy.Leaf> leaves = taxonomy.leaves();
+        List<String> audiences = axis(axes, Axis.AUDIENCE, taxonomy.audiences());
+        List<String> styles = axis(axes, Axis.STYLE, taxonomy.styles());
+        List<String> difficulties = axis(axes, Axis.DIFFICULTY, taxonomy.difficulties());
+        long size = space(taxonomy, axes);
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<Long, Long> swapped = new HashMap<>();
+        List<TopicCombination> out = new ArrayList<>(count);
+        for (long i = 0; i < size && out.size() < count; i++) {
+            TopicCombination c = decode(nextIndex(random, swapped, size, i), leaves, audiences, styles, difficulties, 0);
+            if (!used.contains(c.seedId())) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
     private static List<String> axis(List<Axis> axes, Axis axis, List<String> values) {
         return axes.contains(axis) ? values : Arrays.asList((String) null);
     }
@@ -67,13 +109,18 @@ public final class DiversitySampler {
         Map<Long, Long> swapped = new HashMap<>();
         long[] out = new long[want];
         for (int i = 0; i < want; i++) {
-            long j = i + random.nextLong(size - i);
-            long atJ = swapped.getOrDefault(j, j);
-            long atI = swapped.getOrDefault((long) i, (long) i);
-            swapped.put(j, atI);
-            out[i] = atJ;
+            out[i] = nextIndex(random, swapped, size, i);
         }
         return out;
+    }
+
+    /** Step {@code i} of the sparse partial Fisher-Yates shuffle. */
+    private static long nextIndex(SplittableRandom random, Map<Long, Long> swapped, long size, long i) {
+        long j = i + random.nextLong(size - i);
+        long atJ = swapped.getOrDefault(j, j);
+        long atI = swapped.getOrDefault(i, i);
+        swapped.put(j, atI);
+        return atJ;
     }
 
     private static TopicCombination decode(long index, List<Taxonomy.Leaf> leaves, List<String> audiences,

@@ -50,6 +50,21 @@ public final class TextSeeds {
         return fromTable(read(spark, source, inputs), source, kind, judge, limit);
     }
 
+    /**
+     * {@link #build} leaving out the seeds whose id is in {@code used} before the judge and the limit,
+     * so the next seeds in hash order take their place.
+     */
+    public static Dataset<Row> buildUnused(SparkSession spark, SeedSource source, Seeds.Kind kind,
+            Map<String, Dataset<Row>> inputs, JudgeStage judge, long limit, java.util.Set<String> used) {
+        Dataset<Row> table = read(spark, source, inputs);
+        if (used.isEmpty()) {
+            return fromTable(table, source, kind, judge, limit);
+        }
+        Dataset<Row> usedIds = spark.createDataset(new java.util.ArrayList<>(used),
+                org.apache.spark.sql.Encoders.STRING()).toDF("_used");
+        return fromTable(table, source, kind, judge, limit, usedIds);
+    }
+
     /** Passages from a table's text column, all of them (up to {@code limit}), no score filter. */
     public static Dataset<Row> passages(Dataset<Row> table, String textColumn, long limit) {
         return fromTable(table, SeedSource.input("table").withTextColumn(textColumn), Seeds.Kind.PASSAGE, null, limit);
@@ -67,6 +82,11 @@ public final class TextSeeds {
      */
     public static Dataset<Row> fromTable(Dataset<Row> table, SeedSource source, Seeds.Kind kind, JudgeStage judge,
             long limit) {
+        return fromTable(table, source, kind, judge, limit, null);
+    }
+
+    private static Dataset<Row> fromTable(Dataset<Row> table, SeedSource source, Seeds.Kind kind, JudgeStage judge,
+            long limit, Dataset<Row> usedIds) {
         if (kind == Seeds.Kind.TOPIC) {
             throw new IllegalArgumentException("Cannot build text seeds: topic seeds come from the taxonomy (" + kind + ")");
         }
@@ -82,6 +102,9 @@ public final class TextSeeds {
                         language.as(Seeds.SEED_LANGUAGE), score.as(Seeds.SEED_SCORE))
                 .where(col(Seeds.SEED_TEXT).isNotNull().and(length(trim(col(Seeds.SEED_TEXT))).gt(0)));
         seeds = dedupe(seeds);
+        if (usedIds != null) {
+            seeds = seeds.join(usedIds, col(Seeds.SEED_ID).equalTo(col("_used")), "left_anti");
+        }
         if (source.judge()) {
             seeds = judged(seeds, judge);
         }

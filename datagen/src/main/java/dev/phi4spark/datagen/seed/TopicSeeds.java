@@ -30,6 +30,11 @@ public final class TopicSeeds {
         return spark.createDataFrame(rows, Seeds.SCHEMA);
     }
 
+    /** Combinations already drawn as a seed DataFrame, in their order. */
+    public static Dataset<Row> of(SparkSession spark, List<TopicCombination> combinations) {
+        return spark.createDataFrame(combinations.stream().map(TopicSeeds::toRow).toList(), Seeds.SCHEMA);
+    }
+
     static Row toRow(TopicCombination c) {
         return RowFactory.create(c.seedId(), Seeds.Kind.TOPIC.label(), c.subject(), c.topic(), c.subtopic(),
                 c.audience(), c.style(), c.difficulty(), null, null, null);

@@ -35,6 +35,23 @@ class DiversitySamplerTest {
     }
 
     @Test
+    void drawUnusedSkipsUsedCombinationsAndNeverRepeats() {
+        Taxonomy t = TaxonomyTest.small();
+        long space = DiversitySampler.space(t, ALL);
+        assertThat(space).isEqualTo(3 * 2 * 1 * 2);
+        List<TopicCombination> day1 = DiversitySampler.drawUnused(t, 5, 11, ALL, java.util.Set.of());
+        assertThat(day1).as("no used combinations: the plain draw").isEqualTo(DiversitySampler.draw(t, 5, 11, ALL));
+        java.util.Set<String> used = new HashSet<>();
+        day1.forEach(c -> used.add(c.seedId()));
+        List<TopicCombination> day2 = DiversitySampler.drawUnused(t, 100, 12, ALL, used);
+        assertThat(day2).as("all that is left, once each").hasSize((int) space - 5)
+                .allSatisfy(c -> assertThat(c.replica()).isZero())
+                .noneMatch(c -> used.contains(c.seedId()));
+        assertThat(new HashSet<>(day2)).hasSize(day2.size());
+        assertThat(DiversitySampler.drawUnused(t, 4, 12, ALL, used)).isEqualTo(day2.subList(0, 4));
+    }
+
+    @Test
     void unusedAxesAreNull() {
         List<TopicCombination> draw = DiversitySampler.draw(TaxonomyTest.small(), 6, 1, List.of(Axis.AUDIENCE));
         assertThat(draw).allSatisfy(c -> {

@@ -1,5 +1,7 @@
 package dev.phi4spark.jobs.cli;
 
+import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,12 +29,27 @@ public final class JobOptions {
     @Option(names = "--resume", description = "Skip ids already written, so a run that died does not redo finished work.")
     boolean resume;
 
-    /** The resolved configuration: defaults, then the file, then each --set, then --master. */
+    @Option(names = "--run-date", paramLabel = "YYYY-MM-DD", description = "The run's date (Airflow's {{ ds }}):"
+            + " sets generate.run_key, so each day draws new topic combinations and gets new ids.")
+    String runDate;
+
+    /** The resolved configuration: defaults, then the file, then each --set, then --master and --run-date. */
     public JobConfig load() {
         List<String> all = new ArrayList<>(sets);
         if (master != null) {
             all.add("spark.master=" + master);
         }
+        if (runDate != null) {
+            all.add(ConfigKeys.GENERATE_RUN_KEY.name() + "=" + checkedDate(runDate));
+        }
         return JobConfig.loadFrom(config, all);
+    }
+
+    static String checkedDate(String date) {
+        try {
+            return java.time.LocalDate.parse(date).toString();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigException("Cannot read --run-date: it must be a date as YYYY-MM-DD (" + date + ")");
+        }
     }
 }

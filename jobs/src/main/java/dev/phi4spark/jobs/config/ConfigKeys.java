@@ -77,6 +77,9 @@ public final class ConfigKeys {
                     + " sampling: {...}, source: {...}}] (see conf/datagen/plan.example.yaml).");
     public static final ConfigKey<Integer> GENERATE_SEED = ConfigKey.integer("generate.seed", 7,
             "Master seed: the (topic, audience, style, difficulty) draws and every model call's seed.");
+    public static final ConfigKey<String> GENERATE_RUN_KEY = ConfigKey.string("generate.run_key", null,
+            "Run key (e.g. the date; --run-date sets it) hashed with generate.seed into the topic draws and row ids:"
+                    + " each key draws combinations no earlier key wrote. Unset: the same draws and ids on every run.");
     public static final ConfigKey<String> GENERATE_TAXONOMY = ConfigKey.string("generate.taxonomy", null,
             "Topic taxonomy YAML (default: the bundled copy of conf/taxonomy.yaml).");
     public static final ConfigKey<String> GENERATE_TEMPLATES_DIR = ConfigKey.string("generate.templates_dir", null,
@@ -84,7 +87,8 @@ public final class ConfigKeys {
     public static final ConfigKey<String> GENERATE_SYSTEM_PROMPT = ConfigKey.string("generate.system_prompt", null,
             "System prompt before every generation prompt.");
     public static final ConfigKey<Boolean> GENERATE_KEEP_REJECTED = ConfigKey.bool("generate.keep_rejected", false,
-            "Keep rows a recipe's own check rejects (accepted = false) instead of dropping them.");
+            "Also keep rows whose model call failed (error set, accepted = false); rows a recipe's own check"
+                    + " rejects are always kept with accepted = false, so --resume does not generate them again.");
     public static final ConfigKey<Integer> GENERATE_PARTITIONS = ConfigKey.integer("generate.partitions", 0,
             "Spark partitions of each recipe's seeds (0: the default parallelism).");
 
@@ -125,7 +129,7 @@ public final class ConfigKeys {
             DATABASE, MODEL_PATH, MODEL_TINY_PATH, MODEL_DEVICE, MODEL_DTYPE, MODEL_THREADS, MODEL_PREFILL_CHUNK,
             MODEL_ATTENTION, MODEL_MIN_SHARED_PREFIX, MODEL_MAX_BATCH_TOKENS, MODEL_MAX_BATCH_ROWS, MODEL_CACHE_DIR, SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
             SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP, GENERATE_RECIPES,
-            GENERATE_SEED, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
+            GENERATE_SEED, GENERATE_RUN_KEY, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
             SCORE_WINDOW_TOKENS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,

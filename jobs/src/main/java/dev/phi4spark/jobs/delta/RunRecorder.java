@@ -1,6 +1,7 @@
 package dev.phi4spark.jobs.delta;
 
 import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.udf.spark.Phi4Metrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,7 +27,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * One row of the {@code runs} table per command: written as {@code running} when the command starts and
  * updated when it ends, with the resolved config (secrets masked), the model's identity, versions, row
- * counts, the task retries and lost executors Spark survived, and the error if it failed.
+ * counts, the task retries and lost executors Spark survived, the error if it failed, and per-stage figures
+ * ({@code stage_metrics}: tokens, cached prompt tokens, tokens per second, Delta commit retries).
  */
 public final class RunRecorder {
 
@@ -44,7 +46,8 @@ public final class RunRecorder {
             .add("row_counts", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
             .add("task_failures", DataTypes.IntegerType)
             .add("executors_lost", DataTypes.IntegerType)
-            .add("error", DataTypes.StringType);
+            .add("error", DataTypes.StringType)
+            .add("stage_metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType));
 
     private final SparkSession spark;
     private final TableStore tables;
@@ -53,6 +56,7 @@ public final class RunRecorder {
     private final JobConfig config;
     private final Instant started = Instant.now();
     private final Map<String, Long> rowCounts = new LinkedHashMap<>();
+    private final Map<String, Double> stageMetrics = new LinkedHashMap<>();
     private final AtomicInteger taskFailures = new AtomicInteger();
     private final AtomicInteger executorsLost = new AtomicInteger();
     private String model = "";
@@ -101,6 +105,27 @@ public final class RunRecorder {
         rowCounts.merge(table, rows, Long::sum);
     }
 
+    /**
+     * Records a model stage's figures as {@code <stage>:<figure>}: prompt, generated and cached prompt
+     * tokens, wall seconds, and tokens per second (prompt plus generated tokens over the stage's wall time,
+     * Delta commits included).
+     */
+    public void stage(String stage, Phi4Metrics metrics, double seconds) {
+        long prompt = metrics.promptTokens().value();
+        long generated = metrics.generatedTokens().value();
+        stageMetrics.put(stage + ":prompt_tokens", (double) prompt);
+        stageMetrics.put(stage + ":generated_tokens", (double) generated);
+        stageMetrics.put(stage + ":cached_prompt_tokens", (double) metrics.cachedPromptTokens().value());
+        stageMetrics.put(stage + ":seconds", seconds);
+        stageMetrics.put(stage + ":tokens_per_second", seconds > 0 ? (prompt + generated) / seconds : 0.0);
+        stageMetrics.put(stage + ":generated_tokens_per_second", seconds > 0 ? generated / seconds : 0.0);
+    }
+
+    /** The stage figures recorded so far. */
+    public Map<String, Double> stageMetrics() {
+        return Map.copyOf(stageMetrics);
+    }
+
     /** Task attempts that failed and were retried so far. */
     public int taskFailures() {
         return taskFailures.get();
@@ -127,8 +152,15 @@ public final class RunRecorder {
                 versions(),
                 Timestamp.from(started), ended == null ? null : Timestamp.from(ended),
                 new LinkedHashMap<>(rowCounts),
-                taskFailures.get(), executorsLost.get(), error);
-        tables.upsert(TableStore.RUNS, spark.createDataFrame(List.of(row), SCHEMA), "run_id");
+                taskFailures.get(), executorsLost.get(), error, stageFigures());
+        // runs tables written before stage_metrics existed gain the column
+        tables.upsertEvolving(TableStore.RUNS, spark.createDataFrame(List.of(row), SCHEMA), "run_id");
+    }
+
+    private Map<String, Double> stageFigures() {
+        Map<String, Double> figures = new LinkedHashMap<>(stageMetrics);
+        figures.put("commit_retries", (double) tables.commitRetries());
+        return figures;
     }
 
     private Map<String, String> versions() {

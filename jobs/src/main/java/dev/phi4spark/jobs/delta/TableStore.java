@@ -38,6 +38,7 @@ public final class TableStore {
     private final String warehouse;
     private final String database;
     private final int maxRetries;
+    private final java.util.concurrent.atomic.AtomicInteger commitRetries = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * The tables of {@code config}'s warehouse (and database).
@@ -157,6 +158,7 @@ public final class TableStore {
                 }
                 LOG.warn("Delta commit to {} lost a conflict with a concurrent writer (attempt {} of {}): retrying",
                         table, attempt + 1, maxRetries);
+                commitRetries.incrementAndGet();
                 sleep(attempt);
             }
         }
@@ -207,6 +209,35 @@ public final class TableStore {
                 if (attempt >= maxRetries) {
                     throw e;
                 }
+                sleep(attempt);
+            }
+        }
+    }
+
+    /** Delta commits retried after losing a conflict with a concurrent writer, since this store was made. */
+    public int commitRetries() {
+        return commitRetries.get();
+    }
+
+    /**
+     * {@link #upsert} that adds the columns {@code rows} has and the table lacks (Delta schema evolution),
+     * for tables whose schema grows between versions of phi4spark, like {@code runs}.
+     */
+    public void upsertEvolving(String table, Dataset<Row> rows, String idColumn) {
+        if (!exists(table)) {
+            insertNew(table, rows, idColumn);
+            return;
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                deltaTable(table).as("t").merge(rows.as("s"), "t." + idColumn + " = s." + idColumn)
+                        .whenMatched().updateAll().whenNotMatched().insertAll().withSchemaEvolution().execute();
+                return;
+            } catch (ConcurrentModificationException e) {
+                if (attempt >= maxRetries) {
+                    throw e;
+                }
+                commitRetries.incrementAndGet();
                 sleep(attempt);
             }
         }

@@ -23,7 +23,8 @@ import java.util.Map;
 
 /**
  * Writes a run's report: one self-contained HTML file with the run's summary, the filter funnel, rows
- * per recipe, judge-score, perplexity and length histograms, scoring throughput and the configuration.
+ * per recipe, judge-score, perplexity and length histograms, scoring throughput, each model stage's
+ * throughput, example rows per recipe and the configuration.
  * A chart without data is a "no data" panel saying why.
  */
 public final class ReportWriter {
@@ -109,7 +110,12 @@ public final class ReportWriter {
         panel(body, "Scoring throughput", throughput(r), "Tokens scored per second per commit: a chunk runs from"
                 + " its scored_at to the next chunk's (the last one to the run's end), so it includes the Delta"
                 + " commit.", false);
+        panel(body, "Model throughput per stage", stages(r), "Prompt plus generated tokens per second of each"
+                + " model stage over its wall time (Delta commits included), from the runs row's stage_metrics;"
+                + " cached prompt tokens came from the prefix cache.", false);
         body.append("</div>\n");
+        panel(body, "Example rows", examples(r), "The first " + RunReportReader.EXAMPLES + " rows by id of each recipe generated in this"
+                + " run: the last prompt message and the completion, cut at " + EXAMPLE_CHARS + " characters.", true);
         config(body, r);
         return template().replace("{{title}}", escape("phi4spark run " + r.runId()))
                 .replace("{{body}}", body.toString());
@@ -153,14 +159,19 @@ public final class ReportWriter {
                 : Svg.barChart("histogram", yLabel, bars, colour);
     }
 
-    /** The funnel: the filter's input, then what each step left; input = curated + everything removed. */
+    /**
+     * The funnel: the filter's input, then what each step left. The input is the one the filter printed
+     * ({@code funnel:input}); runs recorded without it fall back to curated + everything removed, which
+     * is short on a rerun, where the inserts count only new rows.
+     */
     static String funnel(RunReport r) {
         List<Map.Entry<String, Long>> removed = r.rowCounts().entrySet().stream()
                 .filter(e -> e.getKey().startsWith("removed:")).toList();
         if (removed.isEmpty()) {
             return noData("this run did not filter (its runs row has no removed:<step> counts)");
         }
-        long left = removed.stream().mapToLong(Map.Entry::getValue).sum()
+        Long printed = r.rowCounts().get("funnel:input");
+        long left = printed != null ? printed : removed.stream().mapToLong(Map.Entry::getValue).sum()
                 + r.rowCounts().getOrDefault(TableStore.SYNTHETIC_CURATED, 0L);
         List<Svg.Bar> bars = new ArrayList<>();
         bars.add(new Svg.Bar("input", left, Histogram.count(left)));
@@ -191,6 +202,66 @@ public final class ReportWriter {
         }
         return bars.isEmpty() ? noData("no timed scoring commits in this run") :
                 Svg.barChart("scoring throughput", "tokens/s", bars, "#d53f8c");
+    }
+
+    /** Characters of a prompt or completion an example shows. */
+    static final int EXAMPLE_CHARS = 600;
+
+    /** Tokens per second of each model stage, with its token figures in the bar's tooltip. */
+    static String stages(RunReport r) {
+        List<Svg.Bar> bars = new ArrayList<>();
+        for (String stage : List.of("generate", "score")) {
+            Double rate = r.stageMetrics().get(stage + ":tokens_per_second");
+            if (rate != null && rate > 0) {
+                bars.add(new Svg.Bar(stage, rate, Svg.number(rate) + " tok/s"));
+            }
+        }
+        if (bars.isEmpty()) {
+            return noData("no model stage figures for this run (its runs row has no stage_metrics)");
+        }
+        StringBuilder table = new StringBuilder("<table class=\"figures\"><tr><th>stage</th><th>prompt tokens</th>"
+                + "<th>cached</th><th>generated</th><th>seconds</th><th>tokens/s</th></tr>\n");
+        for (Svg.Bar bar : bars) {
+            String s = bar.label();
+            table.append("<tr><td>").append(escape(s)).append("</td><td>").append(figure(r, s, "prompt_tokens"))
+                    .append("</td><td>").append(figure(r, s, "cached_prompt_tokens")).append("</td><td>")
+                    .append(figure(r, s, "generated_tokens")).append("</td><td>").append(figure(r, s, "seconds"))
+                    .append("</td><td>").append(figure(r, s, "tokens_per_second")).append("</td></tr>\n");
+        }
+        Double retries = r.stageMetrics().get("commit_retries");
+        table.append("</table>\n<div class=\"caption\">Delta commit retries: ")
+                .append(retries == null ? "&ndash;" : Svg.number(retries)).append("</div>\n");
+        return Svg.barChart("model throughput", "tokens/s", bars, "#b7791f") + table;
+    }
+
+    private static String figure(RunReport r, String stage, String name) {
+        Double v = r.stageMetrics().get(stage + ":" + name);
+        return v == null ? "&ndash;" : escape(Svg.number(v));
+    }
+
+    /** A few rows per recipe, every text escaped. */
+    static String examples(RunReport r) {
+        if (r.examples().isEmpty()) {
+            return noData("this run generated no rows");
+        }
+        StringBuilder b = new StringBuilder();
+        r.examples().forEach((recipe, rows) -> {
+            b.append("<h3>").append(escape(recipe)).append("</h3>\n");
+            for (RunReport.Example e : rows) {
+                b.append("<div class=\"example\"><div class=\"k\">").append(escape(e.id()))
+                        .append(e.accepted() ? "" : " &middot; rejected by its recipe").append("</div>")
+                        .append("<pre class=\"prompt\">").append(escape(cut(e.prompt()))).append("</pre>")
+                        .append("<pre class=\"completion\">").append(escape(cut(e.completion()))).append("</pre></div>\n");
+            }
+        });
+        return b.toString();
+    }
+
+    private static String cut(String text) {
+        if (text == null) {
+            return "";
+        }
+        return text.length() <= EXAMPLE_CHARS ? text : text.substring(0, EXAMPLE_CHARS) + "…";
     }
 
     private static void config(StringBuilder b, RunReport r) {

@@ -23,10 +23,32 @@ import java.util.Map;
  * @param lengths the lengths shown in the length chart
  * @param lengthSource what {@code lengths} are, for the chart's caption
  * @param chunks the scoring commits, in time order, for the throughput chart
+ * @param stageMetrics the runs row's {@code stage_metrics} ({@code <stage>:<figure>}, e.g.
+ *     {@code generate:tokens_per_second}), empty for runs recorded without them
+ * @param examples a few rows the run generated, per recipe
  */
 public record RunReport(String runId, String command, String status, String model, Instant startedAt,
         Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
-        double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks) {
+        double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks,
+        Map<String, Double> stageMetrics, Map<String, List<Example>> examples) {
+
+    /** A report without stage figures or examples. */
+    public RunReport(String runId, String command, String status, String model, Instant startedAt,
+            Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
+            double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks) {
+        this(runId, command, status, model, startedAt, endedAt, error, configJson, rowCounts, recipes, judgeScores,
+                perplexities, lengths, lengthSource, chunks, Map.of(), Map.of());
+    }
+
+    /**
+     * One generated row, as the report shows it.
+     *
+     * @param id the row id
+     * @param prompt the last message of its prompt
+     * @param completion its completion
+     * @param accepted whether its recipe's check accepted it
+     */
+    public record Example(String id, String prompt, String completion, boolean accepted) {}
 
     /**
      * One scoring commit: its rows all carry the same {@code scored_at}, the start of the query that

@@ -2,6 +2,8 @@ package dev.phi4spark.jobs.report;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
@@ -9,11 +11,13 @@ import dev.phi4spark.jobs.delta.TableStore;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
 
 /**
  * Reads one run's figures from the tables. {@code corpus_scores} rows carry their {@code run_id}; the
@@ -68,7 +72,34 @@ public final class RunReportReader {
                 fromRaw ? rawLengths : scores == null ? new double[0] : doubles(scores, "token_count"),
                 fromRaw ? "completion_tokens of the synthetic_raw rows generated in this run"
                         : "token_count of the corpus_scores rows scored in this run",
-                scores == null ? List.of() : chunks(scores, ended));
+                scores == null ? List.of() : chunks(scores, ended), stageMetrics(run),
+                raw == null ? Map.of() : examples(raw));
+    }
+
+    /** Examples shown per recipe. */
+    static final int EXAMPLES = 3;
+
+    private static Map<String, Double> stageMetrics(Row run) {
+        if (!Arrays.asList(run.schema().fieldNames()).contains("stage_metrics") || run.isNullAt(run.fieldIndex("stage_metrics"))) {
+            return Map.of(); // a runs row recorded before stage_metrics
+        }
+        return new LinkedHashMap<>(run.<String, Double>getJavaMap(run.fieldIndex("stage_metrics")));
+    }
+
+    /** The first rows by id of each recipe: a stable choice, so a rerun's report shows the same ones. */
+    private static Map<String, List<RunReport.Example>> examples(Dataset<Row> raw) {
+        Dataset<Row> ranked = raw.withColumn("_n", row_number().over(Window.partitionBy("recipe").orderBy("id")))
+                .where(col("_n").leq(EXAMPLES))
+                .select(col("recipe"), col("id"), element_at(col("messages"), -1).getField("content").as("prompt"),
+                        col("completion"), col("accepted"))
+                .orderBy("recipe", "id");
+        Map<String, List<RunReport.Example>> out = new LinkedHashMap<>();
+        for (Row r : ranked.collectAsList()) {
+            out.computeIfAbsent(r.isNullAt(0) ? "(none)" : r.getString(0), k -> new ArrayList<>())
+                    .add(new RunReport.Example(r.getString(1), r.getString(2), r.getString(3),
+                            !r.isNullAt(4) && r.getBoolean(4)));
+        }
+        return out;
     }
 
     private static void requireRuns(TableStore tables) {

@@ -77,7 +77,13 @@ class RerunTest {
         assertThat(first).hasSize(ROWS);
         long version = tables(a).version(TableStore.SYNTHETIC_RAW);
 
-        generate(a); // regenerates, but the insert-only MERGE adds nothing
+        // every planned row is written: the rerun says so instead of generating them again for nothing
+        Cli.Run[] rerun = new Cli.Run[1];
+        long regenerated = counter.during(JobsSpark.get(), () -> rerun[0] = Cli.job("generate", a, concat()));
+        assertThat(rerun[0].status()).as("%s", rerun[0]).isNotZero();
+        assertThat(rerun[0].err()).contains("Cannot generate: all " + ROWS + " planned rows are already in"
+                + " synthetic_raw (add --resume to skip finished rows, or give a new --run-date for new ones)");
+        assertThat(regenerated).as("rows the model ran on").isZero();
         assertThat(tables(a).read(TableStore.SYNTHETIC_RAW).orderBy("id").collectAsList()).isEqualTo(first);
         assertThat(tables(a).version(TableStore.SYNTHETIC_RAW)).as("no empty commits").isEqualTo(version);
 

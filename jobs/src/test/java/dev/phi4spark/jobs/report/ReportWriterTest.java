@@ -33,13 +33,18 @@ class ReportWriterTest {
                 "{\n  \"warehouse\" : \"/wh\"\n}", counts, Map.of("textbook_section", 70L, "self_revision", 30L),
                 new double[] {0.5, 1.2, 3.3, 3.4, 4.9}, new double[] {3.2, 5.5, 8.1, 12.0}, new double[] {100, 200, 220},
                 "completion_tokens", List.of(new RunReport.Chunk(T0.plusSeconds(60), 30, 3000, 30),
-                        new RunReport.Chunk(T0.plusSeconds(90), 30, 1500, 35)));
+                        new RunReport.Chunk(T0.plusSeconds(90), 30, 1500, 35)),
+                Map.of("generate:prompt_tokens", 4000.0, "generate:generated_tokens", 6000.0,
+                        "generate:cached_prompt_tokens", 2500.0, "generate:seconds", 50.0,
+                        "generate:tokens_per_second", 200.0, "commit_retries", 1.0),
+                Map.of("textbook_section", List.of(new RunReport.Example("id-1", "Write about <b>tides</b>",
+                        "Tides & the moon", true), new RunReport.Example("id-2", "p", "c", false))));
     }
 
     @Test
     void emptyDataRendersNoDataPanelsAndNoCharts() {
         String html = ReportWriter.render(empty());
-        assertThat(Pattern.compile("class=\"nodata\"").matcher(html).results().count()).isEqualTo(7);
+        assertThat(Pattern.compile("class=\"nodata\"").matcher(html).results().count()).isEqualTo(9);
         assertThat(html).doesNotContain("<svg").contains("No data: this run did not filter")
                 .contains("No data: the runs row has no config").contains("not ended")
                 .contains("Cannot generate: &lt;boom&gt;").contains("status failed");
@@ -49,7 +54,7 @@ class ReportWriterTest {
     void aFullRunDrawsEveryChart() {
         String html = ReportWriter.render(full());
         assertThat(html).doesNotContain("class=\"nodata\"").contains("took 2m 05s").contains("&quot;warehouse&quot;");
-        assertThat(Pattern.compile("<svg class=\"chart\"").matcher(html).results().count()).isEqualTo(6);
+        assertThat(Pattern.compile("<svg class=\"chart\"").matcher(html).results().count()).isEqualTo(7);
         assertThat(html).doesNotContain("<script").doesNotContain("<link").doesNotContain("@import")
                 .doesNotContain("https:");
     }
@@ -60,6 +65,29 @@ class ReportWriterTest {
         assertThat(svg).contains("<title>input: 100</title>").contains("<title>pii: 100</title>")
                 .contains("<title>exact_dedup: 90</title>").contains("<title>gopher_repetition: 60</title>")
                 .contains(">removed 30</text>");
+    }
+
+    @Test
+    void aRerunsFunnelStartsAtTheInputTheFilterPrinted() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put("removed:exact_dedup", 2L);
+        counts.put("synthetic_curated", 0L); // a rerun inserts nothing new
+        counts.put("funnel:input", 12L);
+        counts.put("funnel:kept", 10L);
+        RunReport rerun = new RunReport("r", "filter", "succeeded", "m", T0, T0, null, "", counts, Map.of(),
+                new double[0], new double[0], new double[0], "", List.of());
+        assertThat(ReportWriter.funnel(rerun)).contains("<title>input: 12</title>")
+                .contains("<title>exact_dedup: 10</title>");
+    }
+
+    @Test
+    void generationThroughputAndEscapedExamples() {
+        String html = ReportWriter.render(full());
+        assertThat(ReportWriter.stages(full())).contains("<title>generate: 200</title>")
+                .contains("<td>generate</td><td>4000</td><td>2500</td><td>6000</td><td>50</td><td>200</td>")
+                .contains("Delta commit retries: 1");
+        assertThat(html).contains("Write about &lt;b&gt;tides&lt;/b&gt;").contains("Tides &amp; the moon")
+                .doesNotContain("<b>tides</b>").contains("id-2 &middot; rejected by its recipe");
     }
 
     @Test
