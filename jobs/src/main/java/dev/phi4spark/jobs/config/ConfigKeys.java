@@ -23,9 +23,10 @@ public final class ConfigKeys {
             "Extra Spark settings, e.g. {spark.executor.memory: 8g}.");
 
     public static final ConfigKey<String> WAREHOUSE = ConfigKey.string("warehouse", "phi4spark-warehouse",
-            "Folder holding the Delta tables when no database is configured.");
+            "Where the Delta tables live (<warehouse>/<table>): a folder or a Hadoop URI (hdfs:, s3a:, abfss:, gs:).");
     public static final ConfigKey<String> DATABASE = ConfigKey.string("database", null,
-            "Catalog database for the tables instead of the warehouse folder.");
+            "Catalog database (persistent catalog, e.g. Hive) where each table is also registered as an external"
+                    + " table at its warehouse location.");
 
     public static final ConfigKey<String> MODEL_PATH = ConfigKey.string("model.path", null,
             "Phi-4 snapshot: a local folder or a Hadoop URI (hdfs:, s3a:, abfss:, gs:). Unset: a tiny random model.");
@@ -101,7 +102,8 @@ public final class ConfigKeys {
                     + " unset: the default pipeline.");
 
     public static final ConfigKey<String> SCORE_INPUT = ConfigKey.string("score.input", null,
-            "Corpus to score: a path (delta, parquet, json lines, text) or a catalog table name.");
+            "Corpus to score: a path or Hadoop URI (delta, parquet, json lines, text), a catalog table name, or"
+                    + " a project table's name (synthetic_curated).");
     public static final ConfigKey<String> SCORE_FORMAT = ConfigKey.string("score.format", "auto",
             "auto, delta, parquet, json, text or table.");
     public static final ConfigKey<String> SCORE_TEXT_COLUMN = ConfigKey.string("score.text_column", "text",

@@ -57,7 +57,7 @@ abstract class ObjectStoreFlow {
         upload(root);
 
         String warehouse = root + "/warehouse";
-        Run day1 = run("pipeline", "--config", root + "/conf/run.yaml", "--set", "generate.seed=101");
+        Run day1 = run("pipeline", "--config", root + "/conf/run.yaml", "--run-date", "2025-01-01");
         assertThat(day1.status).as(day1.toString()).isZero();
         assertThat(day1.out).contains("synthetic_raw").contains(warehouse + "/synthetic_raw");
         // The run report lands on the store, beside the tables, not in the driver's working folder.
@@ -91,13 +91,17 @@ abstract class ObjectStoreFlow {
         assertThat(scores.get(2).getString(1)).isEqualTo("q1");
         assertThat(scores.get(0).getString(0)).isEqualTo("clean");
 
-        Run day2 = run("pipeline", "--config", root + "/conf/run.yaml", "--set", "generate.seed=102");
+        Run day2 = run("pipeline", "--config", root + "/conf/run.yaml", "--run-date", "2025-01-02");
         assertThat(day2.status).as(day2.toString()).isZero();
         Set<String> rawDay2 = ids(tables, TableStore.SYNTHETIC_RAW);
         Set<String> curatedDay2 = ids(tables, TableStore.SYNTHETIC_CURATED);
         assertThat(rawDay2).containsAll(rawDay1);
         assertThat(tables.read(TableStore.SYNTHETIC_RAW).where("recipe = 'textbook_section'").count())
                 .as("day 2 adds new topic rows").isEqualTo(12);
+        assertThat(tables.read(TableStore.SYNTHETIC_RAW).where("recipe = 'seed_rewrite'").count())
+                .as("day 2 rewrites the two seeds day 1 did not").isEqualTo(4);
+        assertThat(tables.read(TableStore.SYNTHETIC_RAW).where("recipe = 'seed_rewrite'")
+                .selectExpr("to_json(messages)").distinct().count()).isEqualTo(4);
         assertThat(curatedDay2).containsAll(curatedDay1);
         Set<String> both = new HashSet<>(curatedDay2);
         both.retainAll(ids(tables, TableStore.SYNTHETIC_REJECTED));
@@ -133,7 +137,10 @@ abstract class ObjectStoreFlow {
         put(root + "/templates/textbook_section.txt", ("STORE TEMPLATE MARKER. " + templates).getBytes(StandardCharsets.UTF_8));
         put(root + "/taxonomy.yaml", Files.readAllBytes(Path.of("..", "conf", "taxonomy.yaml")));
         put(root + "/seeds.jsonl", ("{\"text\": \"Photosynthesis turns light into chemical energy in the chloroplasts.\"}\n"
-                + "{\"text\": \"A prime number has exactly two divisors: one and itself.\"}\n").getBytes(StandardCharsets.UTF_8));
+                + "{\"text\": \"A prime number has exactly two divisors: one and itself.\"}\n"
+                + "{\"text\": \"Plate tectonics explains why earthquakes cluster along fault lines.\"}\n"
+                + "{\"text\": \"An algorithm's running time counts its steps as the input grows.\"}\n")
+                .getBytes(StandardCharsets.UTF_8));
         String question = "Which planet is known as the red planet because of iron oxide dust on its surface";
         put(root + "/bench.jsonl", ("{\"id\": \"q1\", \"question\": \"" + question + "?\", \"answer\": \"Mars\"}\n")
                 .getBytes(StandardCharsets.UTF_8));
