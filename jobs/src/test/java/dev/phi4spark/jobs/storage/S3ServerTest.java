@@ -2,12 +2,13 @@ package dev.phi4spark.jobs.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.phi4spark.udf.spark.HadoopFiles;
+import dev.phi4spark.jobs.JobsSpark;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
 /** The S3A client and the local S3 server agree: what is written reads back byte for byte. */
@@ -29,6 +30,22 @@ class S3ServerTest {
                 assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(text);
             }
             assertThat(fs.listStatus(new Path(s3.uri("dir")))).hasSize(1);
+            Path dir = new Path(s3.uri("tables/t/_delta_log"));
+            assertThat(fs.exists(dir)).isFalse();
+            assertThat(fs.mkdirs(dir)).isTrue();
+            assertThat(fs.getFileStatus(dir).isDirectory()).isTrue();
+        }
+    }
+
+    @Test
+    void aDeltaTableIsWrittenAndReadOnTheServer() {
+        try (S3Server s3 = S3Server.start("delta")) {
+            SparkSession spark = JobsSpark.get();
+            s3.configure(spark.sparkContext().hadoopConfiguration());
+            String table = s3.uri("wh/numbers");
+            spark.range(10).write().format("delta").save(table);
+            spark.range(5, 15).write().format("delta").mode("append").save(table);
+            assertThat(spark.read().format("delta").load(table).count()).isEqualTo(20);
         }
     }
 }
