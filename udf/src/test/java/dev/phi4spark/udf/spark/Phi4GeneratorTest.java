@@ -57,7 +57,7 @@ class Phi4GeneratorTest {
         List<GenerationRequest> requests = new ArrayList<>();
         for (String p : PROMPTS) {
             String rendered = ChatTemplate.render(null, p);
-            requests.add(new GenerationRequest(engine.requireTokenizer().encode(rendered),
+            requests.add(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered),
                     params.withSeed(Phi4Generator.rowSeed(7, rendered))));
         }
         return engine.generate(requests).stream().map(GenerationResult::text).toList();
@@ -155,7 +155,7 @@ class Phi4GeneratorTest {
         List<String> want = new ArrayList<>();
         for (List<ChatMessage> chat : chats) {
             String rendered = ChatTemplate.render(chat, true);
-            want.add(engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encode(rendered),
+            want.add(engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered),
                     g.samplingParams().withSeed(Phi4Generator.rowSeed(7, rendered))))).get(0).text());
         }
         assertThat(got).isEqualTo(want);
@@ -167,7 +167,7 @@ class Phi4GeneratorTest {
         List<String> got = completions(generator().setSeedCol("s").transform(df));
         Phi4Engine engine = SparkTestSession.directEngine();
         String rendered = ChatTemplate.render(null, PROMPTS.get(3));
-        String want = engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encode(rendered),
+        String want = engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered),
                 generator().samplingParams().withSeed(123L)))).get(0).text();
         assertThat(got.get(3)).isEqualTo(want);
     }
