@@ -111,6 +111,9 @@ public final class ConfigKeys {
             "The corpus' id column (default: a hash of the text).");
     public static final ConfigKey<Integer> SCORE_WINDOW_TOKENS = ConfigKey.integer("score.window_tokens", 1024,
             "Perplexity window length in tokens for long documents.").range(2, MAX_TOKENS);
+    public static final ConfigKey<Integer> SCORE_MAX_DOCUMENT_CHARS = ConfigKey.integer("score.max_document_chars",
+            1_000_000, "Longest document scored, in characters; longer ones get a too_long row error.")
+            .range(1, 100_000_000);
     public static final ConfigKey<Boolean> SCORE_JUDGE = ConfigKey.bool("score.judge", true,
             "Add the LLM judge's educational-value score.");
     public static final ConfigKey<JsonNode> SCORE_BENCHMARKS = ConfigKey.tree("score.benchmarks", "list",
@@ -133,7 +136,7 @@ public final class ConfigKeys {
             GENERATE_SEED, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
-            SCORE_WINDOW_TOKENS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
+            SCORE_WINDOW_TOKENS, SCORE_MAX_DOCUMENT_CHARS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
             PROGRESS_SECONDS);
 
     private static final Map<String, ConfigKey<?>> BY_NAME = new LinkedHashMap<>();

@@ -116,7 +116,20 @@ class Phi4GeneratorTest {
     @Test
     void aNegativeMinSharedPrefixIsRefusedOnTheDriver() {
         assertThatThrownBy(() -> generator().setMinSharedPrefix(-1).transform(prompts(1)))
-                .hasMessage("Cannot reuse prefixes: minSharedPrefix must be 0 (off) or more (-1)");
+                .hasMessage("Cannot reuse prefixes: minSharedPrefix must be from 0 (off) to 1048576 (-1)");
+    }
+
+    @Test
+    void batchParamsOutOfRangeAreRefusedWhereTheyAreSet() {
+        assertThatThrownBy(() -> generator().setMaxBatchRows(0))
+                .hasMessage("Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)");
+        assertThatThrownBy(() -> generator().setMaxBatchTokens(-5))
+                .hasMessage("Cannot set maxBatchTokens: it must be from 1 to 2147483647 (got -5)");
+        assertThatThrownBy(() -> generator().setWindowRows(0))
+                .hasMessage("Cannot set windowRows: it must be from 1 to 1048576 (got 0)");
+        Phi4Generator g = generator();
+        assertThatThrownBy(() -> g.transform(prompts(1), g.maxBatchRows().w(0)))
+                .hasMessage("Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)");
     }
 
     @Test
