@@ -77,6 +77,9 @@ public final class ScoreJob {
     }
 
     private static Dataset<Row> score(JobContext ctx, Dataset<Row> docs, PipelineStep decontam) {
+        if (!java.util.Arrays.asList(docs.columns()).contains(CorpusReader.READ_ERROR)) {
+            docs = docs.withColumn(CorpusReader.READ_ERROR, lit(null).cast(DataTypes.StringType));
+        }
         JobConfig config = ctx.config();
         Phi4Options options = ctx.modelOptions();
         int batchTokens = config.get(ConfigKeys.MODEL_MAX_BATCH_TOKENS);
@@ -112,7 +115,7 @@ public final class ScoreJob {
                 col("judge_distribution"), col("heuristic_flags"), col(Decontaminator.VERDICT),
                 col(Decontaminator.BENCHMARK), col(Decontaminator.ITEM).cast("string").as(Decontaminator.ITEM),
                 col(Decontaminator.OVERLAP).cast("double").as(Decontaminator.OVERLAP),
-                coalesce(col("_score_error"), col("_judge_error")).as("error"),
+                coalesce(col(CorpusReader.READ_ERROR), col("_score_error"), col("_judge_error")).as("error"),
                 lit(ctx.model().identity()).as("model"), lit(ctx.run().runId()).as("run_id"),
                 current_timestamp().as("scored_at")));
         return df.select(out.toArray(new Column[0]));

@@ -64,7 +64,12 @@ abstract class JobCommand implements Callable<Integer> {
             execute(ctx);
             ctx.run().succeeded();
         } catch (RuntimeException e) {
-            ctx.run().failed(Phi4SparkCommand.message(e));
+            try {
+                ctx.run().failed(Phi4SparkCommand.message(e));
+            } catch (RuntimeException alsoFailed) {
+                // A full or read-only warehouse refuses the runs row too: report the first fault, not this one.
+                e.addSuppressed(alsoFailed);
+            }
             throw e;
         }
         summary(ctx);

@@ -77,7 +77,7 @@ public final class ModelCommand implements Runnable {
         }
 
         static Map<String, Object> describe(Path dir) {
-            Phi3Config c = Phi3Config.read(dir.resolve("config.json"));
+            Phi3Config c = Phi3Config.read(dev.phi4spark.udf.engine.SnapshotFiles.resolve(dir, "config.json"));
             TreeSet<String> dtypes = new TreeSet<>();
             List<String> shards = new ArrayList<>();
             try (Checkpoint checkpoint = Checkpoint.open(dir)) {

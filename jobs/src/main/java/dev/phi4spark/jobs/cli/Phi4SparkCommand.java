@@ -55,6 +55,10 @@ public final class Phi4SparkCommand implements Runnable {
 
     /** The exception's own sentence; its causes only when it has none. */
     public static String message(Throwable e) {
+        String disk = diskFault(e);
+        if (disk != null) {
+            return disk;
+        }
         // A task's exception reaches the driver wrapped in Spark's "Job aborted due to stage failure: ...
         // Driver stacktrace:" (several lines); the project's own exception in the chain says it in one.
         for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
@@ -67,6 +71,38 @@ public final class Phi4SparkCommand implements Runnable {
             t = t.getCause();
         }
         String text = t.getMessage() == null ? t.getClass().getSimpleName() : oneLine(t.getMessage());
+        return withHint(t, text);
+    }
+
+    /** Operating-system errors of a storage fault, as they appear in exception messages, and what to say. */
+    private static final String[][] DISK_FAULTS = {
+        {"No space left on device", "the disk is full", "free space"},
+        {"Disk quota exceeded", "the disk quota is used up", "free space"},
+        {"Read-only file system", "the file system is read-only", "make it writable"},
+        {"Permission denied", "a file or folder cannot be accessed", "fix its permissions"},
+        {"AccessDeniedException", "a file or folder cannot be accessed", "fix its permissions"},
+        {"Operation not permitted", "a file or folder cannot be changed", "fix its permissions or attributes"},
+    };
+
+    /**
+     * One line for a storage fault during a write (a full disk, a warehouse turned read-only): Spark wraps the
+     * OS error in TASK_WRITE_FAILED and hundreds of lines of task traces, but all a user needs is what happened
+     * and that Delta's atomic commits left every earlier commit intact.
+     */
+    static String diskFault(Throwable e) {
+        for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+            String text = c.getClass().getName() + " " + c.getMessage();
+            for (String[] fault : DISK_FAULTS) {
+                if (text.contains(fault[0])) {
+                    return "Cannot read or write files: " + fault[1] + " (" + fault[0] + "); rows committed before the"
+                            + " fault are intact: " + fault[2] + " and rerun with --resume to finish";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String withHint(Throwable t, String text) {
         return text + (t instanceof IllegalArgumentException || t instanceof IllegalStateException
                 || t.getClass().getName().startsWith("dev.phi4spark") ? ""
                 : " (" + t.getClass().getSimpleName() + "; set PHI4SPARK_DEBUG=1 for the stack trace)");

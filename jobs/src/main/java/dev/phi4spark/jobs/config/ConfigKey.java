@@ -12,9 +12,101 @@ import java.util.function.Function;
  * @param defaultValue the built-in default (may be null: unset)
  * @param doc one sentence for the configuration reference
  * @param parser reads a YAML/JSON value, throwing {@link IllegalArgumentException} on a wrong type
+ * @param min the smallest value allowed (integer and number keys; null: no bound)
+ * @param minOpen whether {@code min} itself is excluded (top_p must be above 0)
+ * @param max the largest value allowed (integer and number keys; null: no bound)
  * @param <T> the value type
  */
-public record ConfigKey<T>(String name, String type, T defaultValue, String doc, Function<JsonNode, T> parser) {
+public record ConfigKey<T>(String name, String type, T defaultValue, String doc, Function<JsonNode, T> parser,
+        Double min, boolean minOpen, Double max) {
+
+    /** A key without a declared range. */
+    public ConfigKey(String name, String type, T defaultValue, String doc, Function<JsonNode, T> parser) {
+        this(name, type, defaultValue, doc, parser, null, false, null);
+    }
+
+    /**
+     * The same key with a declared range, checked when a configuration is built.
+     *
+     * @param low smallest allowed value, or null
+     * @param high largest allowed value, or null
+     */
+    ConfigKey<T> range(Number low, Number high) {
+        return range(low, false, high);
+    }
+
+    /** The same key allowing values above {@code low} (not {@code low} itself) up to {@code high}. */
+    ConfigKey<T> rangeAbove(Number low, Number high) {
+        return range(low, true, high);
+    }
+
+    private ConfigKey<T> range(Number low, boolean lowOpen, Number high) {
+        if (!(type.equals("integer") || type.equals("number"))) {
+            throw new IllegalStateException("Cannot give a range to " + type + " key " + name);
+        }
+        ConfigKey<T> ranged = new ConfigKey<>(name, type, defaultValue, doc, parser,
+                low == null ? null : low.doubleValue(), lowOpen, high == null ? null : high.doubleValue());
+        if (defaultValue != null) {
+            ranged.check(defaultValue);
+        }
+        return ranged;
+    }
+
+    /** The same key allowing {@code low} and up. */
+    ConfigKey<T> atLeast(Number low) {
+        return range(low, null);
+    }
+
+    /**
+     * Reads a value and checks its range.
+     *
+     * @throws IllegalArgumentException with what the value must be ("an integer >= 1") when it has the
+     *     wrong type, is out of range or is not finite
+     */
+    T read(JsonNode node) {
+        T value = parser.apply(node);
+        check(value);
+        return value;
+    }
+
+    private void check(T value) {
+        if (!(value instanceof Number n)) {
+            return;
+        }
+        double v = n.doubleValue();
+        boolean ok = !Double.isNaN(v) && !Double.isInfinite(v) && (min == null || v > min || (!minOpen && v == min)) && (max == null || v <= max);
+        if (!ok) {
+            throw new IllegalArgumentException(rangeText());
+        }
+    }
+
+    /** What a value must be, for messages and the reference: "an integer >= 1", "a number from 0 to 1". */
+    public String rangeText() {
+        String what = type.equals("integer") ? "an integer" : "a finite number";
+        String above = minOpen ? " > " : " >= ";
+        if (min != null && max != null) {
+            return minOpen ? what + " > " + show(min) + " and <= " + show(max)
+                    : what + " from " + show(min) + " to " + show(max);
+        }
+        if (min != null) {
+            return what + above + show(min);
+        }
+        return max != null ? what + " <= " + show(max) : what;
+    }
+
+    /** The type and range in interval notation, for the reference table: "integer [1, 65536]". */
+    public String typeAndRange() {
+        if (min == null && max == null) {
+            return type;
+        }
+        return type + " " + (min == null || minOpen ? "(" : "[") + (min == null ? "-inf" : show(min)) + ", "
+                + (max == null ? "inf)" : show(max) + "]");
+    }
+
+    private String show(double bound) {
+        return bound == Math.rint(bound) && Math.abs(bound) < 1e15 ? Long.toString((long) bound)
+                : Double.toString(bound);
+    }
 
     static ConfigKey<String> string(String name, String defaultValue, String doc) {
         return new ConfigKey<>(name, "string", defaultValue, doc, node -> {

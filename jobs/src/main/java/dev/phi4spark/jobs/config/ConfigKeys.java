@@ -14,6 +14,8 @@ import java.util.Map;
 public final class ConfigKeys {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    /** Upper bound of token counts: far above any context (Phi-4: 16,384), far below int overflow. */
+    private static final int MAX_TOKENS = dev.phi4spark.udf.spark.Phi4Options.MAX_TOKENS;
 
     public static final ConfigKey<String> SPARK_MASTER = ConfigKey.string("spark.master", null,
             "Spark master; unset runs embedded local[*] unless spark-submit or --master gives one.");
@@ -40,36 +42,38 @@ public final class ConfigKeys {
             "auto (float32 on CPU, float16 on GPU), float32 or float16.");
     public static final ConfigKey<Integer> MODEL_THREADS = ConfigKey.integer("model.threads",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_THREADS,
-            "libtorch intra-op threads per executor (0: libtorch's default).");
+            "libtorch intra-op threads per executor (0: libtorch's default).")
+            .range(0, dev.phi4spark.udf.spark.Phi4Options.MAX_THREADS);
     public static final ConfigKey<Integer> MODEL_PREFILL_CHUNK = ConfigKey.integer("model.prefill_chunk",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_PREFILL_CHUNK,
-            "Prompt tokens per forward pass while prefilling.");
+            "Prompt tokens per forward pass while prefilling.").range(1, MAX_TOKENS);
     public static final ConfigKey<String> MODEL_ATTENTION = ConfigKey.string("model.attention",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_ATTENTION,
             "auto (fused where libtorch loads it), fused (scaled_dot_product_attention) or plain (the reference).");
     public static final ConfigKey<Integer> MODEL_MIN_SHARED_PREFIX = ConfigKey.integer("model.min_shared_prefix",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MIN_SHARED_PREFIX,
             "Shortest prompt prefix (tokens) that rows share (system prompt, template, judge rubric) whose"
-                    + " keys/values are computed once per executor (0: off).");
+                    + " keys/values are computed once per executor (0: off).").range(0, MAX_TOKENS);
     public static final ConfigKey<Integer> MODEL_MAX_BATCH_TOKENS = ConfigKey.integer("model.max_batch_tokens",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MAX_BATCH_TOKENS,
-            "Token budget of one batch (padded prompt length x rows).");
+            "Token budget of one batch (padded prompt length x rows).").range(1, Integer.MAX_VALUE);
     public static final ConfigKey<Integer> MODEL_MAX_BATCH_ROWS = ConfigKey.integer("model.max_batch_rows",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MAX_BATCH_ROWS,
-            "Most rows in one batch.");
+            "Most rows in one batch.")
+            .range(1, dev.phi4spark.udf.spark.Phi4Options.MAX_BATCH_ROWS);
     public static final ConfigKey<String> MODEL_CACHE_DIR = ConfigKey.string("model.cache_dir", null,
             "Local folder where executors stage a remote model (default: the temp folder).");
 
     public static final ConfigKey<Double> SAMPLING_TEMPERATURE = ConfigKey.number("sampling.temperature", 0.7,
-            "Softmax temperature; 0 is greedy.");
+            "Softmax temperature; 0 is greedy.").range(0, 100);
     public static final ConfigKey<Double> SAMPLING_TOP_P = ConfigKey.number("sampling.top_p", 0.95,
-            "Nucleus sampling mass.");
+            "Nucleus sampling mass.").rangeAbove(0, 1);
     public static final ConfigKey<Integer> SAMPLING_TOP_K = ConfigKey.integer("sampling.top_k", 0,
-            "Keep the k likeliest tokens (0: all).");
+            "Keep the k likeliest tokens (0: all).").range(0, Integer.MAX_VALUE);
     public static final ConfigKey<Double> SAMPLING_REPETITION_PENALTY = ConfigKey.number("sampling.repetition_penalty",
-            1.0, "HF repetition penalty (1: none).");
+            1.0, "HF repetition penalty (1: none).").rangeAbove(0, 100);
     public static final ConfigKey<Integer> SAMPLING_MAX_NEW_TOKENS = ConfigKey.integer("sampling.max_new_tokens", 512,
-            "Most tokens generated per completion.");
+            "Most tokens generated per completion.").range(1, MAX_TOKENS);
     public static final ConfigKey<JsonNode> SAMPLING_STOP = ConfigKey.tree("sampling.stop", "list", JSON.arrayNode(),
             "Stop strings that end a completion.");
 
@@ -77,7 +81,8 @@ public final class ConfigKeys {
             defaultRecipes(), "Recipes to run: [{recipe: textbook_section, count: 100, params: {...},"
                     + " sampling: {...}, source: {...}}] (see conf/datagen/plan.example.yaml).");
     public static final ConfigKey<Integer> GENERATE_SEED = ConfigKey.integer("generate.seed", 7,
-            "Master seed: the (topic, audience, style, difficulty) draws and every model call's seed.");
+            "Master seed: the (topic, audience, style, difficulty) draws and every model call's seed.")
+            .range(Integer.MIN_VALUE, Integer.MAX_VALUE);
     public static final ConfigKey<String> GENERATE_RUN_KEY = ConfigKey.string("generate.run_key", null,
             "Run key (e.g. the date; --run-date sets it) hashed with generate.seed into the topic draws and row ids:"
                     + " each key draws combinations no earlier key wrote. Unset: the same draws and ids on every run.");
@@ -91,7 +96,7 @@ public final class ConfigKeys {
             "Also keep rows whose model call failed (error set, accepted = false); rows a recipe's own check"
                     + " rejects are always kept with accepted = false, so --resume does not generate them again.");
     public static final ConfigKey<Integer> GENERATE_PARTITIONS = ConfigKey.integer("generate.partitions", 0,
-            "Spark partitions of each recipe's seeds (0: the default parallelism).");
+            "Spark partitions of each recipe's seeds (0: the default parallelism).").range(0, 1_000_000);
 
     public static final ConfigKey<String> FILTER_INPUT = ConfigKey.string("filter.input", "synthetic_raw",
             "Table the filter command reads.");
@@ -111,20 +116,23 @@ public final class ConfigKeys {
     public static final ConfigKey<String> SCORE_ID_COLUMN = ConfigKey.string("score.id_column", null,
             "The corpus' id column (default: a hash of the text).");
     public static final ConfigKey<Integer> SCORE_WINDOW_TOKENS = ConfigKey.integer("score.window_tokens", 1024,
-            "Perplexity window length in tokens for long documents.");
+            "Perplexity window length in tokens for long documents.").range(2, MAX_TOKENS);
+    public static final ConfigKey<Integer> SCORE_MAX_DOCUMENT_CHARS = ConfigKey.integer("score.max_document_chars",
+            1_000_000, "Longest document scored, in characters; longer ones get a too_long row error.")
+            .range(1, 100_000_000);
     public static final ConfigKey<Boolean> SCORE_JUDGE = ConfigKey.bool("score.judge", true,
             "Add the LLM judge's educational-value score.");
     public static final ConfigKey<JsonNode> SCORE_BENCHMARKS = ConfigKey.tree("score.benchmarks", "list",
             JSON.arrayNode(), "Benchmark JSONL files to decontaminate against: [{path: ..., question: field}].");
 
     public static final ConfigKey<Integer> WRITE_COMMIT_ROWS = ConfigKey.integer("write.commit_rows", 2000,
-            "Rows per Delta commit: finished work is durable before the run ends.");
+            "Rows per Delta commit: finished work is durable before the run ends.").range(1, Integer.MAX_VALUE);
     public static final ConfigKey<Integer> WRITE_MAX_RETRIES = ConfigKey.integer("write.max_retries", 5,
-            "Retries of a Delta commit that lost a conflict with a concurrent writer.");
+            "Retries of a Delta commit that lost a conflict with a concurrent writer.").range(0, 1000);
     public static final ConfigKey<Boolean> FAIL_ON_ERROR = ConfigKey.bool("fail_on_error", false,
             "Fail the job on a bad row instead of recording its error.");
     public static final ConfigKey<Integer> PROGRESS_SECONDS = ConfigKey.integer("progress_seconds", 10,
-            "Seconds between progress lines (0: none).");
+            "Seconds between progress lines (0: none).").range(0, 86_400);
 
     /** Every key, in reference order. */
     public static final List<ConfigKey<?>> ALL = List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, WAREHOUSE,
@@ -134,7 +142,7 @@ public final class ConfigKeys {
             GENERATE_SEED, GENERATE_RUN_KEY, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
-            SCORE_WINDOW_TOKENS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
+            SCORE_WINDOW_TOKENS, SCORE_MAX_DOCUMENT_CHARS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
             PROGRESS_SECONDS);
 
     private static final Map<String, ConfigKey<?>> BY_NAME = new LinkedHashMap<>();
@@ -200,7 +208,7 @@ public final class ConfigKeys {
         StringBuilder out = new StringBuilder("| key | type | default | meaning |\n|---|---|---|---|\n");
         for (ConfigKey<?> k : ALL) {
             Object d = k.defaultValue();
-            out.append(String.format("| `%s` | %s | %s | %s |%n", k.name(), k.type(),
+            out.append(String.format("| `%s` | %s | %s | %s |%n", k.name(), k.typeAndRange(),
                     d == null ? "(unset)" : "`" + d + "`", k.doc().replace("|", "\\|")));
         }
         return out.toString();

@@ -28,6 +28,11 @@ public final class JobConfig {
     private static final Pattern SECRET = Pattern.compile("(?i)(^|.*[._-])(secret|password|passwd|token|credentials?"
             + "|private[._-]?key|access[._-]?key|account[._-]?key|api[._-]?key|sas)([._-].*|$)");
 
+    /** Largest configuration file read: configs are small, and SnakeYAML is slow on huge ones. */
+    public static final long MAX_FILE_BYTES = 1 << 20;
+    /** Longest string value (a system prompt, a rubric, a path), in characters. */
+    public static final int MAX_SCALAR_CHARS = 64 * 1024;
+
     private final Map<String, Object> values;
     private final String file;
 
@@ -109,6 +114,12 @@ public final class JobConfig {
                         + (HadoopFiles.isUri(file) ? "" : " (give a path, a Hadoop URI, or the name of a file"
                                 + " shipped with spark-submit --files)"));
             }
+            long size = HadoopFiles.length(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new ConfigException("Cannot read configuration: " + file + " is " + size
+                        + " bytes and the limit is " + MAX_FILE_BYTES + " (a configuration file holds settings,"
+                        + " not data: point a key at a data file instead)");
+            }
             text = HadoopFiles.readString(file);
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new ConfigException("Cannot read configuration: " + file + " cannot be read (" + e.getMessage() + ")");
@@ -171,6 +182,7 @@ public final class JobConfig {
         if (map == null) {
             throw unknown(name, "from --set");
         }
+        checkScalarSizes(name, value, "from --set");
         ObjectNode copy = ((JsonNode) values.get(map.name())).deepCopy();
         copy.set(name.substring(map.name().length() + 1), value);
         values.put(map.name(), copy);
@@ -183,7 +195,8 @@ public final class JobConfig {
             return node == null ? JSON.nullNode() : node;
         } catch (JsonProcessingException e) {
             // The value of a key like spark.conf.spark.hadoop.fs.s3a.secret.key is a credential: never echo it.
-            String shown = SECRET.matcher(name).matches() ? "the value (hidden: the key names a secret)" : "'" + text + "'";
+            String shown = SECRET.matcher(name).matches() ? "the value (hidden: the key names a secret)"
+                    : "'" + (text.length() <= 80 ? text : text.substring(0, 77) + "...") + "'";
             throw new ConfigException("Cannot read --set " + name + ": " + shown + " is not a valid YAML value");
         }
     }
@@ -201,11 +214,38 @@ public final class JobConfig {
         if (value == null || value.isNull()) {
             return null;
         }
+        checkScalarSizes(key.name(), value, where);
         try {
-            return key.parser().apply(value);
+            return key.read(value);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("Cannot read configuration: " + key.name() + " must be " + e.getMessage()
-                    + " (got " + value + " " + where + ")");
+                    + " (got " + shown(value) + " " + where + ")");
+        }
+    }
+
+    /** A value as echoed in a message: its JSON, cut to 80 characters so one line stays one line. */
+    private static String shown(JsonNode value) {
+        String text = value.toString();
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+
+    /** Refuses any string in the value longer than {@link #MAX_SCALAR_CHARS}, before it is used or echoed. */
+    private static void checkScalarSizes(String name, JsonNode value, String where) {
+        if (value.isTextual() && value.asText().length() > MAX_SCALAR_CHARS) {
+            throw new ConfigException("Cannot read configuration: a value of " + name + " has "
+                    + value.asText().length() + " characters and the limit is " + MAX_SCALAR_CHARS + " (" + where + ")");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (field.getKey().length() > MAX_SCALAR_CHARS) {
+                throw new ConfigException("Cannot read configuration: a key inside " + name + " has "
+                        + field.getKey().length() + " characters and the limit is " + MAX_SCALAR_CHARS + " (" + where
+                        + ")");
+            }
+            checkScalarSizes(name, field.getValue(), where);
+        }
+        if (value.isArray()) {
+            value.forEach(v -> checkScalarSizes(name, v, where));
         }
     }
 

@@ -14,7 +14,7 @@ class ConfigCommandTest {
         assertThat(r.status()).isZero();
         assertThat(r.out()).isEqualTo(ConfigKeys.markdownTable());
         assertThat(r.out()).contains("| `model.attention` | string | `auto` |")
-                .contains("| `model.min_shared_prefix` | integer | `64` |");
+                .contains("| `model.min_shared_prefix` | integer [0, 1048576] | `64` |");
     }
 
     @Test

@@ -161,7 +161,7 @@ abstract class ObjectStoreFlow {
                 + "  recipes:\n    - {recipe: textbook_section, count: 6}\n"
                 + "    - {recipe: seed_rewrite, count: 2, source: {path: \"" + root + "/seeds.jsonl\", text_column: text}}\n"
                 + "filter:\n  steps: [{name: exact_dedup}, {name: near_dedup}, {name: token_length, min_tokens: 4}]\n"
-                + "score:\n  judge: false\n  benchmarks: [{path: \"" + root + "/bench.jsonl\", question_field: question}]\n"
+                + "score:\n  judge: false\n  benchmarks: [{path: \"" + root + "/bench.jsonl\", question_field: question, id_field: id}]\n"
                 + "progress_seconds: 0\n";
         put(root + "/conf/run.yaml", yaml.getBytes(StandardCharsets.UTF_8));
     }

@@ -33,11 +33,11 @@ public final class Checkpoint implements AutoCloseable {
 
     /** Opens the checkpoint files of a snapshot folder and checks their headers. */
     public static Checkpoint open(Path dir) {
-        Path index = dir.resolve(INDEX_FILE);
+        Path index = SnapshotFiles.resolve(dir, INDEX_FILE);
         if (Files.isRegularFile(index)) {
             return openSharded(dir, index);
         }
-        Path single = dir.resolve(SINGLE_FILE);
+        Path single = SnapshotFiles.resolve(dir, SINGLE_FILE);
         if (!Files.isRegularFile(single)) {
             throw new ModelLoadException("Cannot load model: neither " + SINGLE_FILE + " nor " + INDEX_FILE
                     + " is in " + dir);
@@ -102,7 +102,7 @@ public final class Checkpoint implements AutoCloseable {
             throw new ModelLoadException("Cannot load model: shard name '" + shard
                     + "' in " + INDEX_FILE + " points outside the model folder (" + dir + ")");
         }
-        return resolved;
+        return SnapshotFiles.resolve(base, base.relativize(resolved).toString());
     }
 
     /** The tensor's header entry, or a clear error when the checkpoint lacks it. */

@@ -84,13 +84,14 @@ public final class Phi4Engine implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException("Cannot load model: " + dir + " is not a folder");
         }
-        Phi3Config config = Phi3Config.read(dir.resolve("config.json"));
+        Phi3Config config = Phi3Config.read(SnapshotFiles.resolve(dir, "config.json"));
         if (options.threads() > 0) {
             ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch; JniUtils fails before that
             JniUtils.setNumThreads(options.threads());
         }
         Device device = Devices.resolve(options.device(), options.device().equals("cpu") ? 0 : Devices.gpuCount());
         DataType dtype = Devices.dtype(options.dtype(), device);
+        checkTokenizerFiles(dir);
         Phi4Tokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? Phi4Tokenizer.load(dir) : null;
         Phi3Model model;
         try {
@@ -117,9 +118,17 @@ public final class Phi4Engine implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException("Cannot load model: " + dir + " is not a folder");
         }
-        Phi3Config config = Phi3Config.read(dir.resolve("config.json"));
+        Phi3Config config = Phi3Config.read(SnapshotFiles.resolve(dir, "config.json"));
+        checkTokenizerFiles(dir);
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             Phi3Weights.check(checkpoint, config);
+        }
+    }
+
+    /** The tokenizer and generation files, like every snapshot file, must not be links out of the folder. */
+    private static void checkTokenizerFiles(Path dir) {
+        for (String name : List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json")) {
+            SnapshotFiles.resolve(dir, name);
         }
     }
 
@@ -151,7 +160,7 @@ public final class Phi4Engine implements AutoCloseable {
     public static String identity(Path dir) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(Files.readAllBytes(dir.resolve("config.json")));
+            sha.update(Files.readAllBytes(SnapshotFiles.resolve(dir, "config.json")));
             try (var files = Files.list(dir)) {
                 for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList()) {
                     sha.update((p.getFileName() + ":" + Files.size(p)).getBytes(StandardCharsets.UTF_8));

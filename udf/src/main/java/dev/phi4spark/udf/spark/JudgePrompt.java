@@ -5,7 +5,6 @@ import dev.phi4spark.udf.tokenizer.ChatMessage;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
 import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
@@ -96,14 +95,25 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 
-    /** The prompt's text with a document in it. */
+    /** The prompt's text with a document in it, special tokens spelled out (for display). */
     public String render(String document) {
-        List<ChatMessage> chat = new ArrayList<>(2);
-        if (systemPrompt != null) {
-            chat.add(ChatMessage.system(systemPrompt));
-        }
-        chat.add(ChatMessage.user(rubric.replace(PLACEHOLDER, document)));
-        return ChatTemplate.render(chat, true) + assistantPrefix;
+        return ChatTemplate.render(chat(document), true) + assistantPrefix;
+    }
+
+    /**
+     * The prompt's token ids with a document in it, uncut. The document, rubric and prefix are encoded
+     * as plain text, so the only special tokens are the chat template's, whatever the document holds.
+     */
+    public long[] ids(Phi4Tokenizer tok, String document) {
+        long[] chat = tok.encodeChat(chat(document), true);
+        long[] prefix = tok.encode(assistantPrefix);
+        long[] all = Arrays.copyOf(chat, chat.length + prefix.length);
+        System.arraycopy(prefix, 0, all, chat.length, prefix.length);
+        return all;
+    }
+
+    private List<ChatMessage> chat(String document) {
+        return ChatTemplate.question(systemPrompt, rubric.replace(PLACEHOLDER, document));
     }
 
     /** The ids of the digit tokens 0 to 5, looked up in this tokenizer's vocabulary. */
@@ -126,8 +136,8 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
      * before the placeholder, since the tokenizer may merge across that boundary.
      */
     public long[] head(Phi4Tokenizer tok) {
-        long[] a = tok.encode(render("x"));
-        long[] b = tok.encode(render("7"));
+        long[] a = ids(tok, "x");
+        long[] b = ids(tok, "7");
         int mismatch = Arrays.mismatch(a, b);
         return Arrays.copyOf(a, mismatch < 0 ? Math.min(a.length, b.length) : mismatch);
     }
@@ -142,13 +152,13 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
      * the rubric alone does not fit.
      */
     public Encoded encode(Phi4Tokenizer tok, String document, int context) {
-        long[] full = tok.encode(render(document));
+        long[] full = ids(tok, document);
         int docCap = maxDocumentTokens > 0 ? maxDocumentTokens : Integer.MAX_VALUE;
         long[] docIds = null;
         if (full.length <= context && (maxDocumentTokens == 0 || (docIds = tok.encode(document)).length <= docCap)) {
             return new Encoded(full, false, null);
         }
-        int overhead = tok.encode(render("")).length;
+        int overhead = ids(tok, "").length;
         if (overhead >= context) {
             return new Encoded(null, false, GenerationResult.PROMPT_TOO_LONG + ": the rubric alone has " + overhead
                     + " tokens and the context holds " + context);
@@ -157,7 +167,7 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
         int keep = Math.min(docCap, Math.min(docIds.length, context - overhead));
         for (int attempt = 0; attempt < 4 && keep > 0; attempt++) {
             String cut = tok.decode(Arrays.copyOf(docIds, keep), false);
-            long[] ids = tok.encode(render(cut));
+            long[] ids = ids(tok, cut);
             if (ids.length <= context) {
                 return new Encoded(ids, true, null);
             }

@@ -5,6 +5,7 @@ import dev.phi4spark.udf.engine.GenerationRequest;
 import dev.phi4spark.udf.engine.GenerationResult;
 import dev.phi4spark.udf.engine.Phi4Engine;
 import dev.phi4spark.udf.engine.SamplingParams;
+import dev.phi4spark.udf.tokenizer.ChatMessage;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -130,12 +131,13 @@ public final class Phi4Functions {
                 return null;
             }
             Phi4Engine engine = ModelRegistry.engine(options, null);
-            String rendered = ChatTemplate.render(null, prompt);
+            List<ChatMessage> chat = ChatTemplate.question(null, prompt);
+            String rendered = ChatTemplate.render(chat, true);
             int max = maxNewTokens == null ? Phi4Options.DEFAULT_MAX_NEW_TOKENS : ((Number) maxNewTokens).intValue();
             double t = temperature == null ? 0 : ((Number) temperature).doubleValue();
             SamplingParams params = new SamplingParams(t, 0, 1, 1, max, Phi4Generator.rowSeed(0, rendered), List.of());
             GenerationResult r = engine.generate(List.of(
-                    new GenerationRequest(engine.requireTokenizer().encode(rendered), params))).get(0);
+                    new GenerationRequest(engine.requireTokenizer().encodeChat(chat, true), params))).get(0);
             return r.error() == null ? r.text() : null;
         }
     }

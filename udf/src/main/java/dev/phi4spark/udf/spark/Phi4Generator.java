@@ -36,6 +36,10 @@ import org.apache.spark.sql.types.StructType;
  * {@code systemPrompt} when set) unless {@code applyChatTemplate} is false; or a column of chat messages,
  * {@code array<struct<role: string, content: string>>}, rendered as the conversation (the system prompt
  * is put first when the conversation has none). The assistant turn is left open for the model.
+ * Prompts and messages are encoded as plain text, so a special-token string in them (such as
+ * {@code <|im_end|>}) cannot end a turn; only the template's markers are control tokens. With
+ * {@code applyChatTemplate} false the prompt is the caller's own template and its special-token
+ * strings do become control tokens: never put untrusted text in such a prompt.
  *
  * <p>Seeds: from {@code seedCol} when set and not null; otherwise {@link #rowSeed} of the {@code seed}
  * param and the rendered prompt, so rows get different seeds, the same row always gets the same one,
@@ -356,7 +360,26 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
     }
 
     /** A rendered prompt, or why there is none. */
-    private record Prompt(String text, String error) {}
+    /**
+     * A row's prompt.
+     *
+     * @param text the rendered prompt (seeds derive from it), null on error
+     * @param chat the conversation it renders, null for a raw prompt
+     * @param error null, or "code: message"
+     */
+    private record Prompt(String text, List<ChatMessage> chat, String error) {
+        static Prompt failed(String error) {
+            return new Prompt(null, null, error);
+        }
+
+        static Prompt of(List<ChatMessage> chat) {
+            return new Prompt(ChatTemplate.render(chat, true), chat, null);
+        }
+
+        long[] ids(Phi4Tokenizer tok) {
+            return chat == null ? tok.encodeWithControlTokens(text) : tok.encodeChat(chat, true);
+        }
+    }
 
     private static final class Work implements WindowWork {
         private static final long serialVersionUID = 1L;
@@ -394,7 +417,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                     out[i] = failed(null, p.error());
                     continue;
                 }
-                long[] ids = tok.encode(p.text());
+                long[] ids = p.ids(tok);
                 if (ids.length >= context) {
                     out[i] = failed(ids.length, GenerationResult.PROMPT_TOO_LONG + ": the prompt has " + ids.length
                             + " tokens and the context holds " + context);
@@ -424,21 +447,21 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
 
         private Prompt prompt(Row row) {
             if (row.isNullAt(input)) {
-                return new Prompt(null, GenerationResult.EMPTY_PROMPT + ": the prompt is null");
+                return Prompt.failed(GenerationResult.EMPTY_PROMPT + ": the prompt is null");
             }
             if (messageFields != null) {
                 return chat(row.getList(input));
             }
             String text = row.getString(input);
             if (text.isBlank()) {
-                return new Prompt(null, GenerationResult.EMPTY_PROMPT + ": the prompt is empty");
+                return Prompt.failed(GenerationResult.EMPTY_PROMPT + ": the prompt is empty");
             }
-            return new Prompt(chatTemplate ? ChatTemplate.render(system, text) : text, null);
+            return chatTemplate ? Prompt.of(ChatTemplate.question(system, text)) : new Prompt(text, null, null);
         }
 
         private Prompt chat(List<Row> messages) {
             if (messages.isEmpty()) {
-                return new Prompt(null, GenerationResult.EMPTY_PROMPT + ": the conversation has no messages");
+                return Prompt.failed(GenerationResult.EMPTY_PROMPT + ": the conversation has no messages");
             }
             List<ChatMessage> chat = new ArrayList<>();
             try {
@@ -449,12 +472,12 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                     chat.add(new ChatMessage(m.getString(messageFields[0]), m.getString(messageFields[1])));
                 }
             } catch (IllegalArgumentException e) {
-                return new Prompt(null, "invalid_messages: " + e.getMessage());
+                return Prompt.failed("invalid_messages: " + e.getMessage());
             }
             if (system != null && !chat.get(0).role().equals(ChatMessage.SYSTEM)) {
                 chat.add(0, ChatMessage.system(system));
             }
-            return new Prompt(ChatTemplate.render(chat, true), null);
+            return Prompt.of(chat);
         }
 
         private long seedOf(Row row, String prompt) {

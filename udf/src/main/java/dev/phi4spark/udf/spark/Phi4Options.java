@@ -64,6 +64,14 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
     public static final int DEFAULT_MAX_BATCH_ROWS = 32;
     /** Default rows read from a partition before they are sorted into batches. */
     public static final int DEFAULT_WINDOW_ROWS = 256;
+    /** Most rows in one batch that the jobs' model.max_batch_rows and {@code maxBatchRows} accept. */
+    public static final int MAX_BATCH_ROWS = 65_536;
+    /** Most rows in a window that {@code windowRows} accepts. */
+    public static final int MAX_WINDOW_ROWS = 1_048_576;
+    /** Upper bound of token counts (prefill chunk, shared prefix): far above any context. */
+    public static final int MAX_TOKENS = 1 << 20;
+    /** Most libtorch threads accepted. */
+    public static final int MAX_THREADS = 1024;
     /** Default new tokens per completion. */
     public static final int DEFAULT_MAX_NEW_TOKENS = 256;
 
@@ -73,9 +81,13 @@ public record Phi4Options(String modelPath, String device, String dtype, int thr
         device = checked.device();
         dtype = checked.dtype();
         attention = checked.attention();
-        if (minSharedPrefix < 0) {
-            throw new IllegalArgumentException("Cannot reuse prefixes: minSharedPrefix must be 0 (off) or more ("
-                    + minSharedPrefix + ")");
+        if (minSharedPrefix < 0 || minSharedPrefix > MAX_TOKENS) {
+            throw new IllegalArgumentException("Cannot reuse prefixes: minSharedPrefix must be from 0 (off) to "
+                    + MAX_TOKENS + " (" + minSharedPrefix + ")");
+        }
+        if (threads > MAX_THREADS || prefillChunk > MAX_TOKENS) {
+            throw new IllegalArgumentException("Cannot use options: threads must be at most " + MAX_THREADS
+                    + " and prefillChunk at most " + MAX_TOKENS + " (" + threads + ", " + prefillChunk + ")");
         }
         modelPath = modelPath == null ? "" : modelPath.trim();
         cacheDir = cacheDir == null ? "" : cacheDir.trim();

@@ -222,19 +222,19 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
 
     /** Sets {@link #maxBatchTokens()}. */
     public T setMaxBatchTokens(int value) {
-        set(maxBatchTokens, value);
+        set(maxBatchTokens, inRange("maxBatchTokens", value, 1, Integer.MAX_VALUE));
         return self();
     }
 
     /** Sets {@link #maxBatchRows()}. */
     public T setMaxBatchRows(int value) {
-        set(maxBatchRows, value);
+        set(maxBatchRows, inRange("maxBatchRows", value, 1, Phi4Options.MAX_BATCH_ROWS));
         return self();
     }
 
     /** Sets {@link #windowRows()}. */
     public T setWindowRows(int value) {
-        set(windowRows, value);
+        set(windowRows, inRange("windowRows", value, 1, Phi4Options.MAX_WINDOW_ROWS));
         return self();
     }
 
@@ -318,8 +318,25 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         return out;
     }
 
+    /**
+     * A value checked against its range, so that a bad setting fails where it is set, in one line.
+     *
+     * @throws IllegalArgumentException "Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)"
+     */
+    static int inRange(String param, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("Cannot set " + param + ": it must be from " + min + " to " + max
+                    + " (got " + value + ")");
+        }
+        return value;
+    }
+
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
+        // params set through a ParamMap or copy() skip the setters: check them again here
+        inRange("maxBatchTokens", (Integer) $(maxBatchTokens), 1, Integer.MAX_VALUE);
+        inRange("maxBatchRows", (Integer) $(maxBatchRows), 1, Phi4Options.MAX_BATCH_ROWS);
+        inRange("windowRows", (Integer) $(windowRows), 1, Phi4Options.MAX_WINDOW_ROWS);
         StructType out = transformSchema(dataset.schema());
         PartitionTask task = new PartitionTask(getOptions(), new Batching((Integer) $(maxBatchTokens),
                 (Integer) $(maxBatchRows)), (Integer) $(windowRows), (Boolean) $(failOnError), verb(),

@@ -1,11 +1,17 @@
 package dev.phi4spark.udf.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +28,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * native tokenizers library, plus the eos/pad settings of {@code tokenizer_config.json}.
  *
  * <p>Encoding never truncates, pads, or adds BOS/EOS: the engine decides lengths and the chat
- * template supplies every marker. Special-token strings in the text (for example {@code
- * <|im_end|>}) become their single ids, as in Hugging Face's tokenizer; callers that feed untrusted
- * text should keep that in mind.
+ * template supplies every marker. {@link #encode(String)} treats its text as plain text: a
+ * special-token string in it (for example {@code <|im_end|>} in a scraped web page) becomes ordinary
+ * tokens, as with Hugging Face's {@code split_special_tokens=True}, so a document can never close a
+ * chat turn or write the assistant's answer. Only {@link #encodeChat} (the chat template) and
+ * {@link #encodeWithControlTokens} (text the caller wrote, such as its own template) produce
+ * special-token ids.
  *
  * <p>Thread-safe: Spark task threads may encode and decode concurrently. {@link #close()} waits for
  * calls in progress, and later calls fail with {@link IllegalStateException}, so the native handle
@@ -40,7 +49,10 @@ public final class Phi4Tokenizer implements AutoCloseable {
                     "withOverflowingTokens", "false");
 
     private final HuggingFaceTokenizer tokenizer;
+    /** The same tokenizer without its special added tokens: plain text never yields their ids. */
+    private final HuggingFaceTokenizer plainTokenizer;
     private final TokenizerFiles.Vocabulary vocabulary;
+    private final BitSet specialIds;
     private final long[] eosTokenIds;
     private final OptionalLong padTokenId;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
@@ -48,11 +60,15 @@ public final class Phi4Tokenizer implements AutoCloseable {
 
     private Phi4Tokenizer(
             HuggingFaceTokenizer tokenizer,
+            HuggingFaceTokenizer plainTokenizer,
             TokenizerFiles.Vocabulary vocabulary,
             long[] eosTokenIds,
             OptionalLong padTokenId) {
         this.tokenizer = tokenizer;
+        this.plainTokenizer = plainTokenizer;
         this.vocabulary = vocabulary;
+        this.specialIds = new BitSet();
+        vocabulary.specialIds().forEach(id -> specialIds.set(Math.toIntExact(id)));
         this.eosTokenIds = eosTokenIds;
         this.padTokenId = padTokenId;
     }
@@ -83,33 +99,96 @@ public final class Phi4Tokenizer implements AutoCloseable {
                 TokenizerFiles.readConfig(snapshotDir.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON));
         long[] eos = eosIds(vocabulary, config, snapshotDir);
         OptionalLong pad = optionalId(vocabulary, "pad_token", config.padToken());
-        return new Phi4Tokenizer(openNative(tokenizerJson), vocabulary, eos, pad);
+        HuggingFaceTokenizer full = openNative(tokenizerJson);
+        try {
+            return new Phi4Tokenizer(full, openPlain(tokenizerJson), vocabulary, eos, pad);
+        } catch (RuntimeException e) {
+            full.close();
+            throw e;
+        }
     }
 
     /**
-     * Encodes text to token ids.
+     * Encodes plain text to token ids: documents, seeds, user questions, anything not written by the
+     * caller as a prompt template.
      *
-     * <p>Unpaired UTF-16 surrogates, which have no UTF-8 form, are replaced by U+FFFD first; all
-     * other text, control characters included, is encoded as is.
+     * <p>Special-token strings in the text become ordinary tokens (the ids of their characters), as
+     * Hugging Face's {@code split_special_tokens=True} does, so that untrusted text cannot inject
+     * control tokens. Unpaired UTF-16 surrogates, which have no UTF-8 form, are replaced by U+FFFD
+     * first; all other text, control characters included, is encoded as is.
      *
      * @param text any text
-     * @return the ids, with special-token strings as single ids; never truncated
+     * @return the ids, none of them a special token; never truncated
      */
     public long[] encode(String text) {
         Objects.requireNonNull(text, "text");
         String clean = Utf16.replaceLoneSurrogates(text);
+        long[] ids = withNative("encode", () -> plainTokenizer.encode(clean, false, false).getIds());
+        for (long id : ids) {
+            // A vocabulary whose regular tokens spell a special token's id would defeat the split.
+            if (specialIds.get((int) id)) {
+                throw new IllegalStateException(
+                        "Cannot encode: plain text produced the special token " + tokenText(id)
+                                + " (the tokenizer's regular vocabulary contains it)");
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * Encodes text the caller wrote as a prompt, in which special-token strings stand for their
+     * single ids (Hugging Face's default). Never pass untrusted text here: use {@link
+     * #encodeChat} with the text as a message's content, or {@link #encode(String)}.
+     *
+     * @param prompt a rendered prompt, for example the caller's own chat template
+     * @return the ids, with special-token strings as single ids
+     */
+    public long[] encodeWithControlTokens(String prompt) {
+        Objects.requireNonNull(prompt, "prompt");
+        String clean = Utf16.replaceLoneSurrogates(prompt);
         return withNative("encode", () -> tokenizer.encode(clean, false, false).getIds());
     }
 
     /**
-     * Renders a conversation with {@link ChatTemplate} and encodes it.
+     * Renders a conversation with {@link ChatTemplate} and encodes it: the template's markers become
+     * their special-token ids, and roles and contents are encoded as plain text ({@link
+     * #encode(String)}), so a message cannot close its turn or open another.
+     *
+     * <p>For trusted content the ids equal those of encoding the rendered text with {@link
+     * #encodeWithControlTokens}, since special tokens split the text into independently encoded
+     * pieces there too.
      *
      * @param messages the conversation, oldest first
      * @param addGenerationPrompt whether to end with an open assistant turn for the model to complete
      * @return the ids of the rendered prompt
+     * @throws IllegalStateException if the vocabulary lacks one of the template's special tokens
      */
     public long[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        return encode(ChatTemplate.render(messages, addGenerationPrompt));
+        List<ChatTemplate.Piece> pieces = ChatTemplate.pieces(messages, addGenerationPrompt);
+        List<long[]> parts = new ArrayList<>(pieces.size());
+        int length = 0;
+        for (ChatTemplate.Piece piece : pieces) {
+            long[] ids = piece.control() ? new long[] {controlId(piece.text())} : encode(piece.text());
+            parts.add(ids);
+            length += ids.length;
+        }
+        long[] all = new long[length];
+        int at = 0;
+        for (long[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    private long controlId(String token) {
+        Long id = vocabulary.ids().get(token);
+        if (id == null) {
+            throw new IllegalStateException(
+                    "Cannot encode chat: the tokenizer has no " + token + " token (" + vocabSize()
+                            + " tokens)");
+        }
+        return id;
     }
 
     /**
@@ -196,6 +275,7 @@ public final class Phi4Tokenizer implements AutoCloseable {
             if (!closed) {
                 closed = true;
                 tokenizer.close();
+                plainTokenizer.close();
             }
         } finally {
             write.unlock();
@@ -233,6 +313,29 @@ public final class Phi4Tokenizer implements AutoCloseable {
         // {"content": ...} form of token fields. We read that file ourselves.
         try (InputStream in = Files.newInputStream(tokenizerJson)) {
             return HuggingFaceTokenizer.newInstance(in, DJL_OPTIONS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "Cannot load tokenizer: unreadable file (" + tokenizerJson + ")", e);
+        }
+    }
+
+    /**
+     * The tokenizer with the special entries of added_tokens removed, so its added-vocabulary pass no
+     * longer matches them and their strings go through the pre-tokenizer and BPE like any text: what
+     * Hugging Face's {@code encode_special_tokens} switch does, which DJL does not expose.
+     */
+    private static HuggingFaceTokenizer openPlain(Path tokenizerJson) {
+        try {
+            ObjectNode root = (ObjectNode) TokenizerFiles.readTree(tokenizerJson);
+            ArrayNode kept = root.arrayNode();
+            for (JsonNode added : root.path("added_tokens")) {
+                if (!added.path("special").asBoolean(false)) {
+                    kept.add(added);
+                }
+            }
+            root.set("added_tokens", kept);
+            byte[] json = TokenizerFiles.writeBytes(root);
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), DJL_OPTIONS);
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "Cannot load tokenizer: unreadable file (" + tokenizerJson + ")", e);

@@ -123,7 +123,11 @@ final class TokenizerFiles {
         return tokens;
     }
 
-    private static JsonNode readTree(Path file) {
+    static byte[] writeBytes(JsonNode root) throws JsonProcessingException {
+        return JSON.writeValueAsBytes(root);
+    }
+
+    static JsonNode readTree(Path file) {
         try {
             return JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {

@@ -25,7 +25,7 @@ class Phi4FunctionsTest {
         Phi4Engine engine = SparkTestSession.directEngine();
         String rendered = ChatTemplate.render(null, prompt);
         SamplingParams p = new SamplingParams(t, 0, 1, 1, max, Phi4Generator.rowSeed(0, rendered), List.of());
-        return engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encode(rendered), p)))
+        return engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered), p)))
                 .get(0).text();
     }
 

@@ -57,7 +57,7 @@ class Phi4GeneratorTest {
         List<GenerationRequest> requests = new ArrayList<>();
         for (String p : PROMPTS) {
             String rendered = ChatTemplate.render(null, p);
-            requests.add(new GenerationRequest(engine.requireTokenizer().encode(rendered),
+            requests.add(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered),
                     params.withSeed(Phi4Generator.rowSeed(7, rendered))));
         }
         return engine.generate(requests).stream().map(GenerationResult::text).toList();
@@ -116,7 +116,20 @@ class Phi4GeneratorTest {
     @Test
     void aNegativeMinSharedPrefixIsRefusedOnTheDriver() {
         assertThatThrownBy(() -> generator().setMinSharedPrefix(-1).transform(prompts(1)))
-                .hasMessage("Cannot reuse prefixes: minSharedPrefix must be 0 (off) or more (-1)");
+                .hasMessage("Cannot reuse prefixes: minSharedPrefix must be from 0 (off) to 1048576 (-1)");
+    }
+
+    @Test
+    void batchParamsOutOfRangeAreRefusedWhereTheyAreSet() {
+        assertThatThrownBy(() -> generator().setMaxBatchRows(0))
+                .hasMessage("Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)");
+        assertThatThrownBy(() -> generator().setMaxBatchTokens(-5))
+                .hasMessage("Cannot set maxBatchTokens: it must be from 1 to 2147483647 (got -5)");
+        assertThatThrownBy(() -> generator().setWindowRows(0))
+                .hasMessage("Cannot set windowRows: it must be from 1 to 1048576 (got 0)");
+        Phi4Generator g = generator();
+        assertThatThrownBy(() -> g.transform(prompts(1), g.maxBatchRows().w(0)))
+                .hasMessage("Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)");
     }
 
     @Test
@@ -155,7 +168,7 @@ class Phi4GeneratorTest {
         List<String> want = new ArrayList<>();
         for (List<ChatMessage> chat : chats) {
             String rendered = ChatTemplate.render(chat, true);
-            want.add(engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encode(rendered),
+            want.add(engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered),
                     g.samplingParams().withSeed(Phi4Generator.rowSeed(7, rendered))))).get(0).text());
         }
         assertThat(got).isEqualTo(want);
@@ -167,7 +180,7 @@ class Phi4GeneratorTest {
         List<String> got = completions(generator().setSeedCol("s").transform(df));
         Phi4Engine engine = SparkTestSession.directEngine();
         String rendered = ChatTemplate.render(null, PROMPTS.get(3));
-        String want = engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encode(rendered),
+        String want = engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered),
                 generator().samplingParams().withSeed(123L)))).get(0).text();
         assertThat(got.get(3)).isEqualTo(want);
     }

@@ -122,7 +122,7 @@ class Phi4ScorerJudgeTest {
                 tok.tokenId("5").getAsLong());
         String rendered = JudgePrompt.defaults().render(SHORT);
         assertThat(rendered).endsWith("<|im_start|>assistant<|im_sep|>Educational score: ");
-        ChoiceResult direct = engine.choose(List.of(tok.encode(rendered)), digits).get(0);
+        ChoiceResult direct = engine.choose(List.of(tok.encodeWithControlTokens(rendered)), digits).get(0);
 
         Row r = rows.get(0);
         List<Double> dist = r.getList(4);
@@ -145,7 +145,7 @@ class Phi4ScorerJudgeTest {
         assertThat(fit.ids().length).isLessThanOrEqualTo(4096).isGreaterThan(4000);
         JudgePrompt capped = new JudgePrompt(JudgePrompt.DEFAULT_RUBRIC, null, JudgePrompt.DEFAULT_PREFIX, 50);
         JudgePrompt.Encoded cut = capped.encode(tok, LONG, 4096);
-        int overhead = tok.encode(capped.render("")).length;
+        int overhead = tok.encodeWithControlTokens(capped.render("")).length;
         assertThat(cut.truncated()).isTrue();
         assertThat(cut.ids().length).isBetween(overhead + 40, overhead + 52);
         assertThat(JudgePrompt.defaults().encode(tok, SHORT, 4096).truncated()).isFalse();

@@ -130,7 +130,7 @@ public final class SparkOverheadBenchmark {
         List<GenerationRequest> requests = new ArrayList<>();
         for (String p : prompts) {
             String rendered = ChatTemplate.render(null, p);
-            requests.add(new GenerationRequest(engine.requireTokenizer().encode(rendered),
+            requests.add(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered),
                     params.withSeed(Phi4Generator.rowSeed(0, rendered))));
         }
         long tokens = 0;
