@@ -124,20 +124,18 @@ final class FusedDecoder implements AutoCloseable {
      */
     NDArray apply(NDManager step, NDArray x, NDList cosSin, NDArray mask, NDArray columns, NDArray[] keys,
             NDArray[] values) {
-        IValue[] in = {
+        // Built per call: the activations and the cache buffers (replaced when rows are dropped).
+        IValue[] perCall = {
             IValue.from((PtNDArray) x), IValue.from((PtNDArray) cosSin.get(0)), IValue.from((PtNDArray) cosSin.get(1)),
-            IValue.from((PtNDArray) mask), IValue.from((PtNDArray) columns), null, list(keys), list(values), null, null
+            IValue.from((PtNDArray) mask), IValue.from((PtNDArray) columns), list(keys), list(values)
         };
-        in[5] = weights;
-        in[8] = shape;
-        in[9] = eps;
+        IValue[] in = {perCall[0], perCall[1], perCall[2], perCall[3], perCall[4], weights, perCall[5], perCall[6],
+            shape, eps};
         try (IValue out = module.forward(in)) {
             return out.toTensor((PtNDManager) step);
         } finally {
-            for (int i = 0; i < in.length; i++) {
-                if (i != 5 && i != 8 && i != 9) {
-                    in[i].close();
-                }
+            for (IValue v : perCall) {
+                v.close();
             }
         }
     }
