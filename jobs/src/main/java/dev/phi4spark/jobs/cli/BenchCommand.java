@@ -37,8 +37,9 @@ public final class BenchCommand implements Runnable {
 
     /** {@code bench engine}. */
     @Command(name = "engine", mixinStandardHelpOptions = true,
-            description = "GEMM roofline, then prefill and decode throughput of a ~150M-parameter Phi-3 with random"
-                    + " weights, as fractions of the roofline.")
+            description = "GEMM roofline and memory read bandwidth, then prefill and decode throughput of a"
+                    + " ~150M-parameter Phi-3 with random weights (decode at batch 1 and 8 as a fraction of the"
+                    + " bandwidth), libtorch ops per decode step and the weight layouts' product times.")
     static final class Engine implements Runnable {
         @Mixin
         RooflineOptions roofline;

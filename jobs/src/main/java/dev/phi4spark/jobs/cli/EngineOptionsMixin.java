@@ -20,7 +20,8 @@ public final class EngineOptionsMixin {
     int prefillChunk;
 
     @Option(names = "--attention", defaultValue = "auto",
-            description = "auto (fused where libtorch loads it), fused or plain (the reference path).")
+            description = "auto (layers where libtorch loads them), layers (all decoder layers in one TorchScript call),"
+                    + " fused (attention only) or plain (the reference path).")
     String attention;
 
     /** The options as the engine takes them. */

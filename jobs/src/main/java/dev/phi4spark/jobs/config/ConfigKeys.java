@@ -49,7 +49,8 @@ public final class ConfigKeys {
             "Prompt tokens per forward pass while prefilling.").range(1, MAX_TOKENS);
     public static final ConfigKey<String> MODEL_ATTENTION = ConfigKey.string("model.attention",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_ATTENTION,
-            "auto (fused where libtorch loads it), fused (scaled_dot_product_attention) or plain (the reference).");
+            "auto (layers where libtorch loads them), layers (one TorchScript call per step for all decoder layers),"
+                    + " fused (scaled_dot_product_attention only) or plain (the reference).");
     public static final ConfigKey<Integer> MODEL_MIN_SHARED_PREFIX = ConfigKey.integer("model.min_shared_prefix",
             dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MIN_SHARED_PREFIX,
             "Shortest prompt prefix (tokens) that rows share (system prompt, template, judge rubric) whose"

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code phi4spark bench all} runs end to end and reports every figure, on the tiny model at small
- * sizes. The speeds themselves are measured by running the command (docs/benchmarks.md), not here.
+ * {@code phi4spark bench all} and {@code bench engine} run end to end and report every figure, on the
+ * tiny model at small sizes. The speeds themselves are measured by running the command (docs/benchmarks.md), not here.
  */
 class BenchCommandTest {
 
@@ -38,5 +38,26 @@ class BenchCommandTest {
         assertThat(f.at("/spark_overhead/skipped").asText()).isEqualTo("--spark-prompts 0");
         assertThat(r.out()).contains("== summary").contains("fused / plain attention:")
                 .contains("continuous / static batching:").contains("prefix reuse on / off");
+    }
+
+    @Test
+    void engineReportsBandwidthFractionsAndOpsPerDecodeStep() throws Exception {
+        Path tiny = tmp.resolve("tiny");
+        assertThat(ModelCommandTest.run("model", "make-tiny", "--out", tiny.toString(), "--seed", "4").status()).isZero();
+        Path json = tmp.resolve("engine.json");
+        ModelCommandTest.Run r = ModelCommandTest.run("bench", "engine", "--model", tiny.toString(), "--device", "cpu",
+                "--gemm-size", "64", "--decode-steps", "2", "--json-out", json.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        JsonNode f = new ObjectMapper().readTree(Files.readString(json));
+        assertThat(f.get("attention").asText()).isEqualTo("layers");
+        assertThat(f.get("read_bandwidth_gb_per_s").asDouble()).isPositive();
+        assertThat(f.get("decode_b1_bandwidth_fraction").asDouble()).isPositive();
+        assertThat(f.get("decode_b8_bandwidth_fraction").asDouble()).isPositive();
+        assertThat(f.get("prefill_1x256_tokens_per_s").asDouble()).isPositive();
+        assertThat(f.get("layout_b8_contiguous_ms").asDouble()).isPositive();
+        // The layers in one TorchScript call: the tiny model's two layers add no op of their own.
+        assertThat(f.get("ops_per_decode_step").asInt()).isBetween(1, 36);
+        assertThat(f.at("/ops_per_decode_step_by_name/forward").asInt()).isEqualTo(1);
+        assertThat(r.out()).contains("libtorch ops per decode step (layers, profiler, top-level)");
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.phi4spark.udf.engine.EngineOptions;
 import dev.phi4spark.udf.engine.GenerationRequest;
 import dev.phi4spark.udf.engine.Generator;
+import dev.phi4spark.udf.engine.KvCache;
 import dev.phi4spark.udf.engine.Phi3Config;
 import dev.phi4spark.udf.engine.Phi3Model;
 import dev.phi4spark.udf.engine.Phi4Engine;
@@ -26,9 +27,12 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The engine's speed against the machine's own roofline: libtorch's float32 GEMM rate on a large square
- * product, then prefill and decode throughput of a ~150M-parameter Phi-3 with random weights, each as a
- * fraction of that rate (model FLOPs per token x tokens/s / GEMM FLOP/s).
+ * The engine's speed against the machine's own rooflines: libtorch's float32 GEMM rate on a large square
+ * product and the memory read bandwidth, then prefill and decode throughput of a ~150M-parameter Phi-3
+ * with random weights. Prefill and batch-32 decode are compute-bound (a fraction of the GEMM rate: model
+ * FLOPs per token x tokens/s / GEMM FLOP/s); decode at batch 1 and 8 is bound by reading the weights once
+ * per step (a fraction of the bandwidth: weight bytes / step time / bandwidth). The figures match what
+ * llama.cpp's llama-bench reports (one 256-token prompt; decode after 16-token prompts).
  */
 public final class EngineBenchmark {
 
@@ -61,6 +65,19 @@ public final class EngineBenchmark {
             out.put("gemm_size", gemmSize);
             out.put("gemm_gflops", round(gemm));
             log.accept(String.format("GEMM %dx%d %s: %.1f GFLOP/s (the roofline)", gemmSize, gemmSize, model.dtype(), gemm));
+            double bandwidth = readBandwidth(model.manager());
+            out.put("attention", model.attention());
+            out.put("read_bandwidth_gb_per_s", round(bandwidth / 1e9));
+            log.accept(String.format("memory read bandwidth: %.1f GB/s", bandwidth / 1e9));
+            Map<String, Integer> ops = opsPerDecodeStep(model);
+            out.put("ops_per_decode_step", LibtorchOps.total(ops));
+            out.put("ops_per_decode_step_by_name", ops);
+            log.accept(String.format("libtorch ops per decode step (%s, profiler, top-level): %d %s",
+                    model.attention(), LibtorchOps.total(ops), ops));
+            out.putAll(layouts(model.manager(), c.hiddenSize, 2 * c.intermediateSize, model.dtype()));
+            double prefillOne = prefillTokensPerSecond(model, 1, 256);
+            out.put("prefill_1x256_tokens_per_s", round(prefillOne));
+            log.accept(String.format("prefill 1 x 256: %.0f tokens/s", prefillOne));
 
             // Prefill computes logits only for the last position, so its FLOPs are the layers' alone.
             double prefillFlops = c.flopsPerToken() - 2.0 * c.vocabSize * c.hiddenSize;
@@ -74,10 +91,110 @@ public final class EngineBenchmark {
                 double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
                 out.put("decode_b" + batch + "_tokens_per_s", round(decode));
                 out.put("decode_b" + batch + "_roofline_fraction", round3(fraction));
-                log.accept(String.format("decode batch %d: %.0f tokens/s, %.2f of the roofline", batch, decode, fraction));
+                double read = weightBytes(c, model.dtype()) * decode / batch / bandwidth;
+                if (batch <= 8) {
+                    out.put("decode_b" + batch + "_bandwidth_fraction", round3(read));
+                }
+                log.accept(String.format("decode batch %d: %.1f tokens/s, %.2f of the roofline, %.2f of the bandwidth",
+                        batch, decode, fraction, read));
             }
         }
         return out;
+    }
+
+    /** Bytes of weights a decode step reads: every matrix and norm but the embedding table (rows only). */
+    static double weightBytes(Phi3Config c, DataType dtype) {
+        long embed = (long) c.vocabSize * c.hiddenSize;
+        long read = c.parameterCount() - (c.tieWordEmbeddings ? 0 : embed);
+        return (double) read * dtype.getNumOfBytes();
+    }
+
+    /**
+     * Memory read bandwidth in bytes/s: the best of a few libtorch sums over a 512 MiB float32 array, far
+     * larger than any cache, on libtorch's threads as the model uses them.
+     */
+    static double readBandwidth(NDManager parent) {
+        long n = 128L << 20;
+        try (NDManager m = parent.newSubManager()) {
+            NDArray a = m.ones(new Shape(n));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 8; i++) {
+                try (NDManager step = m.newSubManager()) {
+                    long t0 = System.nanoTime();
+                    NDArray sum = a.sum();
+                    sum.attach(step);
+                    sum.toFloatArray();
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            return n * 4.0 / best;
+        }
+    }
+
+    /**
+     * Top-level libtorch ops of one decode step's forward (the layers and the lm_head; the sampler left
+     * out) at batch 1, after three warm-up steps.
+     */
+    static Map<String, Integer> opsPerDecodeStep(Phi3Model model) {
+        try (KvCache cache = model.newCache(1, 8)) {
+            Map<String, Integer> ops = Map.of();
+            for (int column = 0; column < 4; column++) {
+                try (NDManager step = model.manager().newSubManager()) {
+                    NDArray tokens = step.create(new long[] {5}).reshape(1, 1);
+                    NDArray positions = step.create(new float[] {column}).reshape(1, 1);
+                    int at = column;
+                    Runnable forward = () -> model.logits(model.hidden(step, tokens, positions, at, cache, at));
+                    if (column < 3) {
+                        forward.run();
+                    } else {
+                        ops = LibtorchOps.count(forward);
+                    }
+                }
+            }
+            return ops;
+        }
+    }
+
+    /**
+     * The weight layouts the engine could keep, timed on a product the size of the MLP's gate_up: {@code
+     * rows} activations against the checkpoint's {@code [out, in]} matrix as a transposed view (the old
+     * layout) and against a contiguous {@code [in, out]} copy (the one kept). Ratios above 1 favour the copy.
+     */
+    Map<String, Object> layouts(NDManager parent, int in, int out, DataType dtype) {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        try (NDManager m = parent.newSubManager()) {
+            NDArray outIn = m.randomNormal(new Shape(out, in)).toType(dtype, false);
+            NDArray view = outIn.transpose();
+            NDArray contiguous = view.flatten().reshape(in, out);
+            for (int rows : new int[] {1, 8, 32}) {
+                NDArray x = m.randomNormal(new Shape(rows, 1, in)).toType(dtype, false);
+                double viewSeconds = productSeconds(m, x, view);
+                double copySeconds = productSeconds(m, x, contiguous);
+                figures.put("layout_b" + rows + "_view_ms", round3(viewSeconds * 1e3));
+                figures.put("layout_b" + rows + "_contiguous_ms", round3(copySeconds * 1e3));
+                log.accept(String.format("[%d, %d] x [%d, %d]: transposed view %.2f ms, contiguous [in, out] %.2f ms", rows,
+                        in, in, out, viewSeconds * 1e3, copySeconds * 1e3));
+            }
+        }
+        return figures;
+    }
+
+    /** The best of five rounds of ten products, per product. */
+    private static double productSeconds(NDManager m, NDArray x, NDArray w) {
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            try (NDManager step = m.newSubManager()) {
+                long t0 = System.nanoTime();
+                NDArray y = null;
+                for (int i = 0; i < 10; i++) {
+                    y = x.matMul(w);
+                    y.attach(step);
+                }
+                y.get(0, 0, 0).toFloatArray(); // forces completion on an asynchronous device
+                best = Math.min(best, (System.nanoTime() - t0) / 10e9);
+            }
+        }
+        return best;
     }
 
     /** Writes the 150M-parameter random model into a folder (about 600 MB of float32). */

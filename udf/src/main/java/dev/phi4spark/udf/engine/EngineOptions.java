@@ -11,8 +11,10 @@ import java.util.Locale;
  * @param dtype {@code auto} (float32 on the CPU, float16 on a GPU), {@code float32} or {@code float16}
  * @param threads libtorch intra-op threads, process-wide (0: libtorch's default)
  * @param prefillChunk prompt columns per forward while prefilling: bounds the memory of long prompts
- * @param attention {@code auto} (fused where libtorch loads it, else plain), {@code fused} (libtorch's
- *     scaled_dot_product_attention) or {@code plain} (the NDArray reference path)
+ * @param attention {@code auto} (layers where libtorch loads them, else fused, else plain), {@code layers}
+ *     (each decoder layer as one TorchScript call, attention by scaled_dot_product_attention), {@code
+ *     fused} (NDArray layers, libtorch's scaled_dot_product_attention) or {@code plain} (the NDArray
+ *     reference path)
  */
 public record EngineOptions(String device, String dtype, int threads, int prefillChunk, String attention)
         implements Serializable {
@@ -40,9 +42,9 @@ public record EngineOptions(String device, String dtype, int threads, int prefil
         if (prefillChunk <= 0) {
             throw new IllegalArgumentException("Cannot use prefill chunk " + prefillChunk + ": expected > 0");
         }
-        if (!attention.matches("auto|fused|plain")) {
+        if (!attention.matches("auto|layers|fused|plain")) {
             throw new IllegalArgumentException("Cannot use attention '" + attention
-                    + "': expected auto, fused or plain");
+                    + "': expected auto, layers, fused or plain");
         }
     }
 

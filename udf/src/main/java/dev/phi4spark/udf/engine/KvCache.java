@@ -81,6 +81,16 @@ public final class KvCache implements AutoCloseable {
         return values[layer].get(step, new NDIndex(":, :, :{}", end));
     }
 
+    /** Every layer's key buffer, written in place by the fused decoder. */
+    NDArray[] keyBuffers() {
+        return keys.clone();
+    }
+
+    /** Every layer's value buffer, written in place by the fused decoder. */
+    NDArray[] valueBuffers() {
+        return values.clone();
+    }
+
     /** Validity of the first {@code end} columns {@code [batch, end]}, on the step's manager. */
     NDArray valid(NDManager step, int end) {
         return valid.get(step, new NDIndex(":, :{}", end));

@@ -21,4 +21,16 @@ interface KvView {
 
     /** The additive attention bias {@code [batch, 1, 1, seq, end]}: 0 where allowed, a large negative not. */
     NDArray bias(NDManager step);
+
+    /** Every layer's whole key buffer {@code [batch, kvHeads, capacity, headDim]}, for the fused decoder. */
+    NDArray[] keyBuffers();
+
+    /** Every layer's whole value buffer, as {@link #keyBuffers()}. */
+    NDArray[] valueBuffers();
+
+    /**
+     * Where the fused decoder writes the new keys and values: each row's cache columns, int64 {@code [batch,
+     * seq]} or broadcastable to it.
+     */
+    NDArray columns(NDManager step);
 }

@@ -31,15 +31,18 @@ public final class Phi3Model implements AutoCloseable {
     private final RotaryEmbedding rope;
     /** The fused attention kernel, or null for the reference NDArray path. */
     private final FusedAttention fused;
+    /** Every layer as one TorchScript call, or null for the per-op NDArray layers. */
+    private final FusedDecoder decoder;
 
     private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights,
-            FusedAttention fused) {
+            FusedAttention fused, FusedDecoder decoder) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
         this.weights = weights;
         this.rope = new RotaryEmbedding(config, manager);
         this.fused = fused;
+        this.decoder = decoder;
     }
 
     /**
@@ -52,18 +55,36 @@ public final class Phi3Model implements AutoCloseable {
 
     /**
      * Loads the weights of a snapshot folder onto a device. {@code attention} is {@code plain} (the
-     * NDArray reference path), {@code fused} (libtorch's scaled_dot_product_attention) or {@code auto}
-     * (fused where libtorch loads it, else plain).
+     * NDArray reference path), {@code fused} (libtorch's scaled_dot_product_attention inside the NDArray
+     * layers), {@code layers} (every decoder layer as one TorchScript call, see {@link FusedDecoder}) or
+     * {@code auto} (layers where libtorch loads them, else fused, else plain).
      */
     public static Phi3Model load(Path dir, Phi3Config config, Device device, DataType dtype, String attention) {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            FusedAttention fused = attentionKernel(attention, () -> FusedAttention.load(manager));
             Phi3Weights weights = Phi3Weights.load(checkpoint, config, manager, dtype);
-            return new Phi3Model(config, manager, dtype, weights, fused);
+            FusedDecoder decoder = "layers".equals(attention) || "auto".equals(attention)
+                    ? decoderKernel(attention, () -> FusedDecoder.load(manager, config, weights)) : null;
+            FusedAttention fused = decoder != null || "layers".equals(attention) ? null
+                    : attentionKernel(attention, () -> FusedAttention.load(manager));
+            return new Phi3Model(config, manager, dtype, weights, fused, decoder);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** The fused decoder for {@code layers} or {@code auto}, or null where {@code auto} falls back. */
+    static FusedDecoder decoderKernel(String attention, Supplier<FusedDecoder> loader) {
+        try {
+            return loader.get();
+        } catch (RuntimeException e) {
+            if ("layers".equals(attention)) {
+                throw new ModelLoadException("Cannot use attention layers: libtorch did not load the fused decoder's"
+                        + " TorchScript module (" + e.getMessage() + "); use attention fused or plain", e);
+            }
+            LOG.warn("Fused decoder unavailable ({}); using the per-op layers", e.getMessage());
+            return null;
         }
     }
 
@@ -84,9 +105,9 @@ public final class Phi3Model implements AutoCloseable {
         }
     }
 
-    /** The attention path in use: {@code fused} or {@code plain}. */
+    /** The attention path in use: {@code layers}, {@code fused} or {@code plain}. */
     public String attention() {
-        return fused == null ? "plain" : "fused";
+        return decoder != null ? "layers" : fused == null ? "plain" : "fused";
     }
 
     /** The config. */
@@ -137,6 +158,10 @@ public final class Phi3Model implements AutoCloseable {
                 .reshape(batch, seq, config.hiddenSize);                        // [batch, seq, hidden]
         NDList cosSin = rope.cosSin(positions, maxPosition, dtype);
         NDArray bias = view.bias(step);                                         // [batch, 1, 1, seq, end]
+        if (decoder != null) {
+            return decoder.apply(step, x, cosSin, FusedAttention.mask(bias, config.groups(), dtype),
+                    view.columns(step), view.keyBuffers(), view.valueBuffers());
+        }
         NDArray mask = fused == null ? bias
                 : FusedAttention.mask(bias, config.groups(), dtype);            // [batch, 1, groups*seq, end]
         for (int i = 0; i < weights.layers.length; i++) {
@@ -171,6 +196,21 @@ public final class Phi3Model implements AutoCloseable {
             @Override
             public NDArray bias(NDManager s) {
                 return attentionBias(s, cache, start, seq);
+            }
+
+            @Override
+            public NDArray[] keyBuffers() {
+                return cache.keyBuffers();
+            }
+
+            @Override
+            public NDArray[] valueBuffers() {
+                return cache.valueBuffers();
+            }
+
+            @Override
+            public NDArray columns(NDManager s) {
+                return s.arange(start, end, 1, DataType.INT64).reshape(1, seq);
             }
         };
     }
@@ -286,6 +326,9 @@ public final class Phi3Model implements AutoCloseable {
 
     @Override
     public void close() {
+        if (decoder != null) {
+            decoder.close();
+        }
         manager.close();
     }
 }

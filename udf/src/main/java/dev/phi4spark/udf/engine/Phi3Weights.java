@@ -6,18 +6,20 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * The weights of a {@code Phi3ForCausalLM}, bound by their HF names and checked against the config's
- * shapes. Projection matrices are stored {@code [out, in]}; their transposed views are made once here,
- * since a {@code transpose()} per step would leave a view behind on the weights' manager every time.
+ * shapes. Checkpoints store projection matrices {@code [out, in]}; they are kept here as contiguous
+ * {@code [in, out]} copies (the checkpoint layout freed at once, so one copy is resident): libtorch's
+ * product of a few rows against a contiguous {@code [in, out]} matrix measured faster at batch 8 than
+ * against the transposed {@code [out, in]} view, and no slower at 1 and 32 (docs/benchmarks.md).
  */
 final class Phi3Weights {
 
-    /** One decoder layer. Matrices are the transposed views, {@code [in, out]}. */
+    /** One decoder layer. Matrices are contiguous {@code [in, out]}. */
     record Layer(NDArray inputNorm, NDArray qkv, NDArray out, NDArray postNorm, NDArray gateUp, NDArray down) {}
 
     final NDArray embed;     // [vocab, hidden]
     final Layer[] layers;
     final NDArray finalNorm; // [hidden]
-    final NDArray lmHead;    // [hidden, vocab] (transposed view)
+    final NDArray lmHead;    // [hidden, vocab] (contiguous, or the embedding's transposed view when tied)
 
     private Phi3Weights(NDArray embed, Layer[] layers, NDArray finalNorm, NDArray lmHead) {
         this.embed = embed;
@@ -64,19 +66,30 @@ final class Phi3Weights {
             String p = "model.layers." + i + ".";
             layers[i] = new Layer(
                     loader.load(p + "input_layernorm.weight", h),
-                    loader.load(p + "self_attn.qkv_proj.weight", c.qkvDim(), h).transpose(),
-                    loader.load(p + "self_attn.o_proj.weight", h, attnOut).transpose(),
+                    inOut(loader.load(p + "self_attn.qkv_proj.weight", c.qkvDim(), h)),
+                    inOut(loader.load(p + "self_attn.o_proj.weight", h, attnOut)),
                     loader.load(p + "post_attention_layernorm.weight", h),
-                    loader.load(p + "mlp.gate_up_proj.weight", 2L * c.intermediateSize, h).transpose(),
-                    loader.load(p + "mlp.down_proj.weight", h, c.intermediateSize).transpose());
+                    inOut(loader.load(p + "mlp.gate_up_proj.weight", 2L * c.intermediateSize, h)),
+                    inOut(loader.load(p + "mlp.down_proj.weight", h, c.intermediateSize)));
         }
         NDArray norm = loader.load("model.norm.weight", h);
         NDArray lmHead;
         if (c.tieWordEmbeddings && !checkpoint.has("lm_head.weight")) {
             lmHead = embed.transpose();
         } else {
-            lmHead = loader.load("lm_head.weight", c.vocabSize, h).transpose();
+            lmHead = inOut(loader.load("lm_head.weight", c.vocabSize, h));
         }
         return new Phi3Weights(embed, layers, norm, lmHead);
+    }
+
+    /** A contiguous {@code [in, out]} copy of an {@code [out, in]} matrix; the original is freed. */
+    private static NDArray inOut(NDArray outIn) {
+        NDArray view = outIn.transpose();
+        NDArray flat = view.flatten(); // a copy: the transposed view's elements in row-major order
+        NDArray copy = flat.reshape(view.getShape());
+        flat.close();
+        view.close();
+        outIn.close();
+        return copy;
     }
 }

@@ -122,6 +122,21 @@ final class SlotCache implements AutoCloseable {
             public NDArray bias(NDManager s) {
                 return bias;
             }
+
+            @Override
+            public NDArray[] keyBuffers() {
+                return keys.clone();
+            }
+
+            @Override
+            public NDArray[] valueBuffers() {
+                return values.clone();
+            }
+
+            @Override
+            public NDArray columns(NDManager s) {
+                return s.create(column).reshape(rows, 1);
+            }
         };
     }
 

@@ -65,7 +65,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         dtype = new Param<>(uid, Phi4Options.DTYPE, "auto, float32 or float16");
         threads = new IntParam(uid, Phi4Options.THREADS, "libtorch intra-op threads per executor (0: default)");
         prefillChunk = new IntParam(uid, Phi4Options.PREFILL_CHUNK, "prompt columns per prefill forward");
-        attention = new Param<>(uid, Phi4Options.ATTENTION, "auto, fused or plain");
+        attention = new Param<>(uid, Phi4Options.ATTENTION, "auto, layers, fused or plain");
         minSharedPrefix = new IntParam(uid, Phi4Options.MIN_SHARED_PREFIX, "shortest prompt prefix, in tokens, that"
                 + " rows share and that is computed once and reused (0: off)");
         cacheDir = new Param<>(uid, Phi4Options.CACHE_DIR, "local folder for staged models (empty: tmp)");

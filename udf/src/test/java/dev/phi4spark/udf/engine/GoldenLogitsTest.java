@@ -12,13 +12,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The engine against logits made outside the project (llama.cpp, cross-checked with numpy), on both
- * attention paths: the NDArray reference and libtorch's fused kernel.
+ * The engine against logits made outside the project (llama.cpp, cross-checked with numpy), on every
+ * path: the NDArray reference, libtorch's fused attention kernel, and the fused TorchScript decoder.
  */
 class GoldenLogitsTest {
 
     @ParameterizedTest
-    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused"})
+    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3, layers", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused",
+        "tiny-phi3-bf16, layers"})
     void logitsAtEveryPromptPositionMatch(String fixture, String attention) {
         JsonNode golden = Fixtures.golden(fixture);
         long[] prompt = Fixtures.longs(golden.get("prompt_ids"));
@@ -38,7 +39,8 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused"})
+    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3, layers", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused",
+        "tiny-phi3-bf16, layers"})
     void greedyDecodingThroughTheCacheMatches(String fixture, String attention) {
         JsonNode golden = Fixtures.golden(fixture);
         long[] prompt = Fixtures.longs(golden.get("prompt_ids"));
@@ -56,7 +58,8 @@ class GoldenLogitsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused"})
+    @CsvSource({"tiny-phi3, plain", "tiny-phi3, fused", "tiny-phi3, layers", "tiny-phi3-bf16, plain", "tiny-phi3-bf16, fused",
+        "tiny-phi3-bf16, layers"})
     void sequencesOfDifferentLengthsDecodedTogetherMatch(String fixture, String attention) {
         JsonNode golden = Fixtures.golden(fixture);
         List<long[]> prompts = new ArrayList<>();
