@@ -53,8 +53,12 @@ public final class Phi4SparkCommand implements Runnable {
         return nl < 0 ? trimmed : trimmed.substring(0, nl).strip();
     }
 
-    /** The exception's own sentence; its causes only when it has none. */
+    /** The exception's own sentence, its causes only when it has none, with URI passwords masked. */
     public static String message(Throwable e) {
+        return dev.phi4spark.jobs.config.Secrets.maskText(unmasked(e));
+    }
+
+    private static String unmasked(Throwable e) {
         // A task's exception reaches the driver wrapped in Spark's "Job aborted due to stage failure: ...
         // Driver stacktrace:" (several lines); the project's own exception in the chain says it in one.
         for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {

@@ -117,6 +117,9 @@ public final class ConfigKeys {
             "Retries of a Delta commit that lost a conflict with a concurrent writer.");
     public static final ConfigKey<Boolean> FAIL_ON_ERROR = ConfigKey.bool("fail_on_error", false,
             "Fail the job on a bad row instead of recording its error.");
+    public static final ConfigKey<Integer> RUNS_HEARTBEAT_SECONDS = ConfigKey.integer("runs.heartbeat_seconds", 60,
+            "Seconds between a running command's heartbeats in the runs table; a running row without one for"
+                    + " 3 beats is shown as died (killed, or its disk filled).");
     public static final ConfigKey<Integer> PROGRESS_SECONDS = ConfigKey.integer("progress_seconds", 10,
             "Seconds between progress lines (0: none).");
 
@@ -129,7 +132,7 @@ public final class ConfigKeys {
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
             SCORE_WINDOW_TOKENS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
-            PROGRESS_SECONDS);
+            PROGRESS_SECONDS, RUNS_HEARTBEAT_SECONDS);
 
     private static final Map<String, ConfigKey<?>> BY_NAME = new LinkedHashMap<>();
 

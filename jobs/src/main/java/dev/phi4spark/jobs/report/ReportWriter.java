@@ -39,6 +39,7 @@ public final class ReportWriter {
      * warehouse folder (where the tiny model also goes), else under the current folder.
      */
     public static Path defaultPath(JobConfig config, String runId) {
+        dev.phi4spark.jobs.delta.RunRecorder.checkRunId(runId, "write the run report");
         String warehouse = config.get(ConfigKeys.WAREHOUSE);
         boolean local = config.get(ConfigKeys.DATABASE) == null
                 && (!warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") || warehouse.startsWith("file:"));
@@ -184,7 +185,8 @@ public final class ReportWriter {
     }
 
     private static void config(StringBuilder b, RunReport r) {
-        String json = r.configJson() == null || r.configJson().isBlank() ? null : r.configJson();
+        String json = r.configJson() == null || r.configJson().isBlank() ? null
+                : dev.phi4spark.jobs.config.Secrets.redactJson(r.configJson());
         b.append("<div class=\"panel wide\" style=\"margin-top:16px\">\n<h2>Configuration</h2>\n")
                 .append(json == null ? noData("the runs row has no config") : "<pre class=\"config\">" + escape(json)
                         + "</pre>\n")
