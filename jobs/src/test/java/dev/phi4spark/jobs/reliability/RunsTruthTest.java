@@ -45,13 +45,14 @@ class RunsTruthTest {
     @Test
     void aRunThatStoppedBeatingIsShownAndRecordedAsDied() throws IOException {
         Path warehouse = tmp.resolve("warehouse");
-        Cli.Run first = Cli.job("generate", warehouse, "--set", Cli.recipes(3), "--set", "runs.heartbeat_seconds=1");
+        Cli.Run first = Cli.job("generate", warehouse, "--set", Cli.recipes(3), "--set", "runs.heartbeat_seconds=2",
+                "--set", "generate.keep_rejected=true"); // random text: keep every row the recipe rejects
         assertThat(first.status()).as("%s", first).isZero();
         TableStore tables = tables(warehouse);
         Row run = tables.read(TableStore.RUNS).collectAsList().get(0);
         assertThat(run.<String>getAs("status")).isEqualTo("succeeded");
         assertThat(run.<Timestamp>getAs("heartbeat_at")).isNotNull();
-        // Start, end and at least one beat between them (the run takes seconds; a beat is due every second).
+        // Start, end and at least one beat between them (the run takes seconds; a beat is due every 2 s).
         assertThat(tables.version(TableStore.RUNS)).as("commits to runs").isGreaterThanOrEqualTo(2);
 
         String id = run.getAs("run_id");
