@@ -167,16 +167,7 @@ public final class RunRecorder {
                 .where(functions.col("status").equalTo(DIED)).collectAsList();
         for (Row run : dead) {
             String id = run.getAs("run_id");
-            Map<String, Long> committed = new LinkedHashMap<>();
-            for (String t : List.of(TableStore.SYNTHETIC_RAW, TableStore.SYNTHETIC_CURATED,
-                    TableStore.SYNTHETIC_REJECTED, TableStore.CORPUS_SCORES)) {
-                if (tables.exists(t) && java.util.Arrays.asList(tables.read(t).columns()).contains("run_id")) {
-                    long n = tables.read(t).where(functions.col("run_id").equalTo(id)).count();
-                    if (n > 0) {
-                        committed.put(t, n);
-                    }
-                }
-            }
+            Map<String, Long> committed = committedBy(tables, id, run.getAs("started_at"));
             Timestamp seen = java.util.Arrays.asList(run.schema().fieldNames()).contains("heartbeat_at")
                     && run.getAs("heartbeat_at") != null ? run.getAs("heartbeat_at") : run.getAs("started_at");
             Row row = RowFactory.create(id, run.getAs("command"), DIED, run.getAs("config"), run.getAs("config_hash"),
@@ -227,6 +218,39 @@ public final class RunRecorder {
     /** Task attempts that failed and were retried so far. */
     public int taskFailures() {
         return taskFailures.get();
+    }
+
+    /**
+     * Rows a run committed, by table: by {@code run_id} where the table has one ({@code corpus_scores}),
+     * else by {@code created_at} from the run's start to the next run's (the synthetic tables, as the
+     * report attributes them).
+     */
+    private static Map<String, Long> committedBy(TableStore tables, String id, Timestamp started) {
+        Row next = tables.read(TableStore.RUNS).where(functions.col("started_at").gt(functions.lit(started)))
+                .agg(functions.min("started_at")).head();
+        Column until = next.isNullAt(0) ? functions.lit(true)
+                : functions.col("created_at").lt(functions.lit(next.getTimestamp(0)));
+        Map<String, Long> committed = new LinkedHashMap<>();
+        for (String t : List.of(TableStore.SYNTHETIC_RAW, TableStore.SYNTHETIC_CURATED,
+                TableStore.SYNTHETIC_REJECTED, TableStore.CORPUS_SCORES)) {
+            if (!tables.exists(t)) {
+                continue;
+            }
+            Dataset<Row> rows = tables.read(t);
+            List<String> columns = java.util.Arrays.asList(rows.columns());
+            long n;
+            if (columns.contains("run_id")) {
+                n = rows.where(functions.col("run_id").equalTo(id)).count();
+            } else if (columns.contains("created_at")) {
+                n = rows.where(functions.col("created_at").geq(functions.lit(started)).and(until)).count();
+            } else {
+                continue;
+            }
+            if (n > 0) {
+                committed.put(t, n);
+            }
+        }
+        return committed;
     }
 
     /** Marks the run succeeded. */
