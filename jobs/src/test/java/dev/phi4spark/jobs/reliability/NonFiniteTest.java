@@ -111,7 +111,9 @@ class NonFiniteTest {
                 "--set", "generate.keep_rejected=true"); // rows with errors are rejected rows
         assertThat(gen.status()).as("%s", gen).isZero();
         List<Row> raw = tables.read(TableStore.SYNTHETIC_RAW).select("completion", "error").collectAsList();
-        assertThat(raw).isNotEmpty().allSatisfy(r -> assertThat(r.getString(1)).as("%s", r)
-                .startsWith("non_finite_logits: "));
+        assertThat(raw).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.isNullAt(0)).as("completion of %s", r).isTrue();
+            assertThat(r.getString(1)).as("%s", r).startsWith("section: non_finite_logits: "); // recipe step: error
+        });
     }
 }
