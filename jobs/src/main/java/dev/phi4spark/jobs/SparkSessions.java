@@ -26,7 +26,7 @@ public final class SparkSessions {
      * in the Spark UI's environment page and the event log: the driver's pattern also covers them.
      */
     public static final String REDACTION_REGEX =
-            "(?i)secret|password|passwd|token|access[.]?key|account[.]?key|private[.]?key|credential|sas";
+            "(?i)secret|password|passwd|token|access[.]?key|account[.]?key|private[.]?key|encryption[.-]?key|credential|sas";
 
     /** The Spark conf of a command's session. */
     public static SparkConf conf(JobConfig config) {

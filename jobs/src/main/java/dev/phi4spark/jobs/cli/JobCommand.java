@@ -53,7 +53,7 @@ abstract class JobCommand implements Callable<Integer> {
         if (job.dryRun) {
             ModelLocation model = ModelLocation.resolve(config, false, out::println);
             out.println("Dry run of '" + spec.name() + "': the configuration is valid. Nothing was run.");
-            out.println("model: " + model.path());
+            out.println("model: " + dev.phi4spark.jobs.config.Secrets.maskText(model.path()));
             plan(config).forEach(line -> out.println("  " + line));
             out.println("resolved configuration:");
             out.println(config.toJson());
@@ -106,13 +106,16 @@ abstract class JobCommand implements Callable<Integer> {
         PrintWriter out = ctx.out();
         TableStore tables = ctx.tables();
         out.println();
-        out.println("Tables written (run " + ctx.run().runId() + "):");
+        out.println("Tables written (run " + ctx.run().runId() + "): rows this run wrote, rows in the table");
         for (String t : outputs()) {
             if (tables.exists(t)) {
-                out.printf("  %-20s %8d rows   %s%n", t, tables.read(t).count(), tables.location(t));
+                // What this run wrote, not the table's size: a rerun that adds nothing must say 0.
+                long written = ctx.run().counts().getOrDefault(t, 0L);
+                out.printf("  %-20s %8d written %8d in table   %s%n", t, written, tables.read(t).count(),
+                        tables.location(t));
             }
         }
-        out.printf("  %-20s %8d rows   %s%n", TableStore.RUNS, tables.read(TableStore.RUNS).count(),
+        out.printf("  %-20s %8d written %8d in table   %s%n", TableStore.RUNS, 1, tables.read(TableStore.RUNS).count(),
                 tables.location(TableStore.RUNS));
         out.println();
         String query = tryQuery(tables);

@@ -89,6 +89,8 @@ public final class ModelCommand implements Runnable {
             long params = c.parameterCount();
             long kvBytesPerTokenF16 = 2L * c.layers * c.kvHeads * c.headDim() * 2;
             Map<String, Object> info = new LinkedHashMap<>();
+            // The name rows record: folder name and a hash of every file's content (cached beside it).
+            info.put("identity", Phi4Engine.identity(dir));
             info.put("architecture", Phi3Config.ARCHITECTURE);
             info.put("layers", c.layers);
             info.put("hidden_size", c.hiddenSize);

@@ -53,8 +53,12 @@ public final class Phi4SparkCommand implements Runnable {
         return nl < 0 ? trimmed : trimmed.substring(0, nl).strip();
     }
 
-    /** The exception's own sentence; its causes only when it has none. */
+    /** The exception's own sentence, its causes only when it has none, with URI passwords masked. */
     public static String message(Throwable e) {
+        return dev.phi4spark.jobs.config.Secrets.maskText(unmasked(e));
+    }
+
+    private static String unmasked(Throwable e) {
         String disk = diskFault(e);
         if (disk != null) {
             return disk;

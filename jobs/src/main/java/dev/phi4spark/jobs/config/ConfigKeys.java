@@ -132,6 +132,9 @@ public final class ConfigKeys {
             "Retries of a Delta commit that lost a conflict with a concurrent writer.").range(0, 1000);
     public static final ConfigKey<Boolean> FAIL_ON_ERROR = ConfigKey.bool("fail_on_error", false,
             "Fail the job on a bad row instead of recording its error.");
+    public static final ConfigKey<Integer> RUNS_HEARTBEAT_SECONDS = ConfigKey.integer("runs.heartbeat_seconds", 60,
+            "Seconds between a running command's heartbeats in the runs table; a running row without one for"
+                    + " 3 beats is shown as died (killed, or its disk filled).");
     public static final ConfigKey<Integer> PROGRESS_SECONDS = ConfigKey.integer("progress_seconds", 10,
             "Seconds between progress lines (0: none).").range(0, 86_400);
 
@@ -143,8 +146,8 @@ public final class ConfigKeys {
             GENERATE_SEED, GENERATE_RUN_KEY, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
-            SCORE_WINDOW_TOKENS, SCORE_MAX_DOCUMENT_CHARS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR,
-            PROGRESS_SECONDS);
+            SCORE_WINDOW_TOKENS, SCORE_MAX_DOCUMENT_CHARS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS,
+            WRITE_MAX_RETRIES, FAIL_ON_ERROR, PROGRESS_SECONDS, RUNS_HEARTBEAT_SECONDS);
 
     private static final Map<String, ConfigKey<?>> BY_NAME = new LinkedHashMap<>();
 

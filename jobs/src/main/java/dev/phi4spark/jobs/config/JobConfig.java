@@ -22,11 +22,10 @@ import java.util.regex.Pattern;
  */
 public final class JobConfig {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Duplicate keys are refused: silently keeping the last of two values hides a mistake. */
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Key segments that name credentials: {@code fs.s3a.secret.key}, {@code fs.azure.account.key.x}, ... */
-    private static final Pattern SECRET = Pattern.compile("(?i)(^|.*[._-])(secret|password|passwd|token|credentials?"
-            + "|private[._-]?key|access[._-]?key|account[._-]?key|api[._-]?key|sas)([._-].*|$)");
 
     /** Largest configuration file read: configs are small, and SnakeYAML is slow on huge ones. */
     public static final long MAX_FILE_BYTES = 1 << 20;
@@ -129,6 +128,12 @@ public final class JobConfig {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            if (original.startsWith("Duplicate field '")) {
+                String key = original.substring("Duplicate field '".length(), original.indexOf('\'', 17));
+                throw new ConfigException("Cannot read configuration: " + file + " sets '" + key + "' twice" + where
+                        + " (keep one of the two)");
+            }
             throw new ConfigException("Cannot read configuration: " + file + " is not valid YAML" + where
                     + " (" + yamlProblem(e.getOriginalMessage()) + ")");
         }
@@ -160,6 +165,12 @@ public final class JobConfig {
                 values.put(name, parse(key, field.getValue(), where));
             } else if (field.getValue().isObject() && ConfigKeys.isSection(name)) {
                 apply(values, name, field.getValue(), where);
+            } else if (ConfigKeys.isSection(name) && field.getValue().isNull()) {
+                continue; // "sampling:" with every key below commented out: the defaults stand
+            } else if (ConfigKeys.isSection(name)) {
+                throw new ConfigException("Cannot read configuration: '" + name + "' is a section of keys (e.g. "
+                        + ConfigKeys.ALL.stream().map(ConfigKey::name).filter(n -> n.startsWith(name + ".")).findFirst()
+                                .orElse(name) + "), not a value (got " + field.getValue() + " " + where + ")");
             } else {
                 throw unknown(name, where);
             }
@@ -195,7 +206,7 @@ public final class JobConfig {
             return node == null ? JSON.nullNode() : node;
         } catch (JsonProcessingException e) {
             // The value of a key like spark.conf.spark.hadoop.fs.s3a.secret.key is a credential: never echo it.
-            String shown = SECRET.matcher(name).matches() ? "the value (hidden: the key names a secret)"
+            String shown = Secrets.isSecretName(name) ? "the value (hidden: the key names a secret)"
                     : "'" + (text.length() <= 80 ? text : text.substring(0, 77) + "...") + "'";
             throw new ConfigException("Cannot read --set " + name + ": " + shown + " is not a valid YAML value");
         }
@@ -212,6 +223,14 @@ public final class JobConfig {
 
     private static Object parse(ConfigKey<?> key, JsonNode value, String where) {
         if (value == null || value.isNull()) {
+            if (key.type().equals("map") || key.type().equals("list")) {
+                return key.defaultValue(); // "spark.conf:" with its entries commented out: none
+            }
+            if (key.defaultValue() != null) {
+                // An empty value would surface later as a NullPointerException far from its cause.
+                throw new ConfigException("Cannot read configuration: " + key.name() + " needs a value (got an empty"
+                        + " one " + where + "; leave the key out for its default, " + key.defaultValue() + ")");
+            }
             return null;
         }
         checkScalarSizes(key.name(), value, where);
@@ -278,36 +297,10 @@ public final class JobConfig {
      * table: an object-store key passed in {@code spark.conf} must never land in a table.
      */
     public Map<String, Object> redacted() {
+        Pattern sparkRegex = Secrets.sparkRegex((JsonNode) values.get(ConfigKeys.SPARK_CONF.name()));
         Map<String, Object> out = new LinkedHashMap<>();
-        values.forEach((k, v) -> out.put(k, redact(k, v)));
+        values.forEach((k, v) -> out.put(k, Secrets.redact(k, v, sparkRegex)));
         return out;
-    }
-
-    private static Object redact(String name, Object value) {
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof JsonNode node) {
-            return redactTree(node.deepCopy());
-        }
-        return SECRET.matcher(name).matches() ? "*****" : value;
-    }
-
-    private static JsonNode redactTree(JsonNode node) {
-        if (node instanceof ObjectNode obj) {
-            Iterator<Map.Entry<String, JsonNode>> fields = obj.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> f = fields.next();
-                if (SECRET.matcher(f.getKey()).matches() && f.getValue().isValueNode()) {
-                    f.setValue(JSON.getNodeFactory().textNode("*****"));
-                } else {
-                    redactTree(f.getValue());
-                }
-            }
-        } else if (node.isArray()) {
-            node.forEach(JobConfig::redactTree);
-        }
-        return node;
     }
 
     /** The redacted config as JSON text. */

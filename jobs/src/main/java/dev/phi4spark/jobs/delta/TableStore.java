@@ -202,8 +202,9 @@ public final class TableStore {
         }
         for (int attempt = 0; ; attempt++) {
             try {
+                // Schema evolution: a table from an older phi4spark gains the new columns (runs.heartbeat_at).
                 deltaTable(table).as("t").merge(rows.as("s"), "t." + idColumn + " = s." + idColumn)
-                        .whenMatched().updateAll().whenNotMatched().insertAll().execute();
+                        .whenMatched().updateAll().whenNotMatched().insertAll().withSchemaEvolution().execute();
                 return;
             } catch (ConcurrentModificationException e) {
                 if (attempt >= maxRetries) {

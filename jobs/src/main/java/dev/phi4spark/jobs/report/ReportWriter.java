@@ -42,6 +42,7 @@ public final class ReportWriter {
      * store, where it outlives the driver (a cluster-mode driver's folder is gone when the job ends).
      */
     public static String defaultLocation(JobConfig config, String runId) {
+        dev.phi4spark.jobs.delta.RunRecorder.checkRunId(runId, "write the run report");
         String warehouse = config.get(ConfigKeys.WAREHOUSE);
         if (HadoopFiles.isRemote(warehouse)) {
             return HadoopFiles.child(HadoopFiles.child(warehouse, "reports"), runId + ".html");
@@ -265,7 +266,8 @@ public final class ReportWriter {
     }
 
     private static void config(StringBuilder b, RunReport r) {
-        String json = r.configJson() == null || r.configJson().isBlank() ? null : r.configJson();
+        String json = r.configJson() == null || r.configJson().isBlank() ? null
+                : dev.phi4spark.jobs.config.Secrets.redactJson(r.configJson());
         b.append("<div class=\"panel wide\" style=\"margin-top:16px\">\n<h2>Configuration</h2>\n")
                 .append(json == null ? noData("the runs row has no config") : "<pre class=\"config\">" + escape(json)
                         + "</pre>\n")

@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import dev.phi4spark.jobs.config.ConfigKeys;
+import dev.phi4spark.jobs.delta.RunRecorder;
 import dev.phi4spark.jobs.delta.TableStore;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -46,7 +48,9 @@ public final class RunReportReader {
     /** The report's figures for {@code runId}. */
     public static RunReport read(TableStore tables, String runId) {
         requireRuns(tables);
-        List<Row> found = tables.read(TableStore.RUNS).where(col("run_id").equalTo(runId)).takeAsList(1);
+        List<Row> found = RunRecorder.withLiveness(tables.read(TableStore.RUNS),
+                        ConfigKeys.RUNS_HEARTBEAT_SECONDS.defaultValue())
+                .where(col("run_id").equalTo(runId)).takeAsList(1);
         if (found.isEmpty()) {
             throw new IllegalArgumentException("Cannot write the run report: no run has this id in "
                     + tables.location(TableStore.RUNS) + " (" + runId + ")");

@@ -66,7 +66,12 @@ public final class ProjectSql {
         for (String t : TABLES) {
             if (tables.exists(t)) {
                 if (database == null) {
-                    tables.read(t).createOrReplaceTempView(t);
+                    var rows = tables.read(t);
+                    if (t.equals(TableStore.RUNS)) { // a running row without heartbeats reads as died
+                        rows = dev.phi4spark.jobs.delta.RunRecorder.withLiveness(rows,
+                                config.get(ConfigKeys.RUNS_HEARTBEAT_SECONDS));
+                    }
+                    rows.createOrReplaceTempView(t);
                 }
                 found.add(t);
             }

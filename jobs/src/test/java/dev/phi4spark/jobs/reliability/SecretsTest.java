@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Object-store keys given in {@code spark.conf} never show: not on stdout or stderr, not in any log line at
  * INFO and above, not in the {@code runs} table, not in any file of the warehouse (Delta logs included).
+ * Issue 19 added credentials of every shape (camelCase names, lists, URIs with a password, nested maps)
+ * walked through every output: dry run, job, {@code config show}, {@code report}, {@code sql} and logs.
  */
 class SecretsTest {
 
@@ -152,5 +154,105 @@ class SecretsTest {
         Cli.Run plain = Cli.run("generate", "--dry-run", "--set", "sampling.stop=[a");
         assertThat(plain.err()).isEqualTo("phi4spark: Cannot read --set sampling.stop: '[a' is not a valid YAML value"
                 + System.lineSeparator());
+    }
+
+    /** Issue 19: the credentials the first pattern missed, one as a list, one inside a URI. */
+    private static final List<String> PLANTED = List.of("KeyStorePw0Planted", "JdoConnPw1Planted",
+            "S3aEncKey2Planted", "S3aSseKey3Planted", "S3aSecretkey4Planted", "ListSecret5Planted",
+            "ListSecret6Planted", "UriPassword7Planted", "RecipeToken8Planted");
+
+    private static List<String> plantedSettings() {
+        return List.of("--set", "spark.conf.spark.ssl.keyStorePassword=" + PLANTED.get(0),
+                "--set", "spark.conf.spark.hadoop.javax.jdo.option.ConnectionPassword=" + PLANTED.get(1),
+                "--set", "spark.conf.spark.hadoop.fs.s3a.encryption.key=" + PLANTED.get(2),
+                "--set", "spark.conf.spark.hadoop.fs.s3a.server-side-encryption.key=" + PLANTED.get(3),
+                "--set", "spark.conf.spark.hadoop.fs.s3a.secretkey=" + PLANTED.get(4),
+                "--set", "spark.conf.spark.hadoop.fs.s3a.bucket.b.custom.signing.secret=[" + PLANTED.get(5) + ", "
+                        + PLANTED.get(6) + "]",
+                "--set", "spark.conf.spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:mysql://hive:" + PLANTED.get(7)
+                        + "@db.example/metastore",
+                "--set", "score.benchmarks=[{path: /none.jsonl, question: q, authToken: " + PLANTED.get(8) + "}]",
+                "--set", Cli.recipes(2));
+    }
+
+    private static void assertNothingPlanted(String where, String text) {
+        for (String s : PLANTED) {
+            assertThat(text).as(where + " holds planted secret " + s).doesNotContain(s);
+        }
+    }
+
+    @Test
+    void plantedSecretsOfEveryShapeShowInNoOutput() throws IOException {
+        Path warehouse = tmp.resolve("warehouse");
+        JobsSpark.get();
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        Configuration config = ctx.getConfiguration();
+        LoggerConfig root = config.getRootLogger();
+        Level level = root.getLevel();
+        Capture capture = new Capture();
+        capture.start();
+        root.addAppender(capture, Level.INFO, null);
+        root.removeAppender("console");
+        root.setLevel(Level.INFO);
+        ctx.updateLoggers();
+        List<Cli.Run> runs = new ArrayList<>();
+        Path report = tmp.resolve("report.html");
+        try {
+            List<String> args = new ArrayList<>(List.of("generate"));
+            args.addAll(Cli.smallSettings(warehouse));
+            args.addAll(plantedSettings());
+            List<String> dry = new ArrayList<>(args);
+            dry.add("--dry-run");
+            runs.add(Cli.run(dry.toArray(new String[0])));
+            runs.add(Cli.run(args.toArray(new String[0])));
+            List<String> show = new ArrayList<>(List.of("config", "show"));
+            show.addAll(plantedSettings());
+            runs.add(Cli.run(show.toArray(new String[0])));
+            runs.add(Cli.run("report", "--set", "warehouse=" + warehouse, "--out", report.toString()));
+            runs.add(Cli.run("sql", "--set", "warehouse=" + warehouse, "-e", "SELECT * FROM runs"));
+        } finally {
+            root.removeAppender("capture");
+            root.addAppender(config.getAppender("console"), null, null);
+            root.setLevel(level);
+            ctx.updateLoggers();
+            capture.stop();
+        }
+        for (Cli.Run run : runs) {
+            assertThat(run.status()).as("%s", run).isZero();
+            assertNothingPlanted("command output", run.out() + run.err());
+        }
+        assertThat(runs.get(0).out()).contains("\"spark.ssl.keyStorePassword\" : \"*****\"")
+                .contains("\"spark.hadoop.fs.s3a.bucket.b.custom.signing.secret\" : \"*****\"")
+                .contains("jdbc:mysql://hive:*****@db.example/metastore");
+        assertThat(runs.get(2).out()).contains("\"spark.hadoop.fs.s3a.secretkey\" : \"*****\"")
+                .contains("\"authToken\" : \"*****\"");
+        assertThat(runs.get(4).out()).contains("*****");
+        assertNothingPlanted("log lines", capture.text());
+        String html = Files.readString(report);
+        assertThat(html).contains("*****");
+        assertNothingPlanted("HTML report", html);
+        TableStore tables = new TableStore(JobsSpark.get(), JobConfig.load(null, List.of("warehouse=" + warehouse)));
+        assertNothingPlanted("runs table", String.join("\n", tables.read(TableStore.RUNS).toJSON().collectAsList()));
+        try (Stream<Path> files = Files.walk(tmp)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertNothingPlanted(f.toString(), new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+            }
+        }
+    }
+
+    @Test
+    void theNamePatternKnowsEachCredentialFormAndNoSetting() {
+        for (String name : List.of("spark.ssl.keyStorePassword", "spark.hadoop.javax.jdo.option.ConnectionPassword",
+                "fs.s3a.encryption.key", "fs.s3a.server-side-encryption.key", "fs.s3a.secretkey", "fs.s3a.access.key",
+                "fs.azure.account.key.a.blob.core.windows.net", "fs.gs.auth.access.token", "fs.azure.sas.c.a",
+                "API_KEY", "db.passwd", "github-token", "gcp.credentials.json", "spark.ssl.trustStorePassword")) {
+            assertThat(dev.phi4spark.jobs.config.Secrets.isSecretName(name)).as(name).isTrue();
+        }
+        for (var key : dev.phi4spark.jobs.config.ConfigKeys.ALL) {
+            assertThat(dev.phi4spark.jobs.config.Secrets.isSecretName(key.name())).as(key.name()).isFalse();
+        }
+        for (String name : List.of("spark.executor.memory", "fs.s3a.endpoint", "keyspace", "monkey", "tokenizer_path")) {
+            assertThat(dev.phi4spark.jobs.config.Secrets.isSecretName(name)).as(name).isFalse();
+        }
     }
 }

@@ -59,7 +59,7 @@ public final class S3Server implements AutoCloseable {
             int port = freePort();
             Process p = new ProcessBuilder(BIN.toString(), "-d", dir.resolve("data").toString(), "-a", "127.0.0.1",
                     "-p", String.valueOf(port), "--key", dir.resolve("key.pem").toString(),
-                    "--cert", dir.resolve("cert.pem").toString(), "--silent", "--configure-bucket", bucket)
+                    "--cert", dir.resolve("cert.pem").toString(), "--configure-bucket", bucket)
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             S3Server server = new S3Server(p, port, bucket, log);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close));
@@ -186,6 +186,15 @@ public final class S3Server implements AutoCloseable {
     public List<String> sparkConfEntries() {
         return hadoopSettings().entrySet().stream().map(e -> "spark.hadoop." + e.getKey() + ": \"" + e.getValue() + "\"")
                 .toList();
+    }
+
+    /** The server's log (one line per request, errors with their stack). */
+    public String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
     }
 
     @Override

@@ -25,6 +25,10 @@ public record ChoiceResult(float[] probabilities, float[] normalized, String err
         for (float p : probabilities) {
             total += p;
         }
+        if (!Double.isFinite(total)) {
+            return failed(ScoreResult.NON_FINITE + ": the model produced NaN or infinite probabilities (damaged"
+                    + " weights, or float16 overflow: try model.dtype=float32)");
+        }
         float[] normalized = new float[probabilities.length];
         for (int i = 0; i < normalized.length; i++) {
             normalized[i] = total > 0 ? (float) (probabilities[i] / total) : 0f;

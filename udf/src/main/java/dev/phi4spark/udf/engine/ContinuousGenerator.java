@@ -374,6 +374,10 @@ public final class ContinuousGenerator {
 
         /** Adds a token to a row; true when that finished it. */
         private boolean accept(Row row, long token) {
+            if (token == Sampler.NON_FINITE) {
+                results[row.request] = GenerationResult.failed(row.prompt.length, Sampler.NON_FINITE_ERROR);
+                return true;
+            }
             row.generated.add(token);
             if (stopTokens.contains(token)) {
                 finish(row, FinishReason.STOP, null);

@@ -205,6 +205,10 @@ public final class Generator {
                     continue;
                 }
                 List<Long> g = generated.get(row);
+                if (next[i] == Sampler.NON_FINITE) {
+                    results[row] = GenerationResult.failed(batch.prompts[row].length, Sampler.NON_FINITE_ERROR);
+                    continue;
+                }
                 g.add(next[i]);
                 if (stopTokens.contains(next[i])) {
                     finish(row, FinishReason.STOP, null);

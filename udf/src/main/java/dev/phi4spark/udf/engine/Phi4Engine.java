@@ -47,12 +47,12 @@ public final class Phi4Engine implements AutoCloseable {
     private final Generator generator;
     private final TokenDecoder decoder;
     private final Scorer scorer;
-    private final String identity;
+    private volatile String identity;
     private final int prefillChunk;
     private final PrefixCache prefixes;
 
     private Phi4Engine(Path dir, Phi3Model model, Phi4Tokenizer tokenizer, Set<Long> stopTokens,
-            EngineOptions options, String identity) {
+            EngineOptions options) {
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -60,7 +60,6 @@ public final class Phi4Engine implements AutoCloseable {
         this.decoder = tokenizer == null ? TokenDecoder.NONE : ids -> decodeKnown(tokenizer, ids);
         this.generator = new Generator(model, options.prefillChunk(), stopTokens, decoder);
         this.scorer = new Scorer(model, options.prefillChunk());
-        this.identity = identity;
         this.prefillChunk = options.prefillChunk();
         this.prefixes = new PrefixCache(model, prefillChunk, PREFIX_CACHE_ENTRIES, PREFIX_CACHE_TOKENS);
     }
@@ -103,12 +102,13 @@ public final class Phi4Engine implements AutoCloseable {
             throw e;
         }
         Set<Long> stops = stopTokens(dir, config, tokenizer);
-        return new Phi4Engine(dir, model, tokenizer, stops, options, identity(dir));
+        return new Phi4Engine(dir, model, tokenizer, stops, options);
     }
 
     /**
-     * Checks a snapshot folder without loading it: config.json, and the safetensors headers against the
-     * config (every tensor present, with its shape and a loadable dtype). Reads headers only, so it takes
+     * Checks a snapshot folder without loading its weights: config.json (longrope factors included), the
+     * safetensors headers against the config (every tensor present, with its shape and a loadable dtype),
+     * and the tokenizer, which is loaded. Reads headers only, so it takes
      * milliseconds even for Phi-4's 29 GB; jobs call it on the driver so that a missing, truncated or
      * mis-shaped model is one clear error before Spark starts, not a task failure on every executor.
      *
@@ -119,9 +119,14 @@ public final class Phi4Engine implements AutoCloseable {
             throw new ModelLoadException("Cannot load model: " + dir + " is not a folder");
         }
         Phi3Config config = Phi3Config.read(SnapshotFiles.resolve(dir, "config.json"));
+        RotaryEmbedding.check(config);
         checkTokenizerFiles(dir);
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             Phi3Weights.check(checkpoint, config);
+        }
+        // A truncated or malformed tokenizer would otherwise fail in every task; loading it takes a second.
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            Phi4Tokenizer.load(dir).close();
         }
     }
 
@@ -154,23 +159,12 @@ public final class Phi4Engine implements AutoCloseable {
     }
 
     /**
-     * A snapshot folder's identity without loading it: the folder name and a hash of config.json and
-     * the weight files' names and sizes. Rows record it, so outputs of different models never share ids.
+     * A snapshot folder's identity: the folder name and a hash of the content of every file it needs
+     * (config, tokenizer, weights), cached beside it (see {@link ModelFingerprint}). Rows record it, so
+     * outputs of different models never share ids.
      */
     public static String identity(Path dir) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(Files.readAllBytes(SnapshotFiles.resolve(dir, "config.json")));
-            try (var files = Files.list(dir)) {
-                for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList()) {
-                    sha.update((p.getFileName() + ":" + Files.size(p)).getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            String name = dir.toAbsolutePath().normalize().getFileName().toString();
-            return name + "@" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new ModelLoadException("Cannot load model: cannot fingerprint " + dir + ": " + e.getMessage(), e);
-        }
+        return ModelFingerprint.identity(dir);
     }
 
     /** The snapshot folder. */
@@ -207,8 +201,14 @@ public final class Phi4Engine implements AutoCloseable {
         return stopTokens;
     }
 
-    /** A stable name for run metadata: the folder name and a hash of its config and weight files. */
+    /**
+     * A stable name for run metadata: the folder name and a hash of its files' content, computed on
+     * first use (executors that never ask do not hash the weights).
+     */
     public String identity() {
+        if (identity == null) {
+            identity = identity(dir);
+        }
         return identity;
     }
 

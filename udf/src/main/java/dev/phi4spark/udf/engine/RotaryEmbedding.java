@@ -30,6 +30,17 @@ final class RotaryEmbedding {
         this.attentionFactor = longrope ? attentionFactor(c, scaling) : 1f;
     }
 
+    /**
+     * Checks longrope's factor lists without building anything, so the driver refuses a bad config in
+     * one line before Spark starts rather than every task failing deep in a model load.
+     */
+    static void check(Phi3Config c) {
+        if ("longrope".equals(c.ropeScalingType())) {
+            factors(c.ropeScaling, "short_factor", c.rotaryDim() / 2);
+            factors(c.ropeScaling, "long_factor", c.rotaryDim() / 2);
+        }
+    }
+
     /** {@code 1 / (factor_i * theta^(2i / dim))}, in float32 as HF computes it. */
     private float[] invFreq(Phi3Config c, double[] factors) {
         int half = rotaryDim / 2;
@@ -50,7 +61,12 @@ final class RotaryEmbedding {
         }
         double[] out = new double[half];
         for (int i = 0; i < half; i++) {
-            out[i] = node.get(i).asDouble();
+            JsonNode f = node.get(i);
+            if (!f.isNumber() || !(f.asDouble() > 0) || !Double.isFinite(f.asDouble())) {
+                throw new ModelLoadException("Cannot load model: rope_scaling." + key + " must hold positive numbers"
+                        + " (item " + i + " is " + f + ")");
+            }
+            out[i] = f.asDouble();
         }
         return out;
     }

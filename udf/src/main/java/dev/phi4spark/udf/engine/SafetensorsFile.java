@@ -81,8 +81,14 @@ public final class SafetensorsFile implements AutoCloseable {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new ModelLoadException("Cannot read safetensors file: it does not exist (" + path + ")");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ModelLoadException("Cannot read safetensors file " + path + ": permission denied (check the"
+                    + " file's permissions)", e);
         } catch (IOException e) {
-            throw new ModelLoadException("Cannot read safetensors file " + path + ": " + e.getMessage(), e);
+            // Some IOExceptions' message is the path alone: say what kind of failure it was.
+            String why = e.getMessage() == null || e.getMessage().equals(path.toString())
+                    ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ModelLoadException("Cannot read safetensors file " + path + ": " + why, e);
         }
         try {
             return parse(path, channel);

@@ -60,16 +60,36 @@ public final class Sampler {
         }
     }
 
-    /** Picks one token per row of {@code logits [batch, vocab]} (float32). */
+    /**
+     * Picks one token per row of {@code logits [batch, vocab]} (float32), or {@link #NON_FINITE} for a
+     * row whose logits hold NaN or infinity: a token drawn from them would be noise (argmax of NaN is 0,
+     * "!"), so the generator turns that row into an error instead.
+     */
     long[] next(NDManager step, NDArray logits) {
         int batch = (int) logits.getShape().get(0);
         NDArray scores = anyPenalty ? penalize(step, logits) : logits;
         long[] tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
+        float[] bad = logits.isNaN().logicalOr(logits.isInfinite()).toType(DataType.FLOAT32, false)
+                .sum(new int[] {1}).toFloatArray();
+        long[] seenTokens = tokens.clone();
+        for (int i = 0; i < batch; i++) {
+            if (bad[i] > 0) {
+                tokens[i] = NON_FINITE;
+                seenTokens[i] = 0;
+            }
+        }
         if (anyPenalty) {
-            markSeen(step, step.arange(0, batch, 1, DataType.INT64), step.create(tokens));
+            markSeen(step, step.arange(0, batch, 1, DataType.INT64), step.create(seenTokens));
         }
         return tokens;
     }
+
+    /** The token {@link #next} returns for a row whose logits are not finite. */
+    static final long NON_FINITE = -1;
+
+    /** The row error of a generation whose logits turned NaN or infinite. */
+    static final String NON_FINITE_ERROR = "non_finite_logits: the model produced NaN or infinite logits"
+            + " (damaged weights, or float16 overflow: try model.dtype=float32)";
 
     /** HF's rule: a seen token's logit is divided by the penalty when positive, multiplied when not. */
     private NDArray penalize(NDManager step, NDArray logits) {

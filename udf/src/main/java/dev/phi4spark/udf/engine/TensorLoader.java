@@ -53,7 +53,7 @@ final class TensorLoader {
         long rowElements = rows == 0 ? 0 : info.elementCount() / rows;
         long rowsPerChunk = Math.max(1, chunkBytes / Math.max(1, rowElements * 4));
         if (rows <= rowsPerChunk) {
-            return toDtype(name, read(info, 0, rows, rowElements, new Shape(expectedShape)));
+            return toDtype(name, checkFinite(name, read(info, 0, rows, rowElements, new Shape(expectedShape))));
         }
         NDList parts = new NDList();
         try {
@@ -61,12 +61,30 @@ final class TensorLoader {
                 long n = Math.min(rowsPerChunk, rows - r);
                 long[] partShape = expectedShape.clone();
                 partShape[0] = n;
-                parts.add(toDtype(name, read(info, r, n, rowElements, new Shape(partShape))));
+                parts.add(toDtype(name, checkFinite(name, read(info, r, n, rowElements, new Shape(partShape)))));
             }
             return NDArrays.concat(parts, 0);
         } finally {
             parts.close();
         }
+    }
+
+    /**
+     * Refuses NaN and infinite weights: they turn every logit into NaN, and a NaN score or a sampled
+     * "!!!!" would pass as a result. One pass over values already in memory, cheap next to reading them.
+     */
+    private NDArray checkFinite(String name, NDArray array) {
+        long bad;
+        try (NDManager scratch = manager.newSubManager()) {
+            array.tempAttach(scratch);
+            bad = array.isNaN().logicalOr(array.isInfinite()).countNonzero().getLong();
+        }
+        if (bad > 0) {
+            array.close();
+            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has " + bad
+                    + " NaN or infinite value(s), so the checkpoint is damaged (" + checkpoint.fileOf(name).path() + ")");
+        }
+        return array;
     }
 
     /** The tensor's header entry, checked for presence, shape and a dtype this loader reads. */

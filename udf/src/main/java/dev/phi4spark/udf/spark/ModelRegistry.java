@@ -109,7 +109,7 @@ public final class ModelRegistry {
         Phi4Engine engine = Phi4Engine.load(dir, options.engineOptions(key.device()));
         double seconds = (System.nanoTime() - started) / 1e9;
         int n = LOADS.incrementAndGet();
-        LOG.info("Loaded model {} from {} on {} in {} s (load {} in this JVM)", engine.identity(), dir, key.device(),
+        LOG.info("Loaded model {} from {} on {} in {} s (load {} in this JVM)", key.location(), dir, key.device(),
                 String.format("%.2f", seconds), n);
         if (metrics != null) {
             metrics.loadSeconds().add(seconds);

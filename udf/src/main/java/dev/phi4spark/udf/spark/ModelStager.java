@@ -1,8 +1,6 @@
 package dev.phi4spark.udf.spark;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.phi4spark.udf.engine.Checkpoint;
+import dev.phi4spark.udf.engine.ModelFingerprint;
 import dev.phi4spark.udf.engine.ModelLoadException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +18,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -86,50 +83,110 @@ public final class ModelStager {
         return URI.create("");
     }
 
-    private static Path stageUri(URI uri, Path cacheRoot, Configuration conf) throws IOException {
-        // The String form drops a trailing slash, so "x/" and "x" name one model.
-        org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri.toString());
-        FileSystem fs = src.getFileSystem(conf);
-        if (!fs.exists(src) || !fs.getFileStatus(src).isDirectory()) {
-            throw new ModelLoadException("Cannot stage model: not a folder (" + uri + ")");
+    /**
+     * The content identity of a model location ({@link ModelFingerprint}): a plain path's hashes are
+     * cached beside it; a URI's are read through Hadoop once and cached in {@code cacheRoot}, so the
+     * driver names a remote 29 GB snapshot by its weights without re-reading them on every run.
+     *
+     * @param sparkConf Spark settings whose {@code spark.hadoop.*} entries (credentials) reach Hadoop: the
+     *     driver names the model before its Spark session exists
+     * @throws ModelLoadException "Cannot load model: ..." or "Cannot stage model: ..."
+     */
+    public static String identity(String location, Path cacheRoot, Map<String, String> sparkConf) {
+        URI uri = toUri(location);
+        if (uri.getScheme() == null) {
+            return ModelFingerprint.identity(Path.of(location));
         }
-        List<FileStatus> files = listFiles(fs, src);
-        Path target = cacheRoot.resolve(src.getName() + "-" + fingerprint(src, files));
+        try {
+            Configuration conf = hadoopConf();
+            sparkConf.forEach((k, v) -> {
+                if (k.startsWith("spark.hadoop.")) {
+                    conf.set(k.substring("spark.hadoop.".length()), v);
+                }
+            });
+            HadoopSource source = HadoopSource.open(uri, conf);
+            Path cacheFile = cacheRoot.resolve(source.name() + "-"
+                    + fingerprint(source.root.toString(), List.of()).substring(0, 16) + ".hashes.json");
+            return ModelFingerprint.identity(source, cacheFile);
+        } catch (IOException e) {
+            throw new ModelLoadException("Cannot stage model: " + e.getMessage() + " (" + location + ")", e);
+        }
+    }
+
+    private static Path stageUri(URI uri, Path cacheRoot, Configuration conf) throws IOException {
+        HadoopSource source = HadoopSource.open(uri, conf);
+        // Only the files a snapshot needs, named, never a walk: a link out of the folder or in a loop
+        // (etc -> /etc, loop -> .) is not followed into a copy.
+        List<String> files = ModelFingerprint.snapshotFiles(source);
+        List<String> stamps = new ArrayList<>();
+        for (String f : files) {
+            ModelFingerprint.Stat stat = source.stat(f);
+            stamps.add(f + ":" + stat.size() + ":" + stat.modified());
+        }
+        Path target = cacheRoot.resolve(source.name() + "-" + fingerprint(source.root.toString(), stamps));
         if (Files.isDirectory(target)) {
             return target;
         }
-        checkShardNames(fs, src, target);
         Files.createDirectories(cacheRoot);
         Path lockFile = cacheRoot.resolve(target.getFileName() + ".lock");
         synchronized (JVM_LOCKS.computeIfAbsent(lockFile, k -> new Object())) {
             try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock lock = channel.lock()) {
                 if (!Files.isDirectory(target)) {
-                    copy(fs, src, files, target);
+                    copy(source, files, target);
                 }
             }
         }
         return target;
     }
 
-    /** Regular files under the folder, recursively (HF snapshots are flat, but allow subfolders). */
-    private static List<FileStatus> listFiles(FileSystem fs, org.apache.hadoop.fs.Path dir) throws IOException {
-        List<FileStatus> out = new ArrayList<>();
-        var it = fs.listFiles(dir, true);
-        while (it.hasNext()) {
-            out.add(it.next());
+    /** A snapshot folder read through Hadoop's {@link FileSystem}. */
+    private static final class HadoopSource implements ModelFingerprint.Source {
+        private final FileSystem fs;
+        private final org.apache.hadoop.fs.Path root;
+
+        private HadoopSource(FileSystem fs, org.apache.hadoop.fs.Path root) {
+            this.fs = fs;
+            this.root = root;
         }
-        out.sort(Comparator.comparing(f -> f.getPath().toString()));
-        return out;
+
+        static HadoopSource open(URI uri, Configuration conf) throws IOException {
+            // The String form drops a trailing slash, so "x/" and "x" name one model.
+            org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri.toString());
+            FileSystem fs = src.getFileSystem(conf);
+            if (!fs.exists(src) || !fs.getFileStatus(src).isDirectory()) {
+                throw new ModelLoadException("Cannot stage model: not a folder (" + uri + ")");
+            }
+            return new HadoopSource(fs, src);
+        }
+
+        @Override
+        public String name() {
+            return root.getName();
+        }
+
+        @Override
+        public ModelFingerprint.Stat stat(String file) throws IOException {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(root, file);
+            if (!fs.exists(p)) {
+                return null;
+            }
+            FileStatus status = fs.getFileStatus(p);
+            return status.isFile() ? new ModelFingerprint.Stat(status.getLen(), status.getModificationTime()) : null;
+        }
+
+        @Override
+        public InputStream open(String file) throws IOException {
+            return fs.open(new org.apache.hadoop.fs.Path(root, file));
+        }
     }
 
-    private static String fingerprint(org.apache.hadoop.fs.Path src, List<FileStatus> files) {
+    private static String fingerprint(String root, List<String> stamps) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(src.toString().getBytes(StandardCharsets.UTF_8));
-            for (FileStatus f : files) {
-                String line = relative(src, f) + ":" + f.getLen() + ":" + f.getModificationTime() + "\n";
-                sha.update(line.getBytes(StandardCharsets.UTF_8));
+            sha.update(root.getBytes(StandardCharsets.UTF_8));
+            for (String line : stamps) {
+                sha.update((line + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
@@ -137,47 +194,27 @@ public final class ModelStager {
         }
     }
 
-    /** Refuses an index whose shard names leave the folder, before anything is copied. */
-    private static void checkShardNames(FileSystem fs, org.apache.hadoop.fs.Path src, Path target) throws IOException {
-        org.apache.hadoop.fs.Path index = new org.apache.hadoop.fs.Path(src, Checkpoint.INDEX_FILE);
-        if (!fs.exists(index)) {
-            return;
-        }
-        JsonNode root;
-        try (InputStream in = fs.open(index)) {
-            root = new ObjectMapper().readTree(in);
-        }
-        JsonNode map = root == null ? null : root.get("weight_map");
-        if (map == null || !map.isObject()) {
-            throw new ModelLoadException("Cannot load model: " + index + " has no weight_map object");
-        }
-        Iterator<JsonNode> shards = map.elements();
-        while (shards.hasNext()) {
-            Checkpoint.shardPath(target, shards.next().asText());
-        }
-    }
-
-    private static void copy(FileSystem fs, org.apache.hadoop.fs.Path src, List<FileStatus> files, Path target)
-            throws IOException {
+    private static void copy(HadoopSource source, List<String> files, Path target) throws IOException {
         deleteStaleTemps(target);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         long started = System.nanoTime();
         long bytes = 0;
         try {
-            for (FileStatus f : files) {
-                Path local = tmp.resolve(relative(src, f)).normalize();
+            for (String f : files) {
+                Path local = tmp.resolve(f).normalize();
                 if (!local.startsWith(tmp)) {
-                    throw new ModelLoadException("Cannot stage model: a file name leaves the folder (" + f.getPath() + ")");
+                    throw new ModelLoadException("Cannot stage model: a file name leaves the folder (" + f + ")");
                 }
                 Files.createDirectories(local.getParent());
-                try (InputStream in = fs.open(f.getPath())) {
+                try (InputStream in = source.open(f)) {
                     Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
                 }
-                if (Files.size(local) != f.getLen()) {
+                long expected = source.stat(f).size();
+                if (Files.size(local) != expected) {
                     throw new ModelLoadException("Cannot stage model: copied " + Files.size(local) + " bytes of "
-                            + f.getLen() + " (" + f.getPath() + ")");
+                            + expected + " (" + f + ")");
                 }
-                bytes += f.getLen();
+                bytes += expected;
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
@@ -185,15 +222,8 @@ public final class ModelStager {
             throw e;
         }
         COPIES.incrementAndGet();
-        LOG.info("Staged model {} into {}: {} MiB in {} s", src, target, bytes >> 20,
+        LOG.info("Staged model {} into {}: {} file(s), {} MiB in {} s", source.root, target, files.size(), bytes >> 20,
                 String.format("%.1f", (System.nanoTime() - started) / 1e9));
-    }
-
-    private static String relative(org.apache.hadoop.fs.Path root, FileStatus f) {
-        String base = root.toUri().getPath();
-        String path = f.getPath().toUri().getPath();
-        String rel = path.startsWith(base) ? path.substring(base.length()) : f.getPath().getName();
-        return rel.startsWith("/") ? rel.substring(1) : rel;
     }
 
     /** Temp folders of copies that died with their JVM; only called while holding the lock. */

@@ -74,10 +74,11 @@ class ModelStagerTest {
         Path src = copyModel(tmp.resolve("src/tiny"));
         Path cache = tmp.resolve("cache");
         Path first = ModelStager.stage(src.toUri().toString(), cache);
-        Files.writeString(src.resolve("README.md"), "changed");
+        String config = Files.readString(src.resolve("config.json")) + "\n";
+        Files.writeString(src.resolve("config.json"), config);
         Path second = ModelStager.stage(src.toUri().toString(), cache);
         assertThat(second).isNotEqualTo(first);
-        assertThat(Files.readString(second.resolve("README.md"))).isEqualTo("changed");
+        assertThat(Files.readString(second.resolve("config.json"))).isEqualTo(config);
     }
 
     @Test
