@@ -43,12 +43,7 @@ class S3ServerTest {
             SparkSession spark = JobsSpark.get();
             s3.configure(spark.sparkContext().hadoopConfiguration());
             String table = s3.uri("wh/numbers");
-            try {
-                spark.range(10).write().format("delta").save(table);
-            } catch (RuntimeException e) {
-                System.err.println("S3 SERVER LOG:\n" + s3.log());
-                throw e;
-            }
+            spark.range(10).write().format("delta").save(table);
             spark.range(5, 15).write().format("delta").mode("append").save(table);
             assertThat(spark.read().format("delta").load(table).count()).isEqualTo(20);
         }
