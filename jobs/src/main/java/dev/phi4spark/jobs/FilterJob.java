@@ -133,6 +133,10 @@ public final class FilterJob {
             for (Funnel.StepCount s : funnel.steps()) {
                 ctx.out().printf("  %-22s %10d removed, %d left%n", s.step(), s.removed(), s.remaining());
                 ctx.run().count("removed:" + s.step(), s.removed());
+                s.edits().forEach((kind, n) -> {
+                    ctx.out().printf("    %-20s %10d edits%n", kind, n);
+                    ctx.run().count(s.step() + ":" + kind, n);
+                });
             }
             ctx.out().printf("  %-22s %10d%n", "kept", funnel.kept());
             return funnel;

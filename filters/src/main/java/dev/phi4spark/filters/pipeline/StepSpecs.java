@@ -48,7 +48,8 @@ import java.util.function.Function;
  *       low_accuracy, min_relative_distance, max_chunks
  *   <li>{@code token_length}: min_tokens, max_tokens (approximate counter; set a Phi-4 counter
  *       through the builder instead)
- *   <li>{@code pii}: no parameters
+ *   <li>{@code pii}: kinds (SECRET, EMAIL, CARD_NUMBER, IP_ADDRESS, PHONE; default all),
+ *       phone_regions (ISO 3166 regions whose national numbers are recognised; default [US])
  *   <li>{@code exact_dedup}: no parameters
  *   <li>{@code near_dedup}: ngram_size, bands, rows, verify_threshold, seed
  *   <li>{@code decontaminate}: benchmarks (list of maps with name, path, question_field,
@@ -71,7 +72,9 @@ public final class StepSpecs {
                 p.integer("min_tokens", TokenLengthFilter.DEFAULT_MIN_TOKENS),
                 p.integer("max_tokens", TokenLengthFilter.DEFAULT_MAX_TOKENS),
                 TokenCounter.approximate())));
-        FACTORIES.put("pii", p -> Steps.clean(new PiiRedactor()));
+        FACTORIES.put("pii", p -> Steps.clean(new PiiRedactor(
+                p.strings("kinds", PiiRedactor.KINDS),
+                p.strings("phone_regions", PiiRedactor.DEFAULT_PHONE_REGIONS))));
         FACTORIES.put("exact_dedup", p -> Steps.exactDedup(new ExactDedup()));
         FACTORIES.put("near_dedup", p -> Steps.nearDedup(new MinHashDedup(
                 p.integer("ngram_size", MinHashDedup.DEFAULT_NGRAM_SIZE),

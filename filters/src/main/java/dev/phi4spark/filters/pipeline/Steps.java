@@ -77,6 +77,11 @@ public final class Steps {
         }
 
         @Override
+        public String editsColumn() {
+            return cleaner.name() + "_counts";
+        }
+
+        @Override
         public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
             TextCleaner c = cleaner;
             StructType type = new StructType()
