@@ -12,6 +12,7 @@ import dev.phi4spark.filters.decontam.BenchmarkIndex;
 import dev.phi4spark.filters.decontam.Decontaminator;
 import dev.phi4spark.filters.dedup.ExactDedup;
 import dev.phi4spark.filters.dedup.MinHashDedup;
+import dev.phi4spark.filters.heuristic.LanguageFilter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -169,6 +170,9 @@ public final class FilterPipeline {
         }
 
         public Builder filter(DocumentFilter filter) {
+            if (filter instanceof LanguageFilter language) {
+                return step(Steps.language(language));
+            }
             return step(Steps.filter(filter));
         }
 

@@ -44,8 +44,8 @@ import java.util.function.Function;
  *       filter_javascript, filter_curly_bracket, filter_policy
  *   <li>{@code fineweb_quality}: line_punct_thr, line_punct_exclude_zero, short_line_thr,
  *       short_line_length, char_duplicates_ratio, new_line_ratio
- *   <li>{@code language}: languages, allowed (Lingua language names), min_confidence,
- *       low_accuracy, min_relative_distance, max_chunks
+ *   <li>{@code language}: languages (Lingua language names; default all), allowed (default
+ *       [english]), min_confidence, min_share, low_accuracy, max_chunks
  *   <li>{@code token_length}: min_tokens, max_tokens (approximate counter; set a Phi-4 counter
  *       through the builder instead)
  *   <li>{@code pii}: kinds (SECRET, EMAIL, CARD_NUMBER, IP_ADDRESS, PHONE; default all),
@@ -161,12 +161,12 @@ public final class StepSpecs {
     }
 
     private static PipelineStep language(Params p) {
-        return Steps.filter(new LanguageFilter(
+        return Steps.language(new LanguageFilter(
                 p.languages("languages", LanguageFilter.DEFAULT_LANGUAGES),
                 p.languages("allowed", LanguageFilter.DEFAULT_ALLOWED),
                 p.number("min_confidence", LanguageFilter.DEFAULT_MIN_CONFIDENCE),
+                p.number("min_share", LanguageFilter.DEFAULT_MIN_SHARE),
                 p.bool("low_accuracy", LanguageFilter.DEFAULT_LOW_ACCURACY),
-                p.number("min_relative_distance", LanguageFilter.DEFAULT_MIN_RELATIVE_DISTANCE),
                 p.integer("max_chunks", LanguageFilter.DEFAULT_MAX_CHUNKS)));
     }
 
