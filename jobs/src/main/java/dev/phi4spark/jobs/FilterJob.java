@@ -33,14 +33,18 @@ public final class FilterJob {
     /** The model-based steps, which the jobs build because they need the run's model. */
     static final List<String> MODEL_STEPS = List.of("judge_score", "perplexity");
 
-    /** Used when {@code filter.steps} is unset: cleaning, dedup and repetition, cheap and model-free. */
+    /**
+     * Used when {@code filter.steps} is unset: a model-free curation pipeline. PII first (dedup then sees
+     * redacted text), exact and near dedup, Gopher quality and repetition, English only, and a token-length
+     * window.
+     */
     static final String DEFAULT_STEPS = "[{name: pii}, {name: exact_dedup}, {name: near_dedup},"
-            + " {name: gopher_repetition}]";
+            + " {name: gopher_quality}, {name: gopher_repetition}, {name: language}, {name: token_length}]";
 
     private FilterJob() {}
 
     /** The steps as configured (or the defaults). */
-    static List<Map<String, Object>> steps(JobConfig config) {
+    public static List<Map<String, Object>> steps(JobConfig config) {
         JsonNode node = config.get(ConfigKeys.FILTER_STEPS);
         try {
             if (node == null || node.isNull()) {

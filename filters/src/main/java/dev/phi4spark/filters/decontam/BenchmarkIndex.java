@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -205,7 +208,8 @@ public final class BenchmarkIndex implements Serializable {
     static List<Item> read(BenchmarkSource source) {
         ObjectMapper mapper = new ObjectMapper();
         List<Item> items = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(source.path(), StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(open(source.location()), StandardCharsets.UTF_8))) {
             String line;
             int lineNo = 0;
             while ((line = reader.readLine()) != null) {
@@ -217,9 +221,18 @@ public final class BenchmarkIndex implements Serializable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read benchmark " + source.name() + ": "
-                    + e.getMessage() + " (" + source.path() + ")", e);
+                    + e.getMessage() + " (" + source.location() + ")", e);
         }
         return items;
+    }
+
+    /** Opens a local path or any URI Hadoop reads, with the active Spark session's Hadoop settings. */
+    private static InputStream open(String location) throws IOException {
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(location);
+        Configuration conf = SparkSession.getActiveSession().isDefined()
+                ? SparkSession.getActiveSession().get().sparkContext().hadoopConfiguration()
+                : new Configuration();
+        return path.getFileSystem(conf).open(path);
     }
 
     private static Item item(BenchmarkSource source, ObjectMapper mapper, String line, int lineNo)
@@ -233,7 +246,7 @@ public final class BenchmarkIndex implements Serializable {
         JsonNode question = field(node, source.questionField());
         if (question == null) {
             throw new IllegalArgumentException("Cannot read benchmark " + source.name() + ": line "
-                    + lineNo + " has no field '" + source.questionField() + "' (" + source.path() + ")");
+                    + lineNo + " has no field '" + source.questionField() + "' (" + source.location() + ")");
         }
         StringBuilder text = new StringBuilder(flatten(question));
         for (String extra : new String[] {source.choicesField(), source.answerField()}) {

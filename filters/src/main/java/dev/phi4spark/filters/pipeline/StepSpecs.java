@@ -193,8 +193,8 @@ public final class StepSpecs {
                 throw new IllegalArgumentException(WHY + "a benchmark of filter 'decontaminate' has no"
                         + " 'path' (" + b + ")");
             }
-            sources.add(new BenchmarkSource(bp.string("name", Path.of(path).getFileName().toString()),
-                    Path.of(path), bp.string("question_field", "question"),
+            sources.add(new BenchmarkSource(bp.string("name", new org.apache.hadoop.fs.Path(path).getName()),
+                    path, bp.string("question_field", "question"),
                     bp.string("choices_field", "choices"), bp.string("answer_field", "answer"),
                     bp.string("id_field", null)));
             bp.rejectUnknown();

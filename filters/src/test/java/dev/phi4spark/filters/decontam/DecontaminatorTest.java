@@ -171,4 +171,21 @@ class DecontaminatorTest {
         assertThat(v.item()).isEqualTo("best");
         assertThat(v.overlap()).isEqualTo(1.0);
     }
+
+    @Test
+    void readsBenchmarksFromAUriThroughTheSpecToo() {
+        String uri = science.toUri().toString();
+        assertThat(uri).startsWith("file:");
+        BenchmarkIndex index = BenchmarkIndex.build(List.of(
+                new BenchmarkSource("science", uri, "question", "choices", "answer", "id")), 10, List.of());
+        assertThat(index.size()).isEqualTo(2);
+        var step = dev.phi4spark.filters.pipeline.StepSpecs.build(Map.of("name", "decontaminate",
+                "benchmarks", List.of(Map.of("path", uri, "id_field", "id"))));
+        assertThat(step.name()).isEqualTo("decontaminate");
+        String missing = dir.resolve("missing.jsonl").toUri().toString();
+        assertThatThrownBy(() -> BenchmarkIndex.build(List.of(new BenchmarkSource("gone", missing,
+                "question", null, null, null)), 10, List.of()))
+                .hasMessageStartingWith("Cannot read benchmark gone: ")
+                .hasMessageEndingWith("(" + missing + ")");
+    }
 }
