@@ -98,14 +98,32 @@ public final class FilterJob {
                 + " must be a number (" + v + ")");
     }
 
+    /**
+     * The rows to filter: a warehouse table by name, else whatever {@code score} reads (Delta, Parquet, JSON
+     * lines, text, a catalog table, any URI), through {@link CorpusReader} with {@code filter.input} and
+     * {@code filter.text_column} as its input and text column; its {@code text} column is renamed back to
+     * {@code filter.text_column}, and the id is {@code score.id_column} or a hash of the text.
+     */
+    static Dataset<Row> input(JobContext ctx, String input) {
+        if (ctx.tables().exists(input)) {
+            return ctx.tables().read(input);
+        }
+        String textColumn = ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN);
+        JobConfig asCorpus = ctx.config().with(ConfigKeys.SCORE_INPUT.name() + "=" + input)
+                .with(ConfigKeys.SCORE_TEXT_COLUMN.name() + "=" + textColumn);
+        try {
+            return CorpusReader.read(ctx.spark(), asCorpus).withColumnRenamed("text", textColumn);
+        } catch (ConfigException e) {
+            throw new ConfigException("Cannot filter " + input + ": it is no table in " + ctx.tables().location(input)
+                    + " and no corpus score could read (" + e.getMessage() + "; run 'phi4spark generate' first, or"
+                    + " set filter.input)");
+        }
+    }
+
     /** Runs the pipeline on the input table and writes the two output tables; returns the funnel. */
     public static Funnel run(JobContext ctx) {
         String input = ctx.config().get(ConfigKeys.FILTER_INPUT);
-        if (!ctx.tables().exists(input)) {
-            throw new ConfigException("Cannot filter table " + input + ": it does not exist in "
-                    + ctx.tables().location(input) + " (run 'phi4spark generate' first, or set filter.input)");
-        }
-        Dataset<Row> rows = ctx.tables().read(input);
+        Dataset<Row> rows = input(ctx, input);
         if (!Arrays.asList(rows.columns()).contains("id")) {
             throw new ConfigException("Cannot filter table " + input + ": it has no id column (" 
                     + String.join(", ", rows.columns()) + ")");

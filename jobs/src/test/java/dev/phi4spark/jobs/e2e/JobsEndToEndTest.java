@@ -175,4 +175,24 @@ class JobsEndToEndTest {
         assertThat(badRecipe.err()).startsWith("phi4spark: Cannot").contains("textbok_section");
         assertThat(spark.sql("DESCRIBE HISTORY " + table("synthetic_raw")).count()).isEqualTo(version);
     }
+
+    @Test
+    @Order(8)
+    void filterReadsTheInputsScoreReads() throws IOException {
+        Path corpus = root.resolve("to-filter.jsonl");
+        String doc = "The harbour was quiet that morning and the boats rocked slowly at their moorings.";
+        Files.writeString(corpus, String.join("\n",
+                "{\"completion\": \"" + doc + "\"}",
+                "{\"completion\": \"" + doc + "\"}",
+                "{\"completion\": \"Write to ada@example.org about the late delivery of the lamps.\"}", ""));
+        Run r = cli("filter", "--set", "filter.input=" + corpus,
+                "--set", "filter.steps=[{name: pii}, {name: exact_dedup}]");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("filter funnel (" + corpus + "):").containsPattern("EMAIL\\s+1 edits");
+        assertThat(spark.sql("SELECT completion FROM " + table("synthetic_curated")
+                + " WHERE completion LIKE 'Write to <EMAIL>%'").count()).isEqualTo(1);
+        Run missing = cli("filter", "--set", "filter.input=" + root.resolve("nope.jsonl"));
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err()).contains("Cannot filter " + root.resolve("nope.jsonl") + ": it is no table in");
+    }
 }
