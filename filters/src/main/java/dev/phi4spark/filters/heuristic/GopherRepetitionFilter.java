@@ -194,6 +194,8 @@ public final class GopherRepetitionFilter implements DocumentFilter {
     static final class HashedWords {
         private final long[] hashes;
         private final int[] lengthBefore;
+        private long[] grams;
+        private int gramN;
 
         HashedWords(List<String> words) {
             hashes = new long[words.size()];
@@ -218,12 +220,24 @@ public final class GopherRepetitionFilter implements DocumentFilter {
             return Murmur3.fmix64(h);
         }
 
-        private long gram(int at, int n) {
-            long h = n;
-            for (int k = 0; k < n; k++) {
-                h = Murmur3.fmix64(h * 31 + hashes[at + k]);
+        /**
+         * The hashes of all n-grams, built from those of the (n-1)-grams: one mixing step per
+         * position and n, since the filter asks for n = 2, 3, ... in increasing order.
+         */
+        private long[] grams(int n) {
+            if (n < gramN || grams == null) {
+                grams = new long[hashes.length];
+                for (int i = 0; i < hashes.length; i++) {
+                    grams[i] = Murmur3.fmix64(hashes[i]);
+                }
+                gramN = 1;
             }
-            return h;
+            for (; gramN < n; gramN++) {
+                for (int i = 0; i + gramN < hashes.length; i++) {
+                    grams[i] = Murmur3.fmix64(grams[i] * 31 + hashes[i + gramN]);
+                }
+            }
+            return grams;
         }
 
         /** Characters of the n-gram at {@code at} joined by single spaces. */
@@ -233,10 +247,11 @@ public final class GopherRepetitionFilter implements DocumentFilter {
 
         long topNGramChars(int n) {
             LongIntMap counts = new LongIntMap(hashes.length);
+            long[] g = grams(n);
             int best = -1;
             int bestCount = 0;
             for (int i = 0; i + n <= hashes.length; i++) {
-                int c = counts.increment(gram(i, n));
+                int c = counts.increment(g[i]);
                 if (c > bestCount) {
                     bestCount = c;
                     best = i;
@@ -247,10 +262,11 @@ public final class GopherRepetitionFilter implements DocumentFilter {
 
         long duplicatedNGramChars(int n) {
             LongIntMap seen = new LongIntMap(hashes.length);
+            long[] g = grams(n);
             long chars = 0;
             int i = 0;
             while (i + n <= hashes.length) {
-                if (seen.increment(gram(i, n)) == 1) {
+                if (seen.increment(g[i]) == 1) {
                     i++;
                 } else {
                     chars += chars(i, n);

@@ -168,9 +168,9 @@ public final class PiiRedactor implements TextCleaner {
             }
             // Cheap checks skip the regexes that cannot match; most text has no '@' and no secrets.
             if (rule.kind().equals(EMAIL) && out.indexOf('@') < 0
-                    || !digits && rule.kind().equals(CARD_NUMBER)
+                    || rule.kind().equals(CARD_NUMBER) && (!digits || !hasDigitRun(out, 13))
                     || rule.pattern() == IPV6_PATTERN && out.indexOf(':') < 0
-                    || rule.pattern() == IPV4_PATTERN && (!digits || out.indexOf('.') < 0)) {
+                    || rule.pattern() == IPV4_PATTERN && (!digits || !hasDottedDigits(out))) {
                 continue;
             }
             out = replace(out, rule, counts);
@@ -200,6 +200,32 @@ public final class PiiRedactor implements TextCleaner {
             return text;
         }
         return sb.append(text, last, text.length()).toString();
+    }
+
+    /** True when some run of digits, single spaces and hyphens holds at least {@code min} digits. */
+    private static boolean hasDigitRun(String s, int min) {
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (++digits >= min) {
+                    return true;
+                }
+            } else if (!((c == ' ' || c == '-') && digits > 0)) {
+                digits = 0;
+            }
+        }
+        return false;
+    }
+
+    /** True when a '.' stands between two digits, as in every dotted quad. */
+    private static boolean hasDottedDigits(String s) {
+        for (int i = s.indexOf('.', 1); i > 0 && i + 1 < s.length(); i = s.indexOf('.', i + 1)) {
+            if (Character.isDigit(s.charAt(i - 1)) && Character.isDigit(s.charAt(i + 1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasDigit(String s) {
