@@ -185,12 +185,16 @@ class JobsEndToEndTest {
                 "{\"completion\": \"" + doc + "\"}",
                 "{\"completion\": \"" + doc + "\"}",
                 "{\"completion\": \"Write to ada@example.org about the late delivery of the lamps.\"}", ""));
-        Run r = cli("filter", "--set", "filter.input=" + corpus,
+        // A warehouse of its own: the curated table of the generated rows has their other columns.
+        Path warehouse = root.resolve("wh-corpus");
+        Run r = cli("filter", "--set", "filter.input=" + corpus, "--set", "warehouse=" + warehouse,
                 "--set", "filter.steps=[{name: pii}, {name: exact_dedup}]");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).contains("filter funnel (" + corpus + "):").containsPattern("EMAIL\\s+1 edits");
-        assertThat(spark.sql("SELECT completion FROM " + table("synthetic_curated")
-                + " WHERE completion LIKE 'Write to <EMAIL>%'").count()).isEqualTo(1);
+        List<Row> curated = spark.read().format("delta").load(warehouse.resolve("synthetic_curated")
+                .toAbsolutePath().toString()).select("completion").collectAsList();
+        assertThat(curated).extracting(row -> row.getString(0)).containsExactlyInAnyOrder(doc,
+                "Write to <EMAIL> about the late delivery of the lamps.");
         Run missing = cli("filter", "--set", "filter.input=" + root.resolve("nope.jsonl"));
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.err()).contains("Cannot filter " + root.resolve("nope.jsonl") + ": it is no table in");
