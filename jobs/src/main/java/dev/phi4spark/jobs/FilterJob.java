@@ -34,14 +34,18 @@ public final class FilterJob {
     /** The model-based steps, which the jobs build because they need the run's model. */
     static final List<String> MODEL_STEPS = List.of("judge_score", "perplexity");
 
-    /** Used when {@code filter.steps} is unset: cleaning, dedup and repetition, cheap and model-free. */
+    /**
+     * Used when {@code filter.steps} is unset: a model-free curation pipeline. PII first (dedup then sees
+     * redacted text), exact and near dedup, Gopher quality and repetition, English only, and a token-length
+     * window.
+     */
     static final String DEFAULT_STEPS = "[{name: pii}, {name: exact_dedup}, {name: near_dedup},"
-            + " {name: gopher_repetition}]";
+            + " {name: gopher_quality}, {name: gopher_repetition}, {name: language}, {name: token_length}]";
 
     private FilterJob() {}
 
     /** The steps as configured (or the defaults). */
-    static List<Map<String, Object>> steps(JobConfig config) {
+    public static List<Map<String, Object>> steps(JobConfig config) {
         JsonNode node = config.get(ConfigKeys.FILTER_STEPS);
         try {
             if (node == null || node.isNull()) {
@@ -142,14 +146,32 @@ public final class FilterJob {
         return rows;
     }
 
+    /**
+     * The rows to filter: a warehouse table by name, else whatever {@code score} reads (Delta, Parquet, JSON
+     * lines, text, a catalog table, any URI), through {@link CorpusReader} with {@code filter.input} and
+     * {@code filter.text_column} as its input and text column; its {@code text} column is renamed back to
+     * {@code filter.text_column}, and the id is {@code score.id_column} or a hash of the text.
+     */
+    static Dataset<Row> input(JobContext ctx, String input) {
+        if (ctx.tables().exists(input)) {
+            return ctx.tables().read(input);
+        }
+        String textColumn = ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN);
+        JobConfig asCorpus = ctx.config().with(ConfigKeys.SCORE_INPUT.name() + "=" + input)
+                .with(ConfigKeys.SCORE_TEXT_COLUMN.name() + "=" + textColumn);
+        try {
+            return CorpusReader.read(ctx.spark(), asCorpus).withColumnRenamed("text", textColumn);
+        } catch (ConfigException e) {
+            throw new ConfigException("Cannot filter " + input + ": it is no table in " + ctx.tables().location(input)
+                    + " and no corpus score could read (" + e.getMessage() + "; run 'phi4spark generate' first, or"
+                    + " set filter.input)");
+        }
+    }
+
     /** Runs the pipeline on the input table and writes the two output tables; returns the funnel. */
     public static Funnel run(JobContext ctx) {
         String input = ctx.config().get(ConfigKeys.FILTER_INPUT);
-        if (!ctx.tables().exists(input)) {
-            throw new ConfigException("Cannot filter table " + input + ": it does not exist in "
-                    + ctx.tables().location(input) + " (run 'phi4spark generate' first, or set filter.input)");
-        }
-        Dataset<Row> rows = ctx.tables().read(input);
+        Dataset<Row> rows = input(ctx, input);
         if (!Arrays.asList(rows.columns()).contains("id")) {
             throw new ConfigException("Cannot filter table " + input + ": it has no id column (" 
                     + String.join(", ", rows.columns()) + ")");
@@ -187,6 +209,10 @@ public final class FilterJob {
             for (Funnel.StepCount s : funnel.steps()) {
                 ctx.out().printf("  %-22s %10d removed, %d left%n", s.step(), s.removed(), s.remaining());
                 ctx.run().count("removed:" + s.step(), s.removed());
+                s.edits().forEach((kind, n) -> {
+                    ctx.out().printf("    %-20s %10d edits%n", kind, n);
+                    ctx.run().count(s.step() + ":" + kind, n);
+                });
             }
             ctx.out().printf("  %-22s %10d%n", "kept", funnel.kept());
             // as printed: on a rerun the inserts count only new rows, so the report could not rebuild it

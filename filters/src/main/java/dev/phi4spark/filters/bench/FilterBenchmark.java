@@ -26,10 +26,13 @@ import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Throughput of the heuristic filters (MB of text per second on one core, over a generated corpus
- * streamed through memory) and wall time of MinHash near-dedup on short documents in {@code
- * local[2]}. Not a test: run it by hand, see {@code docs/benchmarks.md}.
+ * streamed through memory), of the default heuristic stack in sequence (gopher_quality,
+ * gopher_repetition, token_length, pii), and of MinHash near-dedup end to end on documents of 150
+ * to 400 words in {@code local[2]} (from an in-memory corpus to the marked rows, no Delta I/O).
+ * Not a test: run it by hand or with {@code phi4spark bench filters}, see {@code
+ * docs/benchmarks.md}.
  *
- * <p>Arguments: {@code [corpusMegabytes=200] [dedupDocs=1000000] [languageMegabytes=20]}.
+ * <p>Arguments: {@code [corpusMegabytes=200] [dedupDocs=100000] [languageMegabytes=20]}.
  */
 public final class FilterBenchmark {
     private static final String[] STOP = {"the", "of", "and", "to", "with", "that", "be", "have",
@@ -38,9 +41,13 @@ public final class FilterBenchmark {
     private FilterBenchmark() {}
 
     public static void main(String[] args) {
-        int corpusMb = args.length > 0 ? Integer.parseInt(args[0]) : 200;
-        int dedupDocs = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
-        int languageMb = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 200,
+                args.length > 1 ? Integer.parseInt(args[1]) : 100_000,
+                args.length > 2 ? Integer.parseInt(args[2]) : 20);
+    }
+
+    /** Runs the parts whose size is positive, printing to standard output. */
+    public static void run(int corpusMb, int dedupDocs, int languageMb) {
         if (corpusMb > 0) {
             heuristics(corpusMb, languageMb);
         }
@@ -137,6 +144,10 @@ public final class FilterBenchmark {
         }
         System.out.printf("  %-18s %8.1f MB/s (all of the above in sequence)%n", "combined",
                 bytes / 1e6 / (totalNanos / 1e9));
+        long stackNanos = nanos.get("gopher_quality") + nanos.get("gopher_repetition")
+                + nanos.get("token_length") + nanos.get("pii");
+        System.out.printf("  %-18s %8.1f MB/s (gopher_quality, gopher_repetition, token_length, pii)%n",
+                "default stack", bytes / 1e6 / (stackNanos / 1e9));
         System.out.printf("  %-18s %8.1f MB/s (on the first %.1f MB)%n", "language",
                 languageBytes / 1e6 / (languageNanos / 1e9), languageBytes / 1e6);
     }
@@ -155,7 +166,7 @@ public final class FilterBenchmark {
                 long source = id % 10 == 9 ? id - 1 : id;
                 // Seeds k * golden-gamma would give shifted copies of one SplittableRandom stream.
                 SplittableRandom r = new SplittableRandom(dev.phi4spark.filters.Murmur3.fmix64(source + 1));
-                String doc = document(r, 20 + r.nextInt(40));
+                String doc = document(r, 150 + r.nextInt(251));
                 if (source != id) {
                     String[] w = doc.split(" ");
                     SplittableRandom edit = new SplittableRandom(id);
@@ -168,13 +179,17 @@ public final class FilterBenchmark {
             Dataset<Row> corpus = spark.range(docs).repartition(8)
                     .select(col("id"), text.apply(col("id")).as("text"))
                     .localCheckpoint();
+            long megabytes = corpus.selectExpr("sum(length(text))").first().getLong(0);
             long t = System.nanoTime();
-            Dataset<Row> marked = MinHashDedup.defaults().markDuplicates(corpus, "text", "id", "reason");
+            Dataset<Row> marked = MinHashDedup.forThreshold(MinHashDedup.DEFAULT_THRESHOLD,
+                    MinHashDedup.DEFAULT_NUM_HASHES, MinHashDedup.DEFAULT_NGRAM_SIZE, MinHashDedup.DEFAULT_SEED)
+                    .markDuplicates(corpus, "text", "id", "reason");
             long removed = marked.filter(col("reason").isNotNull()).count();
             double seconds = (System.nanoTime() - t) / 1e9;
-            System.out.printf("Near dedup (MinHash 20x5, verify 0.7), local[2]: %d short documents,"
-                    + " %d marked as near duplicates (%d planted two-word edits, many of them below Jaccard 0.7),"
-                    + " %.1f s%n", docs, removed, docs / 10, seconds);
+            System.out.printf("Near dedup (threshold 0.7: MinHash 18x5), local[2]: %d documents of 150-400"
+                    + " words, %.1f MB, %d marked as near duplicates (%d planted two-word edits), %.1f s,"
+                    + " %.2f MB/s%n", docs, megabytes / 1e6, removed, docs / 10, seconds,
+                    megabytes / 1e6 / seconds);
         } finally {
             spark.stop();
         }

@@ -6,9 +6,9 @@ import dev.phi4spark.filters.TextNormalizer;
 import dev.phi4spark.udf.spark.HadoopFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.io.InputStreamReader;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,8 +23,8 @@ import java.util.Set;
 /**
  * N-gram index of benchmark items, built once on the driver and broadcast to the executors.
  *
- * <p>It holds hashed longs only: the sorted 13-grams that are not allow-listed (with the first item
- * that has each), and the sorted 7-grams with their item lists in compressed-row form. 13-grams and
+ * <p>It holds hashed longs only: the sorted 13-grams that are not allow-listed and the sorted
+ * 7-grams, each with its item list in compressed-row form. 13-grams and
  * 7-grams found in more than {@code maxItemsPerNgram} items are template text ("which of the
  * following statements is true") and are left out, as are the 13-grams and 7-grams of the user's
  * allow-list texts; an item's 7-gram count only counts the 7-grams kept.
@@ -41,18 +41,20 @@ public final class BenchmarkIndex implements Serializable {
     private final String[] itemId;
     private final int[] item7Count;
     private final long[] keys13;
-    private final int[] item13;
+    private final int[] offsets13;
+    private final int[] items13;
     private final long[] keys7;
     private final int[] offsets7;
     private final int[] items7;
 
     private BenchmarkIndex(String[] itemBenchmark, String[] itemId, int[] item7Count, long[] keys13,
-            int[] item13, long[] keys7, int[] offsets7, int[] items7) {
+            int[] offsets13, int[] items13, long[] keys7, int[] offsets7, int[] items7) {
         this.itemBenchmark = itemBenchmark;
         this.itemId = itemId;
         this.item7Count = item7Count;
         this.keys13 = keys13;
-        this.item13 = item13;
+        this.offsets13 = offsets13;
+        this.items13 = items13;
         this.keys7 = keys7;
         this.offsets7 = offsets7;
         this.items7 = items7;
@@ -102,9 +104,19 @@ public final class BenchmarkIndex implements Serializable {
         postings7.values().removeIf(list -> list.size() > maxItemsPerNgram);
 
         long[] keys13 = postings13.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
-        int[] item13 = new int[keys13.length];
+        int[] offsets13 = new int[keys13.length + 1];
+        int total13 = 0;
         for (int k = 0; k < keys13.length; k++) {
-            item13[k] = postings13.get(keys13[k]).get(0);
+            offsets13[k] = total13;
+            total13 += postings13.get(keys13[k]).size();
+        }
+        offsets13[keys13.length] = total13;
+        int[] items13 = new int[total13];
+        for (int k = 0; k < keys13.length; k++) {
+            int at = offsets13[k];
+            for (int item : postings13.get(keys13[k])) {
+                items13[at++] = item;
+            }
         }
         long[] keys7 = postings7.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
         int[] offsets7 = new int[keys7.length + 1];
@@ -125,7 +137,8 @@ public final class BenchmarkIndex implements Serializable {
         }
         String[] benchmarks = items.stream().map(Item::benchmark).toArray(String[]::new);
         String[] ids = items.stream().map(Item::id).toArray(String[]::new);
-        return new BenchmarkIndex(benchmarks, ids, item7Count, keys13, item13, keys7, offsets7, items7);
+        return new BenchmarkIndex(benchmarks, ids, item7Count, keys13, offsets13, items13, keys7,
+                offsets7, items7);
     }
 
     /** Number of indexed items. */
@@ -134,9 +147,10 @@ public final class BenchmarkIndex implements Serializable {
     }
 
     /**
-     * Judges {@code text}: a shared indexed 13-gram makes it contaminated; otherwise the best 7-gram
-     * overlap ratio over the items decides ({@code >= contaminatedAt}: contaminated, {@code >=
-     * partialAt}: partial).
+     * Judges {@code text}: a shared indexed 13-gram makes it contaminated, naming the item with the
+     * highest 7-gram overlap among the items that share one (several items can share a 13-gram);
+     * otherwise the best 7-gram overlap ratio over the items decides ({@code >= contaminatedAt}:
+     * contaminated, {@code >= partialAt}: partial). Ties go to the item indexed first.
      */
     public Verdict check(String text, double contaminatedAt, double partialAt) {
         long[] words = NGrams.wordHashes(TextNormalizer.words(text));
@@ -159,13 +173,22 @@ public final class BenchmarkIndex implements Serializable {
                 bestRatio = ratio;
             }
         }
+        int best13 = -1;
+        double best13Ratio = -1;
         for (long h : NGrams.hashes(words, LONG_N)) {
             int k = Arrays.binarySearch(keys13, h);
-            if (k >= 0) {
-                int item = item13[k];
+            for (int p = k < 0 ? 0 : offsets13[k]; k >= 0 && p < offsets13[k + 1]; p++) {
+                int item = items13[p];
                 double overlap = ratio(shared.getOrDefault(item, 0), doc7.length, item);
-                return new Verdict(Verdict.CONTAMINATED, itemBenchmark[item], itemId[item], overlap, true);
+                if (overlap > best13Ratio || overlap == best13Ratio && item < best13) {
+                    best13 = item;
+                    best13Ratio = overlap;
+                }
             }
+        }
+        if (best13 >= 0) {
+            return new Verdict(Verdict.CONTAMINATED, itemBenchmark[best13], itemId[best13], best13Ratio,
+                    true);
         }
         if (best >= 0 && bestRatio >= contaminatedAt) {
             return new Verdict(Verdict.CONTAMINATED, itemBenchmark[best], itemId[best], bestRatio, false);
@@ -202,6 +225,7 @@ public final class BenchmarkIndex implements Serializable {
         return items;
     }
 
+    /** Opens a local path or any URI Hadoop reads, with the active Spark session's Hadoop settings. */
     private static Item item(BenchmarkSource source, ObjectMapper mapper, String line, int lineNo)
             throws IOException {
         JsonNode node;

@@ -4,7 +4,8 @@ import java.io.Serializable;
 import java.nio.file.Path;
 
 /**
- * A benchmark file to decontaminate against: JSON Lines, one item per line. An item's text is its
+ * A benchmark file to decontaminate against, at any URI Hadoop reads (a local path, {@code
+ * file:}, {@code hdfs:}, {@code s3a:}, ...): JSON Lines, one item per line. An item's text is its
  * question, its choices and its answer joined by spaces; fields are named by dotted paths ({@code
  * "input.question"}); a choices field may be a string, an array or an object (its values are
  * used); a missing choices or answer field is skipped, a missing question is an error.

@@ -100,6 +100,67 @@ public final class MinHashDedup implements Serializable {
         }
     }
 
+    /** Default Jaccard threshold of {@link #forThreshold}. */
+    public static final double DEFAULT_THRESHOLD = 0.7;
+    /** Default number of hash functions of {@link #forThreshold}. */
+    public static final int DEFAULT_NUM_HASHES = 100;
+    // Candidates are verified, so a false candidate costs one signature comparison while a missed
+    // pair is lost for good: the banding is chosen to miss few pairs.
+    private static final double FALSE_POSITIVE_WEIGHT = 0.05;
+
+    /**
+     * Near dedup that removes one copy of pairs whose Jaccard similarity is above {@code
+     * threshold}: candidates are verified at {@code threshold}, and bands and rows are derived
+     * from it as datasketch's {@code optimal_param} does ({@link #bandsAndRows}).
+     */
+    public static MinHashDedup forThreshold(double threshold, int numHashes, int ngramSize, long seed) {
+        if (!(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("Cannot create near dedup: threshold must be between 0"
+                    + " and 1, exclusive (" + threshold + ")");
+        }
+        int[] br = bandsAndRows(threshold, numHashes);
+        return new MinHashDedup(ngramSize, br[0], br[1], threshold, seed);
+    }
+
+    /**
+     * {bands, rows} with {@code bands * rows <= numHashes} that minimise the weighted area of
+     * false candidates below {@code threshold} (weight 0.05) and missed pairs above it (weight
+     * 0.95) under the banding S-curve {@code 1 - (1 - s^rows)^bands}, as datasketch's {@code
+     * optimal_param} does (with those weights, since candidates are verified afterwards).
+     */
+    public static int[] bandsAndRows(double threshold, int numHashes) {
+        if (numHashes < 1) {
+            throw new IllegalArgumentException("Cannot create near dedup: num_hashes must be positive ("
+                    + numHashes + ")");
+        }
+        double bestError = Double.MAX_VALUE;
+        int[] best = {1, 1};
+        for (int bands = 1; bands <= numHashes; bands++) {
+            for (int rows = 1; rows <= numHashes / bands; rows++) {
+                double error = FALSE_POSITIVE_WEIGHT * area(bands, rows, 0, threshold, false)
+                        + (1 - FALSE_POSITIVE_WEIGHT) * area(bands, rows, threshold, 1, true);
+                if (error < bestError) {
+                    bestError = error;
+                    best = new int[] {bands, rows};
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Integral of the candidate probability (or of its complement) over [from, to]. */
+    private static double area(int bands, int rows, double from, double to, boolean missed) {
+        int steps = 200;
+        double h = (to - from) / steps;
+        double sum = 0;
+        for (int i = 0; i < steps; i++) {
+            double s = from + (i + 0.5) * h;
+            double candidate = 1 - Math.pow(1 - Math.pow(s, rows), bands);
+            sum += missed ? 1 - candidate : candidate;
+        }
+        return sum * h;
+    }
+
     /** The defaults (see class Javadoc). */
     public static MinHashDedup defaults() {
         return new MinHashDedup(DEFAULT_NGRAM_SIZE, DEFAULT_BANDS, DEFAULT_ROWS,

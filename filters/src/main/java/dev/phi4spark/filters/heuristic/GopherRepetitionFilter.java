@@ -2,6 +2,7 @@ package dev.phi4spark.filters.heuristic;
 
 import dev.phi4spark.filters.DocumentFilter;
 import dev.phi4spark.filters.FilterResult;
+import dev.phi4spark.filters.Murmur3;
 import dev.phi4spark.filters.Words;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -99,18 +100,18 @@ public final class GopherRepetitionFilter implements DocumentFilter {
         if (dupLineCharFrac > 0 && (double) lineDups[1] / text.length() > dupLineCharFrac) {
             return reject("dup_line_char_frac");
         }
-        List<String> words = Words.tokenize(text);
+        HashedWords words = new HashedWords(Words.tokenize(text));
         for (Map.Entry<Integer, Double> e : topNGrams.entrySet()) {
             int n = e.getKey();
             if (e.getValue() > 0 && words.size() >= n
-                    && (double) topNGramChars(words, n) / text.length() > e.getValue()) {
+                    && (double) words.topNGramChars(n) / text.length() > e.getValue()) {
                 return reject("top_" + n + "_gram");
             }
         }
         for (Map.Entry<Integer, Double> e : dupNGrams.entrySet()) {
             int n = e.getKey();
             if (e.getValue() > 0 && words.size() >= n
-                    && (double) duplicatedNGramChars(words, n) / text.length() > e.getValue()) {
+                    && (double) words.duplicatedNGramChars(n) / text.length() > e.getValue()) {
                 return reject("duplicated_" + n + "_n_grams");
             }
         }
@@ -143,6 +144,16 @@ public final class GopherRepetitionFilter implements DocumentFilter {
 
     /** Characters of the most frequent n-gram times its count; ties go to the first to reach it. */
     static long topNGramChars(List<String> words, int n) {
+        return new HashedWords(words).topNGramChars(n);
+    }
+
+    /** Characters in repeated n-grams, skipping past each repeat so overlaps count once. */
+    static long duplicatedNGramChars(List<String> words, int n) {
+        return new HashedWords(words).duplicatedNGramChars(n);
+    }
+
+    /** The string-keyed reference for {@link #topNGramChars}; the tests compare the two. */
+    static long topNGramCharsByString(List<String> words, int n) {
         Map<String, Integer> counts = new HashMap<>();
         String best = null;
         int bestCount = 0;
@@ -157,8 +168,8 @@ public final class GopherRepetitionFilter implements DocumentFilter {
         return best == null ? 0 : (long) best.length() * bestCount;
     }
 
-    /** Characters in repeated n-grams, skipping past each repeat so overlaps count once. */
-    static long duplicatedNGramChars(List<String> words, int n) {
+    /** The string-keyed reference for {@link #duplicatedNGramChars}. */
+    static long duplicatedNGramCharsByString(List<String> words, int n) {
         Set<String> seen = new HashSet<>();
         long chars = 0;
         int i = 0;
@@ -172,5 +183,121 @@ public final class GopherRepetitionFilter implements DocumentFilter {
             }
         }
         return chars;
+    }
+
+    /**
+     * The tokens as 64-bit hashes with prefix sums of their lengths: an n-gram is then a hash
+     * combination and a length difference, with no string built (the string version made this
+     * filter the slowest of the stack). Two different n-grams collide with probability about
+     * 2^-64 per pair.
+     */
+    static final class HashedWords {
+        private final long[] hashes;
+        private final int[] lengthBefore;
+        private long[] grams;
+        private int gramN;
+
+        HashedWords(List<String> words) {
+            hashes = new long[words.size()];
+            lengthBefore = new int[words.size() + 1];
+            for (int i = 0; i < hashes.length; i++) {
+                String w = words.get(i);
+                hashes[i] = wordHash(w);
+                lengthBefore[i + 1] = lengthBefore[i] + w.length();
+            }
+        }
+
+        int size() {
+            return hashes.length;
+        }
+
+        /** 64-bit FNV-1a over the characters, finalised (String.hashCode collides too easily). */
+        private static long wordHash(String w) {
+            long h = 0xCBF29CE484222325L;
+            for (int i = 0; i < w.length(); i++) {
+                h = (h ^ w.charAt(i)) * 0x100000001B3L;
+            }
+            return Murmur3.fmix64(h);
+        }
+
+        /**
+         * The hashes of all n-grams, built from those of the (n-1)-grams: one mixing step per
+         * position and n, since the filter asks for n = 2, 3, ... in increasing order.
+         */
+        private long[] grams(int n) {
+            if (n < gramN || grams == null) {
+                grams = new long[hashes.length];
+                for (int i = 0; i < hashes.length; i++) {
+                    grams[i] = Murmur3.fmix64(hashes[i]);
+                }
+                gramN = 1;
+            }
+            for (; gramN < n; gramN++) {
+                for (int i = 0; i + gramN < hashes.length; i++) {
+                    grams[i] = Murmur3.fmix64(grams[i] * 31 + hashes[i + gramN]);
+                }
+            }
+            return grams;
+        }
+
+        /** Characters of the n-gram at {@code at} joined by single spaces. */
+        private int chars(int at, int n) {
+            return lengthBefore[at + n] - lengthBefore[at] + n - 1;
+        }
+
+        long topNGramChars(int n) {
+            LongIntMap counts = new LongIntMap(hashes.length);
+            long[] g = grams(n);
+            int best = -1;
+            int bestCount = 0;
+            for (int i = 0; i + n <= hashes.length; i++) {
+                int c = counts.increment(g[i]);
+                if (c > bestCount) {
+                    bestCount = c;
+                    best = i;
+                }
+            }
+            return best < 0 ? 0 : (long) chars(best, n) * bestCount;
+        }
+
+        long duplicatedNGramChars(int n) {
+            LongIntMap seen = new LongIntMap(hashes.length);
+            long[] g = grams(n);
+            long chars = 0;
+            int i = 0;
+            while (i + n <= hashes.length) {
+                if (seen.increment(g[i]) == 1) {
+                    i++;
+                } else {
+                    chars += chars(i, n);
+                    i += n;
+                }
+            }
+            return chars;
+        }
+    }
+
+    /** Open-addressing map from a long key to a count. */
+    static final class LongIntMap {
+        private final long[] keys;
+        private final int[] values;
+        private final int mask;
+
+        LongIntMap(int expected) {
+            int capacity = Integer.highestOneBit(Math.max(4, expected) * 2 - 1) << 1;
+            keys = new long[capacity];
+            values = new int[capacity];
+            mask = capacity - 1;
+        }
+
+        /** Adds one to the count of {@code key} and returns the new count. */
+        int increment(long key) {
+            int slot = (int) (key ^ (key >>> 32)) & mask;
+            while (values[slot] != 0 && keys[slot] != key) {
+                slot = (slot + 1) & mask;
+            }
+            keys[slot] = key;
+            return ++values[slot];
+        }
     }
 }

@@ -2,7 +2,9 @@ package dev.phi4spark.filters.pipeline;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
 
 import dev.phi4spark.filters.DocumentFilter;
 import dev.phi4spark.filters.TextCleaner;
@@ -10,10 +12,12 @@ import dev.phi4spark.filters.decontam.BenchmarkIndex;
 import dev.phi4spark.filters.decontam.Decontaminator;
 import dev.phi4spark.filters.dedup.ExactDedup;
 import dev.phi4spark.filters.dedup.MinHashDedup;
+import dev.phi4spark.filters.heuristic.LanguageFilter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
@@ -97,7 +101,7 @@ public final class FilterPipeline {
                 inputCount = total;
             }
             remaining = total - removed;
-            counts.add(new Funnel.StepCount(step.name(), removed, remaining));
+            counts.add(new Funnel.StepCount(step.name(), removed, remaining, edits(step, marked)));
             rejectedParts.add(marked.filter(col(REJECT_REASON).isNotNull())
                     .withColumn(REJECT_STEP, lit(step.name())));
             alive = marked.filter(col(REJECT_REASON).isNull()).drop(REJECT_REASON);
@@ -112,6 +116,20 @@ public final class FilterPipeline {
                         .withColumn(REJECT_REASON, lit(null).cast(DataTypes.StringType))
                         .withColumn(REJECT_STEP, lit(null).cast(DataTypes.StringType)));
         return new PipelineResult(alive, rejected, new Funnel(inputCount, counts, remaining), cached);
+    }
+
+    /** The step's edits summed per kind over all rows (a small aggregate of the cached result). */
+    private static Map<String, Long> edits(PipelineStep step, Dataset<Row> marked) {
+        String column = step.editsColumn();
+        if (column == null) {
+            return Map.of();
+        }
+        Map<String, Long> out = new TreeMap<>();
+        for (Row r : marked.select(explode(col(column))).groupBy("key").agg(sum("value"))
+                .collectAsList()) {
+            out.put(r.getString(0), r.getLong(1));
+        }
+        return out;
     }
 
     private void validate(Dataset<Row> input) {
@@ -152,6 +170,9 @@ public final class FilterPipeline {
         }
 
         public Builder filter(DocumentFilter filter) {
+            if (filter instanceof LanguageFilter language) {
+                return step(Steps.language(language));
+            }
             return step(Steps.filter(filter));
         }
 

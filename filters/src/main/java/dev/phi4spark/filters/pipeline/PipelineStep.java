@@ -21,6 +21,14 @@ public interface PipelineStep extends Serializable {
     /** Marks the rows of {@code docs} to reject; must not drop or duplicate rows. */
     Dataset<Row> apply(Dataset<Row> docs, StepContext context);
 
+    /**
+     * A map column (kind to count) of the edits a cleaning step made to each row, summed per kind
+     * into the funnel; null for a step that edits nothing.
+     */
+    default String editsColumn() {
+        return null;
+    }
+
     /** True when the step needs the id column (dedup keeps the smallest id). */
     default boolean needsId() {
         return false;

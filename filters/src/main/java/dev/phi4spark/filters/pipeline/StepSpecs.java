@@ -43,13 +43,16 @@ import java.util.function.Function;
  *       filter_javascript, filter_curly_bracket, filter_policy
  *   <li>{@code fineweb_quality}: line_punct_thr, line_punct_exclude_zero, short_line_thr,
  *       short_line_length, char_duplicates_ratio, new_line_ratio
- *   <li>{@code language}: languages, allowed (Lingua language names), min_confidence,
- *       low_accuracy, min_relative_distance, max_chunks
+ *   <li>{@code language}: languages (Lingua language names; default all), allowed (default
+ *       [english]), min_confidence, min_share, low_accuracy, max_chunks
  *   <li>{@code token_length}: min_tokens, max_tokens (approximate counter; set a Phi-4 counter
  *       through the builder instead)
- *   <li>{@code pii}: no parameters
+ *   <li>{@code pii}: kinds (SECRET, EMAIL, CARD_NUMBER, IP_ADDRESS, PHONE; default all),
+ *       phone_regions (ISO 3166 regions whose national numbers are recognised; default [US])
  *   <li>{@code exact_dedup}: no parameters
- *   <li>{@code near_dedup}: ngram_size, bands, rows, verify_threshold, seed
+ *   <li>{@code near_dedup}: threshold (Jaccard above which one copy is removed, default 0.7),
+ *       num_hashes (default 100), ngram_size, seed; bands and rows are derived from the threshold
+ *       ({@link MinHashDedup#bandsAndRows}) unless both are given
  *   <li>{@code decontaminate}: benchmarks (list of maps with name, path, question_field,
  *       choices_field, answer_field, id_field), max_items_per_ngram, allow_list, contaminated_at,
  *       partial_at, reject_partial
@@ -70,14 +73,11 @@ public final class StepSpecs {
                 p.integer("min_tokens", TokenLengthFilter.DEFAULT_MIN_TOKENS),
                 p.integer("max_tokens", TokenLengthFilter.DEFAULT_MAX_TOKENS),
                 TokenCounter.approximate())));
-        FACTORIES.put("pii", p -> Steps.clean(new PiiRedactor()));
+        FACTORIES.put("pii", p -> Steps.clean(new PiiRedactor(
+                p.strings("kinds", PiiRedactor.KINDS),
+                p.strings("phone_regions", PiiRedactor.DEFAULT_PHONE_REGIONS))));
         FACTORIES.put("exact_dedup", p -> Steps.exactDedup(new ExactDedup()));
-        FACTORIES.put("near_dedup", p -> Steps.nearDedup(new MinHashDedup(
-                p.integer("ngram_size", MinHashDedup.DEFAULT_NGRAM_SIZE),
-                p.integer("bands", MinHashDedup.DEFAULT_BANDS),
-                p.integer("rows", MinHashDedup.DEFAULT_ROWS),
-                p.number("verify_threshold", MinHashDedup.DEFAULT_VERIFY_THRESHOLD),
-                p.integer("seed", (int) MinHashDedup.DEFAULT_SEED))));
+        FACTORIES.put("near_dedup", StepSpecs::nearDedup);
         FACTORIES.put("decontaminate", StepSpecs::decontaminate);
     }
 
@@ -157,13 +157,30 @@ public final class StepSpecs {
     }
 
     private static PipelineStep language(Params p) {
-        return Steps.filter(new LanguageFilter(
+        return Steps.language(new LanguageFilter(
                 p.languages("languages", LanguageFilter.DEFAULT_LANGUAGES),
                 p.languages("allowed", LanguageFilter.DEFAULT_ALLOWED),
                 p.number("min_confidence", LanguageFilter.DEFAULT_MIN_CONFIDENCE),
+                p.number("min_share", LanguageFilter.DEFAULT_MIN_SHARE),
                 p.bool("low_accuracy", LanguageFilter.DEFAULT_LOW_ACCURACY),
-                p.number("min_relative_distance", LanguageFilter.DEFAULT_MIN_RELATIVE_DISTANCE),
                 p.integer("max_chunks", LanguageFilter.DEFAULT_MAX_CHUNKS)));
+    }
+
+    private static PipelineStep nearDedup(Params p) {
+        double threshold = p.number("threshold", MinHashDedup.DEFAULT_THRESHOLD);
+        int numHashes = p.integer("num_hashes", MinHashDedup.DEFAULT_NUM_HASHES);
+        int ngramSize = p.integer("ngram_size", MinHashDedup.DEFAULT_NGRAM_SIZE);
+        int seed = p.integer("seed", (int) MinHashDedup.DEFAULT_SEED);
+        int bands = p.integer("bands", 0);
+        int rows = p.integer("rows", 0);
+        if ((bands > 0) != (rows > 0)) {
+            throw new IllegalArgumentException(WHY + "filter 'near_dedup' needs both bands and rows, or"
+                    + " neither to derive them from the threshold (" + bands + ", " + rows + ")");
+        }
+        MinHashDedup dedup = bands > 0
+                ? new MinHashDedup(ngramSize, bands, rows, threshold, seed)
+                : MinHashDedup.forThreshold(threshold, numHashes, ngramSize, seed);
+        return Steps.nearDedup(dedup);
     }
 
     private static PipelineStep decontaminate(Params p) {

@@ -12,6 +12,7 @@ import dev.phi4spark.filters.decontam.Decontaminator;
 import dev.phi4spark.filters.decontam.Verdict;
 import dev.phi4spark.filters.dedup.ExactDedup;
 import dev.phi4spark.filters.dedup.MinHashDedup;
+import dev.phi4spark.filters.heuristic.LanguageFilter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -21,6 +22,11 @@ import org.apache.spark.sql.types.StructType;
 
 /** The built-in {@link PipelineStep}s. */
 public final class Steps {
+    /** Column of the detected language's ISO 639-1 code (language step). */
+    public static final String LANGUAGE = "language";
+    /** Column of the language step's confidence. */
+    public static final String LANGUAGE_CONFIDENCE = "language_confidence";
+
     private Steps() {}
 
     /** Runs a {@link DocumentFilter} on each row. */
@@ -34,6 +40,14 @@ public final class Steps {
      */
     public static PipelineStep clean(TextCleaner cleaner) {
         return new CleanStep(cleaner);
+    }
+
+    /**
+     * Language identification: adds the columns {@code language} (ISO 639-1 code, null when none
+     * was detected) and {@code language_confidence}, and rejects as {@link LanguageFilter} does.
+     */
+    public static PipelineStep language(LanguageFilter filter) {
+        return new LanguageStep(filter);
     }
 
     /** Exact dedup; keeps the smallest id of each group. */
@@ -70,10 +84,41 @@ public final class Steps {
         }
     }
 
+    record LanguageStep(LanguageFilter filter) implements PipelineStep {
+        @Override
+        public String name() {
+            return filter.name();
+        }
+
+        @Override
+        public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
+            LanguageFilter f = filter;
+            StructType type = new StructType()
+                    .add("reason", DataTypes.StringType, true)
+                    .add("language", DataTypes.StringType, true)
+                    .add("confidence", DataTypes.DoubleType, false);
+            var detect = udf((UDF1<String, Row>) text -> {
+                LanguageFilter.Detection d = f.detect(text);
+                return RowFactory.create(f.judge(d).reason(), d.code(), d.confidence());
+            }, type).withName(f.name());
+            String tmp = "__language";
+            return docs.withColumn(tmp, detect.apply(col(context.textColumn())))
+                    .withColumn(LANGUAGE, col(tmp + ".language"))
+                    .withColumn(LANGUAGE_CONFIDENCE, col(tmp + ".confidence"))
+                    .withColumn(context.reasonColumn(), col(tmp + ".reason"))
+                    .drop(tmp);
+        }
+    }
+
     record CleanStep(TextCleaner cleaner) implements PipelineStep {
         @Override
         public String name() {
             return cleaner.name();
+        }
+
+        @Override
+        public String editsColumn() {
+            return cleaner.name() + "_counts";
         }
 
         @Override

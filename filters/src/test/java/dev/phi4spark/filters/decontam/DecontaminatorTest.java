@@ -151,4 +151,41 @@ class DecontaminatorTest {
                 .hasMessage("Cannot create decontaminator: thresholds must satisfy"
                         + " 0 < partial_at <= contaminated_at <= 1 (0.5, 0.2)");
     }
+
+    @Test
+    void namesTheItemWithTheHighestOverlapWhenSeveralShareA13Gram() {
+        String shared = "the committee of the royal society met in london to decide which of the"
+                + " following experiments deserved funding";
+        List<BenchmarkIndex.Item> items = List.of(
+                new BenchmarkIndex.Item("bench", "first", shared + " in the spring of that year when"
+                        + " rain fell on every single day"),
+                new BenchmarkIndex.Item("bench", "best", shared + " after a long debate about pendulum"
+                        + " clocks magnetism and the motion of comets"),
+                new BenchmarkIndex.Item("bench", "third", shared + " while the king waited outside"
+                        + " for news of the fleet and its cargo"));
+        BenchmarkIndex index = BenchmarkIndex.fromItems(items, 10, List.of());
+        Verdict v = new Decontaminator(index).check("Notes: " + shared + " after a long debate about"
+                + " pendulum clocks magnetism and the motion of comets, said the clerk.");
+        assertThat(v.status()).isEqualTo(Verdict.CONTAMINATED);
+        assertThat(v.matched13Gram()).isTrue();
+        assertThat(v.item()).isEqualTo("best");
+        assertThat(v.overlap()).isEqualTo(1.0);
+    }
+
+    @Test
+    void readsBenchmarksFromAUriThroughTheSpecToo() {
+        String uri = science.toUri().toString();
+        assertThat(uri).startsWith("file:");
+        BenchmarkIndex index = BenchmarkIndex.build(List.of(
+                new BenchmarkSource("science", uri, "question", "choices", "answer", "id")), 10, List.of());
+        assertThat(index.size()).isEqualTo(2);
+        var step = dev.phi4spark.filters.pipeline.StepSpecs.build(Map.of("name", "decontaminate",
+                "benchmarks", List.of(Map.of("path", uri, "id_field", "id"))));
+        assertThat(step.name()).isEqualTo("decontaminate");
+        String missing = dir.resolve("missing.jsonl").toUri().toString();
+        assertThatThrownBy(() -> BenchmarkIndex.build(List.of(new BenchmarkSource("gone", missing,
+                "question", null, null, null)), 10, List.of()))
+                .hasMessageStartingWith("Cannot read benchmark gone: ")
+                .hasMessageEndingWith("(" + missing + ")");
+    }
 }

@@ -179,4 +179,15 @@ class DedupTest {
         assertThatThrownBy(() -> new MinHashDedup(5, 20, 5, 1.5, 1))
                 .hasMessage("Cannot create near dedup: verify_threshold must be in [0, 1] (1.5)");
     }
+
+    @Test
+    void derivesBandsAndRowsFromTheThreshold() {
+        assertThat(MinHashDedup.bandsAndRows(0.7, 100)).containsExactly(18, 5);
+        int[] strict = MinHashDedup.bandsAndRows(0.9, 100);
+        assertThat(strict[1]).isGreaterThan(5);
+        MinHashDedup dedup = MinHashDedup.forThreshold(0.7, 100, 5, 42);
+        assertThat(dedup.numHashes()).isEqualTo(90);
+        assertThatThrownBy(() -> MinHashDedup.forThreshold(1.0, 100, 5, 42))
+                .hasMessage("Cannot create near dedup: threshold must be between 0 and 1, exclusive (1.0)");
+    }
 }

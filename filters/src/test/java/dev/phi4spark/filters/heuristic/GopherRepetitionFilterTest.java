@@ -72,4 +72,22 @@ class GopherRepetitionFilterTest {
         // "a b" seen, "b a" seen, then "a b" repeats (3 chars) and the scan skips to index 4: "a b".
         assertThat(GopherRepetitionFilter.duplicatedNGramChars(w, 2)).isEqualTo(6);
     }
+
+    @Test
+    void hashedNGramsCountLikeStringNGrams() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        String[] vocabulary = {"the", "cat", "sat", "on", "a", "mat", ".", "Aa", "BB", "and", "dog"};
+        for (int doc = 0; doc < 200; doc++) {
+            java.util.List<String> words = new java.util.ArrayList<>();
+            for (int i = 0, n = 5 + random.nextInt(300); i < n; i++) {
+                words.add(vocabulary[random.nextInt(vocabulary.length)]);
+            }
+            for (int n = 2; n <= 10; n++) {
+                assertThat(GopherRepetitionFilter.topNGramChars(words, n))
+                        .isEqualTo(GopherRepetitionFilter.topNGramCharsByString(words, n));
+                assertThat(GopherRepetitionFilter.duplicatedNGramChars(words, n))
+                        .isEqualTo(GopherRepetitionFilter.duplicatedNGramCharsByString(words, n));
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@ class LanguageFilterTest {
     private static final Set<Language> DETECTED =
             Set.of(Language.ENGLISH, Language.FRENCH, Language.GERMAN);
     private final LanguageFilter filter =
-            new LanguageFilter(DETECTED, Set.of(Language.ENGLISH), 0.65, true, 0.0, 20);
+            new LanguageFilter(DETECTED, Set.of(Language.ENGLISH), 0.02, 0.6, false, 20);
 
     private static final String FRENCH = "Le village se trouve au bord de la rivière et les"
             + " habitants aiment se promener le long de l'eau pendant les soirées d'été. Ils parlent"
@@ -38,14 +38,15 @@ class LanguageFilterTest {
 
     @Test
     void rejectsALanguageThatIsNotAllowed() {
-        assertThat(filter.apply(FRENCH).reason()).isEqualTo("language_not_allowed");
+        assertThat(filter.apply(FRENCH).reason()).isEqualTo("language_not_allowed: fr");
     }
 
     @Test
     void rejectsHalfAndHalfPagesAndTextWithoutLettersForLowConfidence() {
         String mixed = firstWords(GOOD_LINES, 80) + " " + firstWords(FRENCH, 80);
         LanguageFilter.Detection detection = filter.detect(mixed);
-        assertThat(detection.confidence()).isEqualTo(0.5);
+        assertThat(detection.share()).isEqualTo(0.5);
+        assertThat(detection.confidence()).isLessThan(filter.detect(GOOD_LINES).confidence());
         assertThat(filter.apply(mixed).reason()).isEqualTo("language_low_confidence");
         assertThat(filter.apply("12345 678 90 -- 42").reason()).isEqualTo("language_low_confidence");
         assertThat(filter.apply(null).reason()).isEqualTo("language_low_confidence");
@@ -54,7 +55,7 @@ class LanguageFilterTest {
     @Test
     void mostlyEnglishPageIsConfidentEnough() {
         String mostly = firstWords(GOOD_LINES, 120) + " " + firstWords(FRENCH, 40);
-        assertThat(filter.detect(mostly).confidence()).isEqualTo(0.75);
+        assertThat(filter.detect(mostly).share()).isEqualTo(0.75);
         assertThat(filter.apply(mostly).kept()).isTrue();
     }
 
@@ -69,12 +70,12 @@ class LanguageFilterTest {
                 new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
             copy = (LanguageFilter) in.readObject();
         }
-        assertThat(copy.apply(FRENCH).reason()).isEqualTo("language_not_allowed");
+        assertThat(copy.apply(FRENCH).reason()).isEqualTo("language_not_allowed: fr");
     }
 
     @Test
     void explainsABadConfiguration() {
-        assertThatThrownBy(() -> new LanguageFilter(DETECTED, Set.of(Language.SPANISH), 0.65, true, 0, 20))
+        assertThatThrownBy(() -> new LanguageFilter(DETECTED, Set.of(Language.SPANISH), 0.02, 0.6, true, 20))
                 .hasMessage("Cannot create language filter: the allowed languages must be a non-empty"
                         + " subset of the detected ones ([SPANISH])");
     }

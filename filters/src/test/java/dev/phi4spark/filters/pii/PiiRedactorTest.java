@@ -22,9 +22,38 @@ class PiiRedactorTest {
 
     @Test
     void redactsPhoneNumbers() {
-        CleanedText c = clean("Call (555) 123-4567, +1 555 123 4567, +44 20 7946 0958 or 555.123.4567.");
+        CleanedText c = clean("Call (415) 823-4567, +1 212 963 4567, +44 20 7946 0958 or 617.253.1000.");
         assertThat(c.text()).isEqualTo("Call <PHONE>, <PHONE>, <PHONE> or <PHONE>.");
         assertThat(c.count("PHONE")).isEqualTo(4);
+    }
+
+    @Test
+    void leavesFictionalNumbersOutsideTheNumberingPlansAlone() {
+        String text = "In the film she calls (555) 123-4567 and 555.123.4567.";
+        assertThat(clean(text).text()).isEqualTo(text);
+    }
+
+    @Test
+    void redactsOnlyTheConfiguredKindsAndRegions() {
+        PiiRedactor emailOnly = new PiiRedactor(java.util.List.of("email"), java.util.List.of("US"));
+        assertThat(emailOnly.clean("a@b.io at 10.0.0.1, call +44 7712 794026").text())
+                .isEqualTo("<EMAIL> at 10.0.0.1, call +44 7712 794026");
+        PiiRedactor british = new PiiRedactor(PiiRedactor.KINDS, java.util.List.of("GB"));
+        assertThat(british.clean("Ring 07712 794026 or 0161 496 0000 today.").text())
+                .isEqualTo("Ring <PHONE> or <PHONE> today.");
+        assertThat(redactor.clean("Ring 07712 794026 today.").text()).isEqualTo("Ring 07712 794026 today.");
+    }
+
+    @Test
+    void explainsAnUnknownKindOrRegion() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new PiiRedactor(java.util.List.of("EMAILS"), java.util.List.of("US")))
+                .hasMessage("Cannot create PII redactor: unknown kind 'EMAILS' (known: SECRET, EMAIL,"
+                        + " CARD_NUMBER, IP_ADDRESS, PHONE)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new PiiRedactor(PiiRedactor.KINDS, java.util.List.of("UK")))
+                .hasMessage("Cannot create PII redactor: unknown phone region 'UK' (use ISO 3166 codes"
+                        + " such as US, GB, DE)");
     }
 
     @Test
@@ -59,7 +88,7 @@ class PiiRedactorTest {
 
     @Test
     void countsEachKindInAMixedDocument() {
-        CleanedText c = clean("Mail a@b.io from 10.0.0.1, call 555-123-4567, pay 4111111111111111.");
+        CleanedText c = clean("Mail a@b.io from 10.0.0.1, call 312-746-4567, pay 4111111111111111.");
         assertThat(c.text()).isEqualTo("Mail <EMAIL> from <IP_ADDRESS>, call <PHONE>, pay <CARD_NUMBER>.");
         assertThat(c.counts())
                 .isEqualTo(Map.of("EMAIL", 1, "IP_ADDRESS", 1, "PHONE", 1, "CARD_NUMBER", 1));

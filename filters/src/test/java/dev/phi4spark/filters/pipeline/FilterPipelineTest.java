@@ -113,6 +113,8 @@ class FilterPipelineTest {
                     "decontaminate");
             assertThat(funnel.steps()).extracting(Funnel.StepCount::removed)
                     .containsExactly(0L, 0L, 10L, 0L, 10L, 10L, 1L);
+            assertThat(funnel.steps().get(0).edits()).isEqualTo(Map.of("EMAIL", 10L));
+            assertThat(funnel.steps().get(2).edits()).isEmpty();
             assertThat(funnel.kept() + funnel.removed()).isEqualTo(funnel.input());
             assertThat(result.kept().count()).isEqualTo(funnel.kept()).isEqualTo(100);
             assertThat(result.rejected().count()).isEqualTo(funnel.removed());
@@ -185,7 +187,7 @@ class FilterPipelineTest {
                         + " be an integer (twenty)");
         assertThatThrownBy(() -> FilterPipeline.fromSpec(List.of(Map.of("name", "pii", "mask", true))))
                 .hasMessage("Cannot build filter pipeline: unknown parameter 'mask' for filter 'pii'"
-                        + " (it takes no parameters)");
+                        + " (known: kinds, phone_regions)");
         assertThatThrownBy(() -> FilterPipeline.fromSpec(List.of(Map.of("name", "language",
                 "allowed", List.of("klingon")))))
                 .hasMessage("Cannot build filter pipeline: parameter 'allowed' of filter 'language' must"

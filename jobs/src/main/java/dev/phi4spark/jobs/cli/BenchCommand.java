@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 
 /** {@code phi4spark bench ...}: benchmark programs whose figures go to docs/benchmarks.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Engine.class, BenchCommand.All.class})
+        subcommands = {BenchCommand.Engine.class, BenchCommand.All.class, BenchCommand.Filters.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -86,6 +86,29 @@ public final class BenchCommand implements Runnable {
             } catch (IOException ignored) {
                 // A temp folder left behind is harmless.
             }
+        }
+    }
+
+    /** {@code bench filters}: {@link dev.phi4spark.filters.bench.FilterBenchmark} in one run. */
+    @Command(name = "filters", mixinStandardHelpOptions = true,
+            description = "Heuristic filter throughput per core (each filter, the default stack, language ID) and"
+                    + " near-dedup end to end in local[2].")
+    static final class Filters implements Runnable {
+        @Option(names = "--megabytes", defaultValue = "50",
+                description = "MB of generated text for the heuristic filters (default: ${DEFAULT-VALUE}).")
+        int megabytes;
+
+        @Option(names = "--dedup-docs", defaultValue = "100000",
+                description = "Documents of 150-400 words for near dedup (0: skip; default: ${DEFAULT-VALUE}).")
+        int dedupDocs;
+
+        @Option(names = "--language-megabytes", defaultValue = "5",
+                description = "MB of text for language ID (0: skip; default: ${DEFAULT-VALUE}).")
+        int languageMegabytes;
+
+        @Override
+        public void run() {
+            dev.phi4spark.filters.bench.FilterBenchmark.run(megabytes, dedupDocs, languageMegabytes);
         }
     }
 

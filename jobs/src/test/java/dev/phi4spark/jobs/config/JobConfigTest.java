@@ -134,9 +134,32 @@ class JobConfigTest {
     }
 
     @Test
+    void theShippedDecontaminationExampleNamesBenchmarksThatExist() {
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        JobConfig c = JobConfig.load(root.resolve("conf/filter-decontaminate.yaml"), List.of());
+        List<java.util.Map<String, Object>> steps = dev.phi4spark.jobs.FilterJob.steps(c);
+        assertThat(steps).extracting(s -> s.get("name")).containsExactly("pii", "exact_dedup", "near_dedup",
+                "gopher_quality", "gopher_repetition", "language", "token_length", "decontaminate");
+        @SuppressWarnings("unchecked")
+        List<java.util.Map<String, Object>> benchmarks =
+                (List<java.util.Map<String, Object>>) steps.get(7).get("benchmarks");
+        for (java.util.Map<String, Object> b : benchmarks) {
+            String path = String.valueOf(b.get("path")).replaceFirst("^file:", "");
+            assertThat(root.resolve(path)).as(path).isRegularFile();
+        }
+    }
+
+    @Test
     void aConfigFileUriIsReadThroughHadoop() throws IOException {
         Path f = yaml("warehouse: s3a://bucket/wh\n");
         JobConfig c = JobConfig.loadFrom(f.toUri().toString(), List.of());
         assertThat(c.get(ConfigKeys.WAREHOUSE)).isEqualTo("s3a://bucket/wh");
+    }
+
+    @Test
+    void theDefaultFilterStepsAreACurationPipeline() {
+        JobConfig c = JobConfig.load(null, List.of());
+        assertThat(dev.phi4spark.jobs.FilterJob.steps(c)).extracting(s -> s.get("name")).containsExactly("pii",
+                "exact_dedup", "near_dedup", "gopher_quality", "gopher_repetition", "language", "token_length");
     }
 }

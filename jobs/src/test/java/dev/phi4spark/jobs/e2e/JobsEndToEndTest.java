@@ -175,4 +175,28 @@ class JobsEndToEndTest {
         assertThat(badRecipe.err()).startsWith("phi4spark: Cannot").contains("textbok_section");
         assertThat(spark.sql("DESCRIBE HISTORY " + table("synthetic_raw")).count()).isEqualTo(version);
     }
+
+    @Test
+    @Order(8)
+    void filterReadsTheInputsScoreReads() throws IOException {
+        Path corpus = root.resolve("to-filter.jsonl");
+        String doc = "The harbour was quiet that morning and the boats rocked slowly at their moorings.";
+        Files.writeString(corpus, String.join("\n",
+                "{\"completion\": \"" + doc + "\"}",
+                "{\"completion\": \"" + doc + "\"}",
+                "{\"completion\": \"Write to ada@example.org about the late delivery of the lamps.\"}", ""));
+        // A warehouse of its own: the curated table of the generated rows has their other columns.
+        Path warehouse = root.resolve("wh-corpus");
+        Run r = cli("filter", "--set", "filter.input=" + corpus, "--set", "warehouse=" + warehouse,
+                "--set", "filter.steps=[{name: pii}, {name: exact_dedup}]");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("filter funnel (" + corpus + "):").containsPattern("EMAIL\\s+1 edits");
+        List<Row> curated = spark.read().format("delta").load(warehouse.resolve("synthetic_curated")
+                .toAbsolutePath().toString()).select("completion").collectAsList();
+        assertThat(curated).extracting(row -> row.getString(0)).containsExactlyInAnyOrder(doc,
+                "Write to <EMAIL> about the late delivery of the lamps.");
+        Run missing = cli("filter", "--set", "filter.input=" + root.resolve("nope.jsonl"));
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err()).contains("Cannot filter " + root.resolve("nope.jsonl") + ": it is no table in");
+    }
 }
