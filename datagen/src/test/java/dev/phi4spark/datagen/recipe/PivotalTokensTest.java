@@ -88,7 +88,7 @@ class PivotalTokensTest {
 
     private static void assertPair(Row row, String prefix, String chosen, String rejected, double chosenScore,
             double rejectedScore) {
-        assertThat(row.<Boolean>getAs(SyntheticSchema.ACCEPTED)).isTrue();
+        assertThat(row.<Boolean>getAs(SyntheticSchema.ACCEPTED)).as("accepted: %s", row).isTrue();
         assertThat(row.<String>getAs(PairSchema.PREFIX)).isEqualTo(prefix);
         assertThat(row.<String>getAs(PairSchema.CHOSEN)).isEqualTo(chosen);
         assertThat(row.<String>getAs(PairSchema.REJECTED)).isEqualTo(rejected);

@@ -99,10 +99,29 @@ public final class ReportWriter {
         panel(body, "Scoring throughput", throughput(r), "Tokens scored per second per commit: a chunk runs from"
                 + " its scored_at to the next chunk's (the last one to the run's end), so it includes the Delta"
                 + " commit.", false);
+        if (!r.pairs().isEmpty()) {
+            panel(body, "Preference pairs", histogram(Histogram.auto(r.margins(), 20), "pairs", "#c53030",
+                    "no margins"), escape(pairsCaption(r)), false);
+        }
         body.append("</div>\n");
         config(body, r);
         return template().replace("{{title}}", escape("phi4spark run " + r.runId()))
                 .replace("{{body}}", body.toString());
+    }
+
+    /** How many pairs the run made, by how they were chosen, and their margins' range. */
+    static String pairsCaption(RunReport r) {
+        long total = r.pairs().values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder c = new StringBuilder(total + " preference pair(s) made in this run (");
+        r.pairs().forEach((how, n) -> c.append(how).append(' ').append(n).append(", "));
+        c.setLength(c.length() - 2);
+        c.append("); margin = chosen score - rejected score");
+        java.util.DoubleSummaryStatistics m = java.util.Arrays.stream(r.margins()).summaryStatistics();
+        if (m.getCount() > 0) {
+            c.append(String.format(java.util.Locale.ROOT, ", from %.2f to %.2f, mean %.2f", m.getMin(), m.getMax(),
+                    m.getAverage()));
+        }
+        return c.append('.').toString();
     }
 
     private static void header(StringBuilder b, RunReport r) {

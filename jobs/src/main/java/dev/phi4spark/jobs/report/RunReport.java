@@ -23,10 +23,21 @@ import java.util.Map;
  * @param lengths the lengths shown in the length chart
  * @param lengthSource what {@code lengths} are, for the chart's caption
  * @param chunks the scoring commits, in time order, for the throughput chart
+ * @param pairs preference pairs the run made, by how they were chosen (judge, correctness, pivotal_token)
+ * @param margins those pairs' margins (chosen score minus rejected score)
  */
 public record RunReport(String runId, String command, String status, String model, Instant startedAt,
         Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
-        double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks) {
+        double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks,
+        Map<String, Long> pairs, double[] margins) {
+
+    /** A report of a run that made no preference pairs. */
+    public RunReport(String runId, String command, String status, String model, Instant startedAt,
+            Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
+            double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks) {
+        this(runId, command, status, model, startedAt, endedAt, error, configJson, rowCounts, recipes, judgeScores,
+                perplexities, lengths, lengthSource, chunks, Map.of(), new double[0]);
+    }
 
     /**
      * One scoring commit: its rows all carry the same {@code scored_at}, the start of the query that
