@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
@@ -13,6 +12,7 @@ import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.try_element_at;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
@@ -263,7 +263,7 @@ public final class PivotalTokens implements Recipe {
                 .agg(avg(when(RecipeSteps.out(ROLLOUT, GenerationStage.ERROR).isNull(),
                                 col("_success").cast("double"))).as("_p"),
                         sum(expr("coalesce(" + ROLLOUT + "_completion_tokens, 0)")).cast("long").as("_tokens"),
-                        sort_array(collect_list(struct(col("_rollout"), element_at(col("_next"), 1).as("first"),
+                        sort_array(collect_list(struct(col("_rollout"), try_element_at(col("_next"), lit(1)).as("first"),
                                 col("_success").as("success")))).as("_firsts"))
                 .select(col(SyntheticSchema.ID), col("_len"), col("_p"), col("_tokens"), col("_firsts"));
     }

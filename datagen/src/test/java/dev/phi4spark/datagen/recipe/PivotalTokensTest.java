@@ -31,10 +31,21 @@ class PivotalTokensTest {
     private static final String BAD = "We add 2 and 3 but slip : 2 + 3 = 6 . Final answer: 6";
     private static final List<String> QUESTIONS = List.of("Q add: 2+3?", "Q slip: 2+3?", "Q flat: 2+3?", "Q vague: taste?");
 
-    /** The continuation of an open answer under each question's rule. */
+    /**
+     * The continuation of an open answer under each question's rule. Like a model, it only finishes a
+     * final answer line the prefix has started, and adds nothing after a finished one (the answer
+     * extractor reads the rest of that line).
+     */
     static String rollout(String question, String prefix) {
         boolean success = question.contains("Q add") ? prefix.contains(" add")
                 : question.contains("Q slip") ? !prefix.contains(" slip") : true;
+        String answer = success ? "5" : question.contains("Q add") ? "-1" : "6";
+        if (prefix.contains("Final answer:")) {
+            return prefix.endsWith(":") ? " " + answer : "";
+        }
+        if (prefix.endsWith(" Final")) {
+            return " answer: " + answer;
+        }
         if (success) {
             return prefix.contains(" add") || !question.contains("Q add") ? " fine , 2 + 3 = 5 . Final answer: 5"
                     : " then 2 + 3 = 5 . Final answer: 5";
