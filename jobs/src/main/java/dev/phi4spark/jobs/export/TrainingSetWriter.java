@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -239,13 +238,5 @@ public final class TrainingSetWriter {
         if (fs.exists(path)) {
             fs.delete(path, true);
         }
-    }
-
-    /** Rows per split and recipe as one ordered map, for printing. */
-    public static Map<String, Long> perSplit(Written written) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        out.put(TRAIN, written.rows(TRAIN));
-        out.put(VALIDATION, written.rows(VALIDATION));
-        return out;
     }
 }
