@@ -56,14 +56,19 @@ public final class Datagen {
             Map<String, Dataset<Row>> inputs) {
         List<Part> parts = plan(spark, config, stage, judge, inputs);
         Dataset<Row> all = null;
+        Map<String, Dataset<Row>> others = new java.util.LinkedHashMap<>();
         for (Part part : parts) {
             Dataset<Row> rows = part.run(part.seeds());
+            if (!part.recipe().table().equals(Recipe.SYNTHETIC_RAW)) {
+                others.merge(part.recipe().table(), rows, Dataset::unionByName);
+                continue;
+            }
             all = all == null ? rows : all.unionByName(rows);
         }
         if (all == null) {
             all = spark.createDataFrame(List.of(), SyntheticSchema.SCHEMA);
         }
-        return new DatagenResult(all, parts.stream().map(Part::planned).toList());
+        return new DatagenResult(all, parts.stream().map(Part::planned).toList(), others);
     }
 
     /**

@@ -10,8 +10,10 @@ import org.apache.spark.sql.Row;
  * @param rows every recipe's rows in the {@link SyntheticSchema}, unioned in plan order; computing
  *     them runs the model, so write them once (or cache them) rather than run several actions
  * @param planned one entry per recipe of the plan
+ * @param tables rows of the recipes that write another table than synthetic_raw (the pair recipes),
+ *     by table
  */
-public record DatagenResult(Dataset<Row> rows, List<Planned> planned) {
+public record DatagenResult(Dataset<Row> rows, List<Planned> planned, java.util.Map<String, Dataset<Row>> tables) {
 
     /**
      * One recipe's share of the plan.
@@ -27,6 +29,12 @@ public record DatagenResult(Dataset<Row> rows, List<Planned> planned) {
     /** Checks and copies. */
     public DatagenResult {
         planned = List.copyOf(planned);
+        tables = tables == null ? java.util.Map.of() : java.util.Map.copyOf(tables);
+    }
+
+    /** A result whose recipes all write synthetic_raw. */
+    public DatagenResult(Dataset<Row> rows, List<Planned> planned) {
+        this(rows, planned, null);
     }
 
     /**

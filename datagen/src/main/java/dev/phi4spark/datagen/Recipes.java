@@ -3,6 +3,8 @@ package dev.phi4spark.datagen;
 import dev.phi4spark.datagen.recipe.ExercisesWithSolutions;
 import dev.phi4spark.datagen.recipe.InstructionReversal;
 import dev.phi4spark.datagen.recipe.MajorityVoteQA;
+import dev.phi4spark.datagen.recipe.PivotalTokens;
+import dev.phi4spark.datagen.recipe.PreferencePairs;
 import dev.phi4spark.datagen.recipe.Recipe;
 import dev.phi4spark.datagen.recipe.SeedRewrite;
 import dev.phi4spark.datagen.recipe.SelfRevision;
@@ -16,7 +18,8 @@ public final class Recipes {
 
     /** Every recipe's name. */
     public static final List<String> NAMES = List.of(TextbookSection.NAME, ExercisesWithSolutions.NAME,
-            SeedRewrite.NAME, SelfRevision.NAME, MajorityVoteQA.NAME, InstructionReversal.NAME);
+            SeedRewrite.NAME, SelfRevision.NAME, MajorityVoteQA.NAME, InstructionReversal.NAME, PreferencePairs.NAME,
+            PivotalTokens.NAME);
 
     private Recipes() {
     }
@@ -34,6 +37,8 @@ public final class Recipes {
             case SelfRevision.NAME -> SelfRevision.fromParams(params, templatesDir);
             case MajorityVoteQA.NAME -> MajorityVoteQA.fromParams(params, templatesDir);
             case InstructionReversal.NAME -> InstructionReversal.fromParams(params, templatesDir);
+            case PreferencePairs.NAME -> PreferencePairs.fromParams(params, templatesDir);
+            case PivotalTokens.NAME -> PivotalTokens.fromParams(params, templatesDir);
             default -> throw new IllegalArgumentException(
                     "Cannot plan recipe: unknown recipe '" + name + "' (known: " + String.join(", ", NAMES) + ")");
         };

@@ -15,11 +15,12 @@ class DatagenConfigTest {
     void examplePlanParsesAndValidates() {
         DatagenConfig config = DatagenConfig.fromYaml(Path.of("..", "conf", "datagen", "plan.example.yaml"));
         assertThat(config.recipes()).extracting(RecipePlan::recipe).containsExactly("textbook_section",
-                "exercises_with_solutions", "self_revision", "seed_rewrite", "majority_vote_qa", "instruction_reversal");
+                "exercises_with_solutions", "self_revision", "seed_rewrite", "majority_vote_qa", "instruction_reversal",
+                "preference_pairs", "pivotal_tokens");
         assertThat(config.recipes().get(0).params()).containsEntry("words", "600");
         assertThat(config.recipes().get(3).source().judge()).isTrue();
         assertThat(config.recipes().get(4).source().format()).isEqualTo("json");
-        assertThat(Datagen.validate(config)).hasSize(6);
+        assertThat(Datagen.validate(config)).hasSize(8);
     }
 
     @Test

@@ -172,14 +172,18 @@ public final class GenerateJob {
             // Materialised once: the Delta MERGE may read its source twice, and that must not generate twice.
             Dataset<Row> rows = keep(ctx, part.run(some)).persist(StorageLevel.MEMORY_AND_DISK());
             try {
-                inserted += ctx.tables().insertNew(TableStore.SYNTHETIC_RAW, rows, "id");
+                long added = ctx.tables().insertNew(part.recipe().table(), rows, "id");
+                inserted += added;
+                if (!part.recipe().table().equals(TableStore.SYNTHETIC_RAW)) {
+                    ctx.run().count(part.recipe().table(), added); // the pair recipes write preference_pairs
+                }
             } finally {
                 rows.unpersist();
             }
-            ctx.out().printf("  %s: chunk %d/%d committed (%d rows in synthetic_raw so far from this run)%n",
-                    part.recipe().name(), chunk + 1, chunks, inserted);
+            ctx.out().printf("  %s: chunk %d/%d committed (%d rows in %s so far from this run)%n",
+                    part.recipe().name(), chunk + 1, chunks, inserted, part.recipe().table());
         }
         seeds.unpersist();
-        return inserted;
+        return part.recipe().table().equals(TableStore.SYNTHETIC_RAW) ? inserted : 0;
     }
 }

@@ -30,6 +30,18 @@ public interface Recipe extends Serializable {
         return List.of(DiversitySampler.Axis.values());
     }
 
+    /** The table most recipes write. */
+    String SYNTHETIC_RAW = "synthetic_raw";
+
+    /**
+     * The table the recipe's rows go to: {@value #SYNTHETIC_RAW} (rows in the
+     * {@link dev.phi4spark.datagen.SyntheticSchema}) unless the recipe says otherwise, as the pair recipes
+     * do ({@link dev.phi4spark.datagen.PairSchema#TABLE}).
+     */
+    default String table() {
+        return SYNTHETIC_RAW;
+    }
+
     /** Model calls per seed, for sizing a run. */
     default int callsPerSeed() {
         return 1;

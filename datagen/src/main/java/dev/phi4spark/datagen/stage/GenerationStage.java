@@ -47,6 +47,38 @@ public interface GenerationStage extends Serializable {
             String outputPrefix);
 
     /**
+     * Continues an open assistant turn: like {@link #generate}, but the model's answer to each row's
+     * messages starts with the text of {@code prefixColumn}, and the completion is what follows it. The
+     * rows of one prefix share it in the engine's prefix cache. Pivotal token search uses it for its
+     * rollouts.
+     *
+     * @param input the rows
+     * @param messagesColumn the prompt, as in {@link #generate}
+     * @param prefixColumn a string column with the start of the assistant's answer
+     * @param seedColumn each row's seed, or null
+     * @param sampling decoding settings shared by all rows
+     * @param outputPrefix prefix of the five added columns
+     * @return the input plus the five prefixed columns
+     * @throws UnsupportedOperationException when the stage cannot continue a turn
+     */
+    default Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
+            SamplingSpec sampling, String outputPrefix) {
+        throw new UnsupportedOperationException("Cannot continue an answer: the stage " + model()
+                + " only answers whole prompts (use the Phi-4 stage or a scripted one)");
+    }
+
+    /**
+     * Splits each row's text into the model's tokens, as text pieces that concatenate back to the text:
+     * adds {@code outputColumn}, an {@code array<string>}, null for a null text.
+     *
+     * @throws UnsupportedOperationException when the stage has no tokenizer
+     */
+    default Dataset<Row> pieces(Dataset<Row> input, String textColumn, String outputColumn) {
+        throw new UnsupportedOperationException("Cannot split text into tokens: the stage " + model()
+                + " has no tokenizer (use the Phi-4 stage or a scripted one)");
+    }
+
+    /**
      * The identity of the model behind this stage, stored in the {@code model} column and hashed into
      * row ids: a different model must give a different identity.
      */

@@ -1,10 +1,22 @@
 package dev.phi4spark.datagen.stage;
 
 import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.spark.ModelRegistry;
 import dev.phi4spark.udf.spark.Phi4Generator;
 import dev.phi4spark.udf.spark.Phi4Metrics;
 import dev.phi4spark.udf.spark.Phi4Options;
+import dev.phi4spark.udf.tokenizer.ChatMessage;
+import dev.phi4spark.udf.tokenizer.ChatTemplate;
+import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import scala.collection.Seq;
+import scala.jdk.javaapi.CollectionConverters;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -65,9 +77,70 @@ public final class Phi4GeneratorStage implements GenerationStage {
     @Override
     public Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingSpec sampling,
             String outputPrefix) {
+        return generator(messagesColumn, seedColumn, sampling, outputPrefix).transform(input);
+    }
+
+    /**
+     * Renders each row's messages with Phi-4's chat template, appends the prefix to the open assistant
+     * turn and generates from that text as is: rows with the same messages and prefix share the whole
+     * prompt, which the engine's prefix cache computes once per window of rows.
+     */
+    @Override
+    public Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
+            SamplingSpec sampling, String outputPrefix) {
+        String raw = outputPrefix + "__raw";
+        UDF2<Seq<Row>, String, String> render = (messages, prefix) -> messages == null ? null
+                : ChatTemplate.render(chat(messages), true) + (prefix == null ? "" : prefix);
+        Dataset<Row> prompted = input.withColumn(raw,
+                functions.udf(render, DataTypes.StringType).apply(functions.col(messagesColumn), functions.col(prefixColumn)));
+        return generator(raw, seedColumn, sampling, outputPrefix).setApplyChatTemplate(false)
+                .transform(prompted).drop(raw);
+    }
+
+    /**
+     * The engine's tokens as text: each piece is what its token adds to the decoded text, a token that
+     * ends inside a UTF-8 character going with the next one, so the pieces concatenate to the text.
+     */
+    @Override
+    public Dataset<Row> pieces(Dataset<Row> input, String textColumn, String outputColumn) {
+        Phi4Options opts = options;
+        UDF1<String, String[]> split = text -> text == null ? null
+                : tokenPieces(ModelRegistry.engine(opts, null).requireTokenizer(), text);
+        return input.withColumn(outputColumn, functions.udf(split, DataTypes.createArrayType(DataTypes.StringType))
+                .asNondeterministic().apply(functions.col(textColumn)));
+    }
+
+    /** The pieces of a text under a tokenizer (see {@link #pieces}). */
+    public static String[] tokenPieces(Phi4Tokenizer tokenizer, String text) {
+        long[] ids = tokenizer.encode(text);
+        List<String> out = new ArrayList<>();
+        String done = "";
+        for (int i = 1; i <= ids.length; i++) {
+            String decoded = tokenizer.decode(java.util.Arrays.copyOf(ids, i), false);
+            if (decoded.endsWith("\ufffd") && i < ids.length) {
+                continue;
+            }
+            if (decoded.startsWith(done) && decoded.length() > done.length()) {
+                out.add(decoded.substring(done.length()));
+                done = decoded;
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    private static List<ChatMessage> chat(Seq<Row> rows) {
+        List<ChatMessage> out = new ArrayList<>();
+        for (Row r : CollectionConverters.asJava(rows)) {
+            String content = r.getAs("content");
+            out.add(new ChatMessage(r.getAs("role"), content == null ? "" : content));
+        }
+        return out;
+    }
+
+    private Phi4Generator generator(String inputColumn, String seedColumn, SamplingSpec sampling, String outputPrefix) {
         Phi4Generator generator = new Phi4Generator()
                 .setOptions(options)
-                .setInputCol(messagesColumn)
+                .setInputCol(inputColumn)
                 .setTemperature(sampling.temperature())
                 .setTopK(sampling.topK())
                 .setTopP(sampling.topP())
@@ -88,6 +161,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
         if (seedColumn != null) {
             generator.setSeedCol(seedColumn);
         }
-        return generator.transform(input);
+        return generator;
     }
 }

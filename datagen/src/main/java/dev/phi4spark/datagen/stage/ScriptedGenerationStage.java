@@ -13,6 +13,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
@@ -73,6 +74,45 @@ public final class ScriptedGenerationStage implements GenerationStage {
             withResult = withResult.withColumn(outputPrefix + field, col(tmp).getField(field));
         }
         return withResult.drop(tmp);
+    }
+
+    /**
+     * Continues the answer: the responder sees the prompt with one more message, the assistant's, holding
+     * the prefix; its text is what follows the prefix.
+     */
+    @Override
+    public Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
+            SamplingSpec sampling, String outputPrefix) {
+        String open = outputPrefix + "__open";
+        Column turn = org.apache.spark.sql.functions.struct(lit("assistant").as("role"),
+                org.apache.spark.sql.functions.coalesce(col(prefixColumn), lit("")).as("content"));
+        Dataset<Row> withOpen = input.withColumn(open, org.apache.spark.sql.functions.concat(col(messagesColumn),
+                org.apache.spark.sql.functions.array(turn)));
+        return generate(withOpen, open, seedColumn, sampling, outputPrefix).drop(open);
+    }
+
+    /**
+     * Pieces as a word-level tokenizer would cut them: each run of spaces goes with the word after it,
+     * so {@code "x = 2 + 3"} is {@code ["x", " =", " 2", " +", " 3"]}.
+     */
+    @Override
+    public Dataset<Row> pieces(Dataset<Row> input, String textColumn, String outputColumn) {
+        UDF1<String, String[]> split = ScriptedGenerationStage::words;
+        return input.withColumn(outputColumn,
+                udf(split, DataTypes.createArrayType(DataTypes.StringType)).apply(col(textColumn)));
+    }
+
+    /** The scripted tokenizer's pieces of a text (see {@link #pieces}); null for null. */
+    public static String[] words(String text) {
+        if (text == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*\\S+|\\s+$").matcher(text);
+        List<String> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(m.group());
+        }
+        return out.toArray(String[]::new);
     }
 
     /**

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "phi4spark", mixinStandardHelpOptions = true, version = "phi4spark 0.1.0",
         description = "Phi-4 inference on Apache Spark: synthetic textbook data, quality filtering and corpus scoring.",
         subcommands = {JobCommands.Generate.class, JobCommands.Filter.class, JobCommands.Score.class,
-                JobCommands.Pipeline.class, SqlCommand.class, ReportCommand.class, ModelCommand.class,
+                JobCommands.Pipeline.class, ExportCommand.class, SqlCommand.class, ReportCommand.class, ModelCommand.class,
                 ConfigCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Phi4SparkCommand implements Runnable {
 

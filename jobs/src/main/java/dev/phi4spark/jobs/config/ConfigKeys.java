@@ -126,6 +126,24 @@ public final class ConfigKeys {
     public static final ConfigKey<JsonNode> SCORE_BENCHMARKS = ConfigKey.tree("score.benchmarks", "list",
             JSON.arrayNode(), "Benchmark JSONL files to decontaminate against: [{path: ..., question: field}].");
 
+    // export: the training-set files (issue 18)
+    public static final ConfigKey<String> EXPORT_INPUT = ConfigKey.string("export.input", "synthetic_curated",
+            "Table to export: synthetic_curated (chat messages) or preference_pairs (prompt/chosen/rejected).");
+    public static final ConfigKey<String> EXPORT_PATH = ConfigKey.string("export.path", "phi4spark-export",
+            "Folder or Hadoop URI the training set is written to (its data/ and README.md are replaced).");
+    public static final ConfigKey<JsonNode> EXPORT_FORMATS = ConfigKey.tree("export.formats", "list",
+            JSON.arrayNode().add("jsonl").add("parquet"), "File formats written: jsonl and/or parquet.");
+    public static final ConfigKey<Double> EXPORT_VALIDATION_FRACTION = ConfigKey.number("export.validation_fraction",
+            0.05, "Share of rows in the validation split, chosen by a hash of the row id.").range(0, 1);
+    public static final ConfigKey<Integer> EXPORT_SHARD_ROWS = ConfigKey.integer("export.shard_rows", 100000,
+            "Rows per file; the last file of a split holds the rest.").range(1, Integer.MAX_VALUE);
+    public static final ConfigKey<Double> EXPORT_MIN_JUDGE_SCORE = ConfigKey.number("export.min_judge_score", null,
+            "Keep rows whose corpus_scores judge_score is at least this (unset: no threshold).").range(0, 5);
+    public static final ConfigKey<Double> EXPORT_MAX_PERPLEXITY = ConfigKey.number("export.max_perplexity", null,
+            "Keep rows whose corpus_scores perplexity is at most this (unset: no threshold).").rangeAbove(0, null);
+    public static final ConfigKey<JsonNode> EXPORT_RECIPES = ConfigKey.tree("export.recipes", "list",
+            JSON.arrayNode(), "Recipes to export, e.g. [textbook_section]; empty: all.");
+
     public static final ConfigKey<Integer> WRITE_COMMIT_ROWS = ConfigKey.integer("write.commit_rows", 2000,
             "Rows per Delta commit: finished work is durable before the run ends.").range(1, Integer.MAX_VALUE);
     public static final ConfigKey<Integer> WRITE_MAX_RETRIES = ConfigKey.integer("write.max_retries", 5,
@@ -134,7 +152,7 @@ public final class ConfigKeys {
             "Fail the job on a bad row instead of recording its error.");
     public static final ConfigKey<Integer> RUNS_HEARTBEAT_SECONDS = ConfigKey.integer("runs.heartbeat_seconds", 60,
             "Seconds between a running command's heartbeats in the runs table; a running row without one for"
-                    + " 3 beats is shown as died (killed, or its disk filled).");
+                    + " 3 beats is shown as died (killed, or its disk filled).").range(0, 86400);
     public static final ConfigKey<Integer> PROGRESS_SECONDS = ConfigKey.integer("progress_seconds", 10,
             "Seconds between progress lines (0: none).").range(0, 86_400);
 
@@ -146,8 +164,10 @@ public final class ConfigKeys {
             GENERATE_SEED, GENERATE_RUN_KEY, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
-            SCORE_WINDOW_TOKENS, SCORE_MAX_DOCUMENT_CHARS, SCORE_JUDGE, SCORE_BENCHMARKS, WRITE_COMMIT_ROWS,
-            WRITE_MAX_RETRIES, FAIL_ON_ERROR, PROGRESS_SECONDS, RUNS_HEARTBEAT_SECONDS);
+            SCORE_WINDOW_TOKENS, SCORE_MAX_DOCUMENT_CHARS, SCORE_JUDGE, SCORE_BENCHMARKS,
+            EXPORT_INPUT, EXPORT_PATH, EXPORT_FORMATS, EXPORT_VALIDATION_FRACTION, EXPORT_SHARD_ROWS,
+            EXPORT_MIN_JUDGE_SCORE, EXPORT_MAX_PERPLEXITY, EXPORT_RECIPES,
+            WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR, PROGRESS_SECONDS, RUNS_HEARTBEAT_SECONDS);
 
     private static final Map<String, ConfigKey<?>> BY_NAME = new LinkedHashMap<>();
 

@@ -114,12 +114,31 @@ public final class ReportWriter {
         panel(body, "Model throughput per stage", stages(r), "Prompt plus generated tokens per second of each"
                 + " model stage over its wall time (Delta commits included), from the runs row's stage_metrics;"
                 + " cached prompt tokens came from the prefix cache.", false);
+        if (!r.pairs().isEmpty()) {
+            panel(body, "Preference pairs", histogram(Histogram.auto(r.margins(), 20), "pairs", "#c53030",
+                    "no margins"), escape(pairsCaption(r)), false);
+        }
         body.append("</div>\n");
         panel(body, "Example rows", examples(r), "The first " + RunReportReader.EXAMPLES + " rows by id of each recipe generated in this"
                 + " run: the last prompt message and the completion, cut at " + EXAMPLE_CHARS + " characters.", true);
         config(body, r);
         return template().replace("{{title}}", escape("phi4spark run " + r.runId()))
                 .replace("{{body}}", body.toString());
+    }
+
+    /** How many pairs the run made, by how they were chosen, and their margins' range. */
+    static String pairsCaption(RunReport r) {
+        long total = r.pairs().values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder c = new StringBuilder(total + " preference pair(s) made in this run (");
+        r.pairs().forEach((how, n) -> c.append(how).append(' ').append(n).append(", "));
+        c.setLength(c.length() - 2);
+        c.append("); margin = chosen score - rejected score");
+        java.util.DoubleSummaryStatistics m = java.util.Arrays.stream(r.margins()).summaryStatistics();
+        if (m.getCount() > 0) {
+            c.append(String.format(java.util.Locale.ROOT, ", from %.2f to %.2f, mean %.2f", m.getMin(), m.getMax(),
+                    m.getAverage()));
+        }
+        return c.append('.').toString();
     }
 
     private static void header(StringBuilder b, RunReport r) {

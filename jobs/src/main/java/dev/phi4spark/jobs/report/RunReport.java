@@ -26,18 +26,39 @@ import java.util.Map;
  * @param stageMetrics the runs row's {@code stage_metrics} ({@code <stage>:<figure>}, e.g.
  *     {@code generate:tokens_per_second}), empty for runs recorded without them
  * @param examples a few rows the run generated, per recipe
+ * @param pairs preference pairs the run made, by how they were chosen (judge, correctness, pivotal_token)
+ * @param margins those pairs' margins (chosen score minus rejected score)
  */
 public record RunReport(String runId, String command, String status, String model, Instant startedAt,
         Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
         double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks,
-        Map<String, Double> stageMetrics, Map<String, List<Example>> examples) {
+        Map<String, Double> stageMetrics, Map<String, List<Example>> examples, Map<String, Long> pairs,
+        double[] margins) {
+
+    /** A report of a run that made no preference pairs. */
+    public RunReport(String runId, String command, String status, String model, Instant startedAt,
+            Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
+            double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks,
+            Map<String, Double> stageMetrics, Map<String, List<Example>> examples) {
+        this(runId, command, status, model, startedAt, endedAt, error, configJson, rowCounts, recipes, judgeScores,
+                perplexities, lengths, lengthSource, chunks, stageMetrics, examples, Map.of(), new double[0]);
+    }
 
     /** A report without stage figures or examples. */
     public RunReport(String runId, String command, String status, String model, Instant startedAt,
             Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
+            double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks,
+            Map<String, Long> pairs, double[] margins) {
+        this(runId, command, status, model, startedAt, endedAt, error, configJson, rowCounts, recipes, judgeScores,
+                perplexities, lengths, lengthSource, chunks, Map.of(), Map.of(), pairs, margins);
+    }
+
+    /** A report without stage figures, examples or pairs. */
+    public RunReport(String runId, String command, String status, String model, Instant startedAt,
+            Instant endedAt, String error, String configJson, Map<String, Long> rowCounts, Map<String, Long> recipes,
             double[] judgeScores, double[] perplexities, double[] lengths, String lengthSource, List<Chunk> chunks) {
         this(runId, command, status, model, startedAt, endedAt, error, configJson, rowCounts, recipes, judgeScores,
-                perplexities, lengths, lengthSource, chunks, Map.of(), Map.of());
+                perplexities, lengths, lengthSource, chunks, Map.of(), Map.of(), Map.of(), new double[0]);
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import dev.phi4spark.datagen.PairSchema;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.delta.RunRecorder;
 import dev.phi4spark.jobs.delta.TableStore;
@@ -67,6 +68,11 @@ public final class RunReportReader {
                         .and(col("created_at").leq(lit(Timestamp.from(ended == null ? Instant.now() : ended)))))
                 : null;
 
+        Dataset<Row> pairs = tables.exists(PairSchema.TABLE)
+                ? tables.read(PairSchema.TABLE).where(col("created_at").geq(lit(Timestamp.from(started)))
+                        .and(col("created_at").leq(lit(Timestamp.from(ended == null ? Instant.now() : ended))))
+                        .and(col(PairSchema.CHOSEN).isNotNull()))
+                : null;
         double[] rawLengths = raw == null ? new double[0] : doubles(raw, "completion_tokens");
         boolean fromRaw = rawLengths.length > 0;
         return new RunReport(runId, run.getAs("command"), run.getAs("status"), run.getAs("model"), started, ended,
@@ -77,7 +83,9 @@ public final class RunReportReader {
                 fromRaw ? "completion_tokens of the synthetic_raw rows generated in this run"
                         : "token_count of the corpus_scores rows scored in this run",
                 scores == null ? List.of() : chunks(scores, ended), stageMetrics(run),
-                raw == null ? Map.of() : examples(raw));
+                raw == null ? Map.of() : examples(raw),
+                pairs == null ? Map.of() : counts(pairs, PairSchema.HOW),
+                pairs == null ? new double[0] : doubles(pairs, PairSchema.MARGIN));
     }
 
     /** Examples shown per recipe. */
@@ -128,8 +136,12 @@ public final class RunReportReader {
     }
 
     private static Map<String, Long> recipes(Dataset<Row> raw) {
+        return counts(raw, "recipe");
+    }
+
+    private static Map<String, Long> counts(Dataset<Row> raw, String column) {
         Map<String, Long> out = new LinkedHashMap<>();
-        raw.groupBy("recipe").agg(count(lit(1))).orderBy("recipe").collectAsList()
+        raw.groupBy(column).agg(count(lit(1))).orderBy(column).collectAsList()
                 .forEach(r -> out.put(r.isNullAt(0) ? "(none)" : r.getString(0), r.getLong(1)));
         return out;
     }
