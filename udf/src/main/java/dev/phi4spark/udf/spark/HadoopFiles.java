@@ -14,8 +14,9 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkContext$;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.sql.SparkSession;
 import scala.Option;
 import scala.Tuple2;
 
@@ -76,14 +77,15 @@ public final class HadoopFiles {
     }
 
     /**
-     * The Hadoop settings to read with: the running Spark session's when there is one, else the executor's
-     * Spark conf, else the {@code spark.hadoop.*} system properties that spark-submit sets before the
+     * The Hadoop settings to read with: the running Spark context's when this JVM has one (the driver, and
+     * the executors of a local master), else the executor's Spark conf, else the {@code spark.hadoop.*}
+     * settings of the command's configuration or the system properties that spark-submit sets before the
      * driver's session starts (so {@code --config s3a://...} reads with the job's credentials).
      */
     public static Configuration conf() {
-        Option<SparkSession> active = SparkSession.getActiveSession();
-        if (active.isDefined()) {
-            return new Configuration(active.get().sparkContext().hadoopConfiguration());
+        Option<SparkContext> context = SparkContext$.MODULE$.getActive();
+        if (context.isDefined()) {
+            return new Configuration(context.get().hadoopConfiguration());
         }
         Configuration conf = new Configuration();
         SparkEnv env = SparkEnv.get();

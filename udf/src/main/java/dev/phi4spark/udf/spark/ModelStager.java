@@ -26,10 +26,8 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * Brings a model folder onto the local disk once per machine. A plain path (no URI scheme) is used in
@@ -249,17 +247,8 @@ public final class ModelStager {
         }
     }
 
-    /** The Spark job's Hadoop settings ({@code spark.hadoop.*}, credentials included) when in Spark. */
+    /** The Spark job's Hadoop settings ({@code spark.hadoop.*}, credentials included): {@link HadoopFiles#conf()}. */
     private static Configuration hadoopConf() {
-        Configuration conf = new Configuration();
-        SparkEnv env = SparkEnv.get();
-        if (env != null) {
-            for (Tuple2<String, String> kv : env.conf().getAll()) {
-                if (kv._1().startsWith("spark.hadoop.")) {
-                    conf.set(kv._1().substring("spark.hadoop.".length()), kv._2());
-                }
-            }
-        }
-        return conf;
+        return HadoopFiles.conf();
     }
 }
