@@ -63,7 +63,7 @@ public final class EarlierRunsDedup implements PipelineStep {
     }
 
     /** The step for the configured filter steps, or null when they have no dedup step. */
-    static EarlierRunsDedup of(List<Map<String, Object>> steps) {
+    public static EarlierRunsDedup of(List<Map<String, Object>> steps) {
         boolean exact = steps.stream().anyMatch(s -> "exact_dedup".equals(s.get("name")));
         Map<String, Object> nearSpec = steps.stream().filter(s -> "near_dedup".equals(s.get("name"))).findFirst()
                 .orElse(null);
@@ -89,7 +89,7 @@ public final class EarlierRunsDedup implements PipelineStep {
     }
 
     /** Where it goes in the pipeline: right after the last dedup step of {@code steps}. */
-    static int position(List<Map<String, Object>> steps) {
+    public static int position(List<Map<String, Object>> steps) {
         int at = -1;
         for (int i = 0; i < steps.size(); i++) {
             Object name = steps.get(i).get("name");

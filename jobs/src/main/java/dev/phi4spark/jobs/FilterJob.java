@@ -41,7 +41,7 @@ public final class FilterJob {
     private FilterJob() {}
 
     /** The steps as configured (or the defaults). */
-    static List<Map<String, Object>> steps(JobConfig config) {
+    public static List<Map<String, Object>> steps(JobConfig config) {
         JsonNode node = config.get(ConfigKeys.FILTER_STEPS);
         try {
             if (node == null || node.isNull()) {
@@ -67,7 +67,7 @@ public final class FilterJob {
     }
 
     /** {@link #pipeline(JobConfig, Phi4Options)} with {@code earlier} (if not null) after the dedup steps. */
-    static FilterPipeline pipeline(JobConfig config, Phi4Options model, EarlierRunsDedup earlier) {
+    public static FilterPipeline pipeline(JobConfig config, Phi4Options model, EarlierRunsDedup earlier) {
         FilterPipeline.Builder builder = FilterPipeline.builder()
                 .textColumn(config.get(ConfigKeys.FILTER_TEXT_COLUMN)).idColumn("id");
         List<Map<String, Object>> steps = steps(config);
