@@ -177,7 +177,7 @@ public final class FilterJob {
             long curated = ctx.tables().insertNew(TableStore.SYNTHETIC_CURATED, kept, "id");
             long rejected = ctx.tables().insertNew(TableStore.SYNTHETIC_REJECTED, result.rejected(), "id");
             if (earlier != null) {
-                earlier.record(ctx.tables(), kept);
+                earlier.record(ctx.tables(), kept, ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN));
             }
             ctx.run().count(TableStore.SYNTHETIC_CURATED, curated);
             ctx.run().count(TableStore.SYNTHETIC_REJECTED, rejected);
