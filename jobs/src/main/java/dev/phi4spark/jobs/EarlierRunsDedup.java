@@ -2,7 +2,7 @@ package dev.phi4spark.jobs;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.posexplode;
 import static org.apache.spark.sql.functions.udf;
@@ -63,7 +63,7 @@ public final class EarlierRunsDedup implements PipelineStep {
     }
 
     /** The step for the configured filter steps, or null when they have no dedup step. */
-    static EarlierRunsDedup of(List<Map<String, Object>> steps) {
+    public static EarlierRunsDedup of(List<Map<String, Object>> steps) {
         boolean exact = steps.stream().anyMatch(s -> "exact_dedup".equals(s.get("name")));
         Map<String, Object> nearSpec = steps.stream().filter(s -> "near_dedup".equals(s.get("name"))).findFirst()
                 .orElse(null);
@@ -89,7 +89,7 @@ public final class EarlierRunsDedup implements PipelineStep {
     }
 
     /** Where it goes in the pipeline: right after the last dedup step of {@code steps}. */
-    static int position(List<Map<String, Object>> steps) {
+    public static int position(List<Map<String, Object>> steps) {
         int at = -1;
         for (int i = 0; i < steps.size(); i++) {
             Object name = steps.get(i).get("name");
@@ -135,18 +135,16 @@ public final class EarlierRunsDedup implements PipelineStep {
         return tables.read(TABLE).where(col("settings").equalTo(settings));
     }
 
-    /** Stores the signatures of the rows this step kept that ended in {@code kept}; returns how many. */
-    long record(TableStore tables, Dataset<Row> kept) {
-        if (computed == null) {
-            return 0;
-        }
-        try {
-            Dataset<Row> keptIds = kept.select(col("id").as("_kept"));
-            return store(tables, computed.join(keptIds, col("id").equalTo(col("_kept")), "left_semi"));
-        } finally {
+    /**
+     * Stores the signatures of the rows that ended in {@code kept} (the batch only: earlier runs' rows
+     * already have theirs); returns how many.
+     */
+    long record(TableStore tables, Dataset<Row> kept, String textColumn) {
+        if (computed != null) {
             computed.unpersist();
             computed = null;
         }
+        return store(tables, signatures(kept, textColumn, "id"));
     }
 
     private long store(TableStore tables, Dataset<Row> signatures) {
@@ -188,7 +186,8 @@ public final class EarlierRunsDedup implements PipelineStep {
             Dataset<Row> nearDups = nearDuplicates(old);
             dups = dups == null ? nearDups : dups.unionByName(nearDups);
         }
-        Dataset<Row> marks = dups.groupBy("id").agg(first("reason").as(context.reasonColumn()))
+        // min: an exact copy reads exact_dedup_duplicate even though it is a near one too
+        Dataset<Row> marks = dups.groupBy("id").agg(min("reason").as(context.reasonColumn()))
                 .withColumnRenamed("id", "_dup_id").localCheckpoint();
         return docs.join(marks, col(context.idColumn()).equalTo(col("_dup_id")), "left").drop("_dup_id");
     }

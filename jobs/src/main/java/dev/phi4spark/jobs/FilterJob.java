@@ -71,7 +71,7 @@ public final class FilterJob {
     }
 
     /** {@link #pipeline(JobConfig, Phi4Options)} with {@code earlier} (if not null) after the dedup steps. */
-    static FilterPipeline pipeline(JobConfig config, Phi4Options model, EarlierRunsDedup earlier) {
+    public static FilterPipeline pipeline(JobConfig config, Phi4Options model, EarlierRunsDedup earlier) {
         FilterPipeline.Builder builder = FilterPipeline.builder()
                 .textColumn(config.get(ConfigKeys.FILTER_TEXT_COLUMN)).idColumn("id");
         List<Map<String, Object>> steps = steps(config);
@@ -199,7 +199,7 @@ public final class FilterJob {
             long curated = ctx.tables().insertNew(TableStore.SYNTHETIC_CURATED, kept, "id");
             long rejected = ctx.tables().insertNew(TableStore.SYNTHETIC_REJECTED, result.rejected(), "id");
             if (earlier != null) {
-                earlier.record(ctx.tables(), kept);
+                earlier.record(ctx.tables(), kept, ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN));
             }
             ctx.run().count(TableStore.SYNTHETIC_CURATED, curated);
             ctx.run().count(TableStore.SYNTHETIC_REJECTED, rejected);

@@ -1,6 +1,7 @@
 package dev.phi4spark.jobs.cli;
 
 import dev.phi4spark.jobs.CorpusReader;
+import dev.phi4spark.jobs.EarlierRunsDedup;
 import dev.phi4spark.jobs.FilterJob;
 import dev.phi4spark.jobs.GenerateJob;
 import dev.phi4spark.jobs.JobContext;
@@ -34,8 +35,10 @@ final class JobCommands {
     static List<String> filterPlan(JobConfig config) {
         List<String> lines = new ArrayList<>();
         lines.add("filter " + config.get(ConfigKeys.FILTER_INPUT) + "." + config.get(ConfigKeys.FILTER_TEXT_COLUMN));
-        FilterJob.pipeline(config, Phi4Options.of("unused-in-dry-run")).steps()
-                .forEach(s -> lines.add("  step " + s.name()));
+        FilterJob.pipeline(config, Phi4Options.of("unused-in-dry-run"),
+                EarlierRunsDedup.of(FilterJob.steps(config))).steps()
+                .forEach(s -> lines.add("  step " + s.name()
+                        + (s.name().equals(EarlierRunsDedup.NAME) ? " (against " + TableStore.SYNTHETIC_CURATED + ")" : "")));
         lines.add("-> " + TableStore.SYNTHETIC_CURATED + ", " + TableStore.SYNTHETIC_REJECTED);
         return lines;
     }

@@ -59,16 +59,16 @@ public final class Phi4SparkCommand implements Runnable {
     }
 
     private static String unmasked(Throwable e) {
-        String disk = diskFault(e);
-        if (disk != null) {
-            return disk;
-        }
         // A task's exception reaches the driver wrapped in Spark's "Job aborted due to stage failure: ...
         // Driver stacktrace:" (several lines); the project's own exception in the chain says it in one.
         for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
             if (c.getClass().getName().startsWith("dev.phi4spark") && c.getMessage() != null) {
                 return oneLine(c.getMessage());
             }
+        }
+        String disk = diskFault(e);
+        if (disk != null) {
+            return disk;
         }
         Throwable t = e;
         while (t.getMessage() == null && t.getCause() != null) {

@@ -116,9 +116,10 @@ class NotebooksTest {
             for (String q : queries) {
                 List<Row> rows = runQuery(spark, name, q);
                 if (q.contains("substr(name, 9) AS step")) {
-                    assertThat(rows).as("the funnel of the run").hasSize(4);
+                    // pii, exact_dedup, near_dedup, dedup_earlier_runs, token_length
+                    assertThat(rows).as("the funnel of the run").hasSize(5);
                     long[] printed = run.funnel("token_length");
-                    assertThat(rows.get(3).toString()).isEqualTo("[token_length," + printed[0] + "," + printed[1] + "]");
+                    assertThat(rows.get(4).toString()).isEqualTo("[token_length," + printed[0] + "," + printed[1] + "]");
                 }
                 total++;
             }
