@@ -136,15 +136,21 @@ public final class EarlierRunsDedup implements PipelineStep {
     }
 
     /**
-     * Stores the signatures of the rows that ended in {@code kept} (the batch only: earlier runs' rows
-     * already have theirs); returns how many.
+     * The signatures of the rows that ended in {@code kept}, computed now: call it before {@code kept}
+     * is written, since writing {@code synthetic_curated} invalidates the cached plans that read it, and
+     * {@code kept} recomputed afterwards would leave out the rows just curated.
      */
-    long record(TableStore tables, Dataset<Row> kept, String textColumn) {
+    Dataset<Row> keptSignatures(Dataset<Row> kept, String textColumn) {
         if (computed != null) {
             computed.unpersist();
             computed = null;
         }
-        return store(tables, signatures(kept, textColumn, "id"));
+        return signatures(kept, textColumn, "id").localCheckpoint();
+    }
+
+    /** Stores signatures from {@link #keptSignatures} once their rows are curated; returns how many. */
+    long record(TableStore tables, Dataset<Row> keptSignatures) {
+        return store(tables, keptSignatures);
     }
 
     private long store(TableStore tables, Dataset<Row> signatures) {

@@ -196,10 +196,12 @@ public final class FilterJob {
             if (hasRecipeReason) {
                 kept = kept.withColumnRenamed("recipe_reject_reason", FilterPipeline.REJECT_REASON);
             }
+            Dataset<Row> signatures = earlier == null ? null
+                    : earlier.keptSignatures(kept, ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN));
             long curated = ctx.tables().insertNew(TableStore.SYNTHETIC_CURATED, kept, "id");
             long rejected = ctx.tables().insertNew(TableStore.SYNTHETIC_REJECTED, result.rejected(), "id");
             if (earlier != null) {
-                earlier.record(ctx.tables(), kept, ctx.config().get(ConfigKeys.FILTER_TEXT_COLUMN));
+                earlier.record(ctx.tables(), signatures);
             }
             ctx.run().count(TableStore.SYNTHETIC_CURATED, curated);
             ctx.run().count(TableStore.SYNTHETIC_REJECTED, rejected);
