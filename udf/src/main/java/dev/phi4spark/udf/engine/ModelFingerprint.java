@@ -64,9 +64,10 @@ public final class ModelFingerprint {
                 return base.getFileName() == null ? base.toString() : base.getFileName().toString();
             }
 
+            // Through SnapshotFiles: a file linked from outside the snapshot is refused, never read.
             @Override
             public Stat stat(String file) throws IOException {
-                Path p = base.resolve(file);
+                Path p = SnapshotFiles.resolve(dir, file);
                 if (!Files.isRegularFile(p)) {
                     return null;
                 }
@@ -75,7 +76,7 @@ public final class ModelFingerprint {
 
             @Override
             public InputStream open(String file) throws IOException {
-                return Files.newInputStream(base.resolve(file));
+                return Files.newInputStream(SnapshotFiles.resolve(dir, file));
             }
         };
     }
