@@ -20,7 +20,9 @@ class DatagenConfigTest {
         assertThat(config.recipes().get(0).params()).containsEntry("words", "600");
         assertThat(config.recipes().get(3).source().judge()).isTrue();
         assertThat(config.recipes().get(4).source().format()).isEqualTo("json");
-        assertThat(Datagen.validate(config)).hasSize(8);
+        // The plan names its taxonomy from the repository root, where commands run; this test runs in datagen/.
+        assertThat(config.taxonomy()).isEqualTo("conf/taxonomy.yaml");
+        assertThat(Datagen.validate(config.withTaxonomy("../conf/taxonomy.yaml"))).hasSize(8);
     }
 
     @Test
