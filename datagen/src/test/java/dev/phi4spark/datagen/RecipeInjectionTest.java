@@ -69,7 +69,10 @@ class RecipeInjectionTest {
         List<String> recipes = result.rows().collectAsList().stream()
                 .map(r -> r.<String>getAs(SyntheticSchema.RECIPE)).distinct().toList();
 
-        assertThat(recipes).containsExactlyInAnyOrderElementsOf(Recipes.NAMES);
+        // The six recipes that write synthetic_raw; the pair recipes (their own table) send their prompts
+        // through the same encodeChat, whose plain-text encoding of message content PromptInjectionTest checks.
+        assertThat(recipes).containsExactlyInAnyOrder("textbook_section", "exercises_with_solutions", "seed_rewrite",
+                "self_revision", "majority_vote_qa", "instruction_reversal");
         assertThat(SEEN).hasSizeGreaterThanOrEqualTo(10);
         // the hostile text did reach prompts: from text seeds and from quoted model answers
         assertThat(SEEN.stream().filter(chat -> chat.stream().anyMatch(m -> m.content().contains("<|im_end|>"))))

@@ -140,7 +140,7 @@ public final class ConfigKeys {
     public static final ConfigKey<Double> EXPORT_MIN_JUDGE_SCORE = ConfigKey.number("export.min_judge_score", null,
             "Keep rows whose corpus_scores judge_score is at least this (unset: no threshold).").range(0, 5);
     public static final ConfigKey<Double> EXPORT_MAX_PERPLEXITY = ConfigKey.number("export.max_perplexity", null,
-            "Keep rows whose corpus_scores perplexity is at most this (unset: no threshold).").rangeAbove(0, null);
+            "Keep rows whose corpus_scores perplexity is at most this (unset: no threshold).").rangeAbove(0, 1e9);
     public static final ConfigKey<JsonNode> EXPORT_RECIPES = ConfigKey.tree("export.recipes", "list",
             JSON.arrayNode(), "Recipes to export, e.g. [textbook_section]; empty: all.");
 

@@ -57,7 +57,8 @@ class AirflowDagIT {
                 String out = submit(command, properties, work, s3.trustOptions());
                 assertThat(out).as(task).contains("Run ").contains("on local[2]");
                 if (task.equals("generate")) {
-                    assertThat(out).contains("synthetic_raw               3 rows   " + s3.uri("wh") + "/synthetic_raw");
+                    assertThat(out).contains("synthetic_raw               3 written        3 in table   "
+                            + s3.uri("wh") + "/synthetic_raw");
                 }
                 if (task.equals("score")) {
                     assertThat(out).contains("corpus_scores");
@@ -131,7 +132,7 @@ class AirflowDagIT {
             }
         }
         for (String jar : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (jar.matches(".*/(org/apache/hadoop/hadoop-aws|software/amazon)/.*")) {
+            if (jar.matches(".*/(org/apache/hadoop/hadoop-aws|software/amazon|org/apache/httpcomponents)/.*")) {
                 jars.add(jar);
             }
         }

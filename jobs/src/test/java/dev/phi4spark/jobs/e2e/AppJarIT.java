@@ -91,7 +91,7 @@ class AppJarIT {
                 "--set", "model.tiny_path=" + dir.resolve("tiny"), "--set", "sampling.max_new_tokens=4",
                 "--set", "progress_seconds=0", "--set", "spark.conf={spark.ui.enabled: false}",
                 "--set", "generate.recipes=[{recipe: textbook_section, count: 2}]");
-        assertThat(out).contains("synthetic_raw               2 rows");
+        assertThat(out).contains("synthetic_raw               2 written        2 in table");
         assertThat(dir.resolve("wh").resolve("synthetic_raw").resolve("_delta_log")).isDirectory();
     }
 }

@@ -78,7 +78,7 @@ class JobsEndToEndTest {
         Run r = cli("generate");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).contains("model.path is unset: using the tiny random model")
-                .contains("synthetic_raw               8 rows")
+                .contains("synthetic_raw               8 written        8 in table")
                 .containsPattern("generate: \\d+ of [1-9]\\d* prompt tokens came from the prefix cache");
         Row counts = spark.sql("SELECT count(*), count(DISTINCT id), count(completion), sum(completion_tokens)"
                 + " FROM " + table("synthetic_raw")).head();
@@ -99,8 +99,12 @@ class JobsEndToEndTest {
                 + " prompt_tokens, completion_tokens, model, sampling";
         List<String> before = sortedRows("SELECT " + columns + " FROM " + table("synthetic_raw"));
         long version = spark.sql("DESCRIBE HISTORY " + table("synthetic_raw")).count();
+        // Without --resume a rerun that would only repeat finished inference is refused up front.
         Run r = cli("generate");
-        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains("Cannot generate: all 8 planned rows are already in synthetic_raw (add --resume");
+        Run resumed = cli("generate", "--resume");
+        assertThat(resumed.status()).as(resumed.err()).isZero();
         assertThat(sortedRows("SELECT " + columns + " FROM " + table("synthetic_raw"))).isEqualTo(before);
         assertThat(spark.sql("DESCRIBE HISTORY " + table("synthetic_raw")).count()).isEqualTo(version);
     }

@@ -156,10 +156,13 @@ class ExportJobTest {
     void badSettingsAreRefusedWithTheKeyToFix() {
         assertThatThrownBy(() -> ExportJob.validate(config("export.formats=[csv]")))
                 .hasMessage("Cannot export: export.formats must list jsonl and/or parquet ([csv])");
+        // The key's declared range refuses it when the configuration is read, before export looks at it.
         assertThatThrownBy(() -> ExportJob.validate(config("export.shard_rows=0")))
-                .hasMessage("Cannot export: export.shard_rows must be >= 1 (0)");
+                .hasMessage("Cannot read configuration: export.shard_rows must be an integer from 1 to 2147483647"
+                        + " (got 0 from --set)");
         assertThatThrownBy(() -> ExportJob.validate(config("export.validation_fraction=1.5")))
-                .hasMessage("Cannot export: export.validation_fraction must be in [0, 1] (1.5)");
+                .hasMessage("Cannot read configuration: export.validation_fraction must be a finite number from 0 to 1"
+                        + " (got 1.5 from --set)");
         JobConfig missing = config();
         TableStore tables = new TableStore(JobsSpark.get(), missing);
         assertThatThrownBy(() -> ExportJob.export(tables, missing))

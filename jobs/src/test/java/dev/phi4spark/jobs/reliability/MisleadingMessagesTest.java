@@ -36,13 +36,14 @@ class MisleadingMessagesTest {
 
     @Test
     void stagingCopiesOnlyTheSnapshotAndFollowsNoLinkOutOrInALoop() throws IOException {
-        Path src = tmp.resolve("src/tiny");
+        // An HF cache snapshot: models--org--name/snapshots/<rev>/ links into models--org--name/blobs/.
+        Path src = tmp.resolve("models--org--tiny/snapshots/rev1");
         TinyModelWriter.write(src, 1, SafetensorsDType.F32);
         Files.createSymbolicLink(src.resolve("loop"), Path.of("."));
         Files.createSymbolicLink(src.resolve("etc"), Path.of("/etc"));
         Files.writeString(src.resolve("notes.txt"), "not part of a snapshot");
         // An HF cache snapshot is links into ../../blobs: a named file behind a link is still copied.
-        Path blobs = Files.createDirectories(tmp.resolve("blobs"));
+        Path blobs = Files.createDirectories(tmp.resolve("models--org--tiny/blobs"));
         Files.move(src.resolve("config.json"), blobs.resolve("abc123"));
         Files.createSymbolicLink(src.resolve("config.json"), blobs.resolve("abc123"));
 

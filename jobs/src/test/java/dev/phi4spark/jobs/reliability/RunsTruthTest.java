@@ -38,7 +38,7 @@ class RunsTruthTest {
         Timestamp hourAgo = Timestamp.from(Instant.now().minusSeconds(3600));
         Row killed = RowFactory.create(runId, run.getAs("command"), status, run.getAs("config"),
                 run.getAs("config_hash"), run.getAs("model"), run.getJavaMap(run.fieldIndex("versions")),
-                hourAgo, null, Map.of(), 0, 0, null, hourAgo);
+                hourAgo, null, Map.of(), 0, 0, null, null, hourAgo);
         tables.upsert(TableStore.RUNS, JobsSpark.get().createDataFrame(List.of(killed), RunRecorder.SCHEMA), "run_id");
     }
 
@@ -52,8 +52,9 @@ class RunsTruthTest {
         Row run = tables.read(TableStore.RUNS).collectAsList().get(0);
         assertThat(run.<String>getAs("status")).isEqualTo("succeeded");
         assertThat(run.<Timestamp>getAs("heartbeat_at")).isNotNull();
-        // Start, end and at least one beat between them (the run takes seconds; a beat is due every 2 s).
-        assertThat(tables.version(TableStore.RUNS)).as("commits to runs").isGreaterThanOrEqualTo(2);
+        // The end records the last sign of life; whether a 2 s beat fell between start and end depends on
+        // the machine's speed, so only the order is asserted.
+        assertThat(run.<Timestamp>getAs("heartbeat_at")).isAfterOrEqualTo(run.<Timestamp>getAs("started_at"));
 
         String id = run.getAs("run_id");
         rewind(tables, run, id, "running"); // as left by kill -9: running, empty counts, old heartbeat

@@ -63,7 +63,8 @@ class RunReportChromiumTest {
                 + " is missing (run .ci/install-test-deps.sh)");
         String dom = chromium(html, "--dump-dom");
         List<String> svgs = matches(dom, "<svg class=\"chart\"[^>]*>");
-        assertThat(svgs).hasSize(6);
+        // funnel, recipes, judge score, perplexity, length, scoring throughput, model throughput per stage
+        assertThat(svgs).hasSize(7);
         for (String svg : svgs) {
             assertThat(attribute(svg, "width")).isPositive();
             assertThat(attribute(svg, "height")).isPositive();
