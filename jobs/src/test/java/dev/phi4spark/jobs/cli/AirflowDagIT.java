@@ -132,7 +132,7 @@ class AirflowDagIT {
             }
         }
         for (String jar : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (jar.matches(".*/(org/apache/hadoop/hadoop-aws|software/amazon|org/apache/httpcomponents)/.*")) {
+            if (jar.matches(".*/(org/apache/hadoop/hadoop-aws|software/amazon|org/apache/httpcomponents|org/reactivestreams)/.*")) {
                 jars.add(jar);
             }
         }

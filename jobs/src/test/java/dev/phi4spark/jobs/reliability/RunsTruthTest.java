@@ -68,7 +68,7 @@ class RunsTruthTest {
         assertThat(Files.readString(report)).contains(RunRecorder.DIED);
 
         // The next run records it: died, when it was last seen, and the rows it had committed.
-        Cli.Run next = Cli.job("generate", warehouse, "--set", Cli.recipes(1));
+        Cli.Run next = Cli.job("generate", warehouse, "--set", Cli.recipes(1), "--resume");
         assertThat(next.status()).as("%s", next).isZero();
         Row died = tables.read(TableStore.RUNS).where(functions.col("run_id").equalTo(id)).collectAsList().get(0);
         assertThat(died.<String>getAs("status")).isEqualTo(RunRecorder.DIED);
