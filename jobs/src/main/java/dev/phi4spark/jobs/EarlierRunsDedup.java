@@ -74,14 +74,22 @@ public final class EarlierRunsDedup implements PipelineStep {
             return new EarlierRunsDedup(true, null, 0, "exact");
         }
         int ngram = integer(nearSpec, "ngram_size", MinHashDedup.DEFAULT_NGRAM_SIZE);
-        int bands = integer(nearSpec, "bands", MinHashDedup.DEFAULT_BANDS);
-        int rows = integer(nearSpec, "rows", MinHashDedup.DEFAULT_ROWS);
-        double verify = nearSpec.get("verify_threshold") instanceof Number n ? n.doubleValue()
-                : MinHashDedup.DEFAULT_VERIFY_THRESHOLD;
+        double threshold = number(nearSpec, "threshold", MinHashDedup.DEFAULT_THRESHOLD);
+        // The same banding the near_dedup step derives, so earlier runs are searched as this run is.
+        int[] derived = MinHashDedup.bandsAndRows(threshold, integer(nearSpec, "num_hashes",
+                MinHashDedup.DEFAULT_NUM_HASHES));
+        boolean given = nearSpec.get("bands") instanceof Number && nearSpec.get("rows") instanceof Number;
+        int bands = given ? integer(nearSpec, "bands", derived[0]) : derived[0];
+        int rows = given ? integer(nearSpec, "rows", derived[1]) : derived[1];
+        double verify = number(nearSpec, "verify_threshold", threshold);
         int seed = integer(nearSpec, "seed", (int) MinHashDedup.DEFAULT_SEED);
         // the verify threshold is left out: it decides pairs, it does not change signatures
         return new EarlierRunsDedup(exact, new MinHashDedup(ngram, bands, rows, verify, seed), verify,
-                "minhash ngram=" + ngram + " bands=" + bands + " rows=" + rows + " seed=" + seed);
+                MinHashDedup.SCHEME + " ngram=" + ngram + " bands=" + bands + " rows=" + rows + " seed=" + seed);
+    }
+
+    private static double number(Map<String, Object> spec, String key, double fallback) {
+        return spec.get(key) instanceof Number n ? n.doubleValue() : fallback;
     }
 
     private static int integer(Map<String, Object> spec, String key, int fallback) {
