@@ -39,12 +39,14 @@ public final class PairSchema {
     public static final String REJECTED_SCORE = "rejected_score";
     /** {@code chosen_score - rejected_score}. */
     public static final String MARGIN = "margin";
-    /** How the pair was chosen: {@code judge}, {@code correctness} or {@code pivotal_token}. */
+    /** How the pair was chosen: {@code judge}, {@code correctness}, {@code reference} or {@code pivotal_token}. */
     public static final String HOW = "how";
     /** {@code how} of a pair chosen by the judge's rubric score. */
     public static final String BY_JUDGE = "judge";
-    /** {@code how} of a pair chosen by the checked answer. */
+    /** {@code how} of a pair chosen by the checked answer, the majority answer of the prompt's completions. */
     public static final String BY_CORRECTNESS = "correctness";
+    /** {@code how} of a pair chosen by the checked answer, the reference answer of the seed source. */
+    public static final String BY_REFERENCE = "reference";
     /** {@code how} of a pivotal-token pair. */
     public static final String BY_PIVOTAL_TOKEN = "pivotal_token";
     /** The answer correctness was checked against, when it was. */

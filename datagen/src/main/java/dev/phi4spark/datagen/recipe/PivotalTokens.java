@@ -43,7 +43,8 @@ import org.apache.spark.storage.StorageLevel;
  * Pivotal token search (Phi-4 technical report, section 4.3): single-token preference pairs at the tokens
  * of a solution where the chance of reaching the right answer jumps.
  *
- * <p>Each question is answered {@code k} times; its checkable answer is the majority answer when at least
+ * <p>Each question is answered {@code k} times; its checkable answer is its reference answer when the
+ * seed source names an {@code answer_column} and the row has one, else the majority answer when at least
  * {@code min_agreement} of the answers agree (questions without one are rejected), and the first answer
  * is the solution searched. The solution is cut into the model's tokens ({@link GenerationStage#pieces}).
  * The success probability of a prefix is estimated by {@code rollouts} continuations of the open answer
@@ -152,6 +153,11 @@ public final class PivotalTokens implements Recipe {
     @Override
     public String table() {
         return PairSchema.TABLE;
+    }
+
+    @Override
+    public boolean checksReferenceAnswers() {
+        return true;
     }
 
     /** One question's solution on the driver. */
