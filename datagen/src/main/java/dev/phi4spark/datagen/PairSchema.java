@@ -25,6 +25,12 @@ public final class PairSchema {
 
     /** Pair id: a hash of the recipe's row id and, for pivotal tokens, the token's position. */
     public static final String ID = "id";
+    /**
+     * The id of the recipe row (one question of the plan) the pair came from, as {@code synthetic_raw}
+     * rows are identified: a question's pivotal-token pairs share it, and {@code generate --resume} skips
+     * the questions whose row id is here.
+     */
+    public static final String ROW_ID = "row_id";
     /** The prompt, as chat messages. */
     public static final String PROMPT = "prompt";
     /** The start of the assistant's answer both completions continue (pivotal tokens), null otherwise. */
@@ -55,6 +61,7 @@ public final class PairSchema {
     /** The schema, in column order. */
     public static final StructType SCHEMA = new StructType()
             .add(ID, DataTypes.StringType, false)
+            .add(ROW_ID, DataTypes.StringType, false)
             .add(SyntheticSchema.RECIPE, DataTypes.StringType, false)
             .add(SyntheticSchema.VARIANT, DataTypes.StringType, false)
             .add(Seeds.SEED_ID, DataTypes.StringType, false)

@@ -310,17 +310,17 @@ public final class PivotalTokens implements Recipe {
             double rejectedScore, int position) {
         Row q = s.row();
         String id = Ids.hash(q.getAs(SyntheticSchema.ID), "pivot", Integer.toString(position));
-        return RowFactory.create(id, NAME, variant(), q.getAs(Seeds.SEED_ID), q.getAs(Seeds.SEED_TEXT),
-                q.getAs(PreferencePairs.ANSWER + "_messages"), prefix, chosen, rejected, chosenScore, rejectedScore,
+        return RowFactory.create(id, q.getAs(SyntheticSchema.ID), NAME, variant(), q.getAs(Seeds.SEED_ID),
+                q.getAs(Seeds.SEED_TEXT), q.getAs(PreferencePairs.ANSWER + "_messages"), prefix, chosen, rejected, chosenScore, rejectedScore,
                 chosenScore - rejectedScore, PairSchema.BY_PIVOTAL_TOKEN, s.reference(), true, null,
                 (int) Math.min(Integer.MAX_VALUE, s.tokens()[0]), null, ctx.stage().model(), ctx.sampling().toJson(),
                 Timestamp.from(ctx.createdAt()));
     }
 
     private Row unpaired(Row q, RecipeContext ctx, String reason, String error, Long tokens) {
-        return RowFactory.create(q.getAs(SyntheticSchema.ID), NAME, variant(), q.getAs(Seeds.SEED_ID),
-                q.getAs(Seeds.SEED_TEXT), q.getAs(PreferencePairs.ANSWER + "_messages"), null, null, null, null, null,
-                null, PairSchema.BY_PIVOTAL_TOKEN, q.getAs("_reference"), false, reason,
+        return RowFactory.create(q.getAs(SyntheticSchema.ID), q.getAs(SyntheticSchema.ID), NAME, variant(),
+                q.getAs(Seeds.SEED_ID), q.getAs(Seeds.SEED_TEXT), q.getAs(PreferencePairs.ANSWER + "_messages"), null,
+                null, null, null, null, null, PairSchema.BY_PIVOTAL_TOKEN, q.getAs("_reference"), false, reason,
                 (int) Math.min(Integer.MAX_VALUE, tokens == null ? 0 : tokens), error, ctx.stage().model(),
                 ctx.sampling().toJson(), Timestamp.from(ctx.createdAt()));
     }

@@ -268,6 +268,7 @@ public final class PreferencePairs implements Recipe {
     static Dataset<Row> finish(Dataset<Row> df, Recipe recipe, RecipeContext ctx) {
         Column noAnswer = expr("size(filter(samples, s -> s.completion is not null)) = 0");
         Dataset<Row> out = df
+                .withColumn(PairSchema.ROW_ID, col(SyntheticSchema.ID))
                 .withColumn(PairSchema.CHOSEN, col("_pair.chosen"))
                 .withColumn(PairSchema.REJECTED, col("_pair.rejected"))
                 .withColumn(PairSchema.CHOSEN_SCORE, col("_pair.chosen_score"))
