@@ -1,5 +1,9 @@
 package dev.phi4spark.jobs.cli;
 
+import dev.phi4spark.datagen.Datagen;
+import dev.phi4spark.datagen.DatagenConfig;
+import dev.phi4spark.datagen.PairSchema;
+import dev.phi4spark.datagen.recipe.Recipe;
 import dev.phi4spark.jobs.CorpusReader;
 import dev.phi4spark.jobs.EarlierRunsDedup;
 import dev.phi4spark.jobs.FilterJob;
@@ -26,9 +30,11 @@ final class JobCommands {
 
     static List<String> generatePlan(JobConfig config) {
         List<String> lines = new ArrayList<>();
-        GenerateJob.datagenConfig(config).recipes().forEach(r ->
+        DatagenConfig plan = GenerateJob.datagenConfig(config);
+        plan.recipes().forEach(r ->
                 lines.add("generate " + r.count() + " x " + r.recipe() + (r.params().isEmpty() ? "" : " " + r.params())));
-        lines.add("-> " + TableStore.SYNTHETIC_RAW);
+        // the pair recipes write preference_pairs, the others synthetic_raw
+        lines.add("-> " + String.join(", ", Datagen.validate(plan).stream().map(Recipe::table).distinct().toList()));
         return lines;
     }
 
@@ -64,7 +70,7 @@ final class JobCommands {
 
         @Override
         List<String> outputs() {
-            return List.of(TableStore.SYNTHETIC_RAW);
+            return List.of(TableStore.SYNTHETIC_RAW, PairSchema.TABLE);
         }
     }
 
