@@ -11,9 +11,9 @@ public final class DidYouMean {
     private DidYouMean() {}
 
     /**
-     * The known name nearest to {@code given} by edit distance, or null when none is close: at most a third
-     * of the longer name's length apart (at least 2), so a typo or a missing word part is found and an
-     * unrelated name is not offered.
+     * The known name nearest to {@code given} by edit distance, or null when none is close: at most half
+     * the longer name's length apart (at least 2), so a typo or a missing word part ({@code question} for
+     * {@code question_field}) is found and an unrelated name is not offered.
      */
     public static String nearest(String given, Collection<String> known) {
         String best = null;
@@ -25,7 +25,7 @@ public final class DidYouMean {
                 bestDistance = d;
             }
         }
-        return best != null && bestDistance <= Math.max(2, Math.max(given.length(), best.length()) / 3)
+        return best != null && bestDistance <= Math.max(2, Math.max(given.length(), best.length()) / 2)
                 ? best : null;
     }
 

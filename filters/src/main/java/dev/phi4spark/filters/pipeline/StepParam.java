@@ -162,7 +162,7 @@ public record StepParam(String name, Type type, Object defaultValue, String show
             throw bad(owner, type.expected, raw);
         }
         if (range != null && !range.contains(((Number) value).doubleValue())) {
-            throw bad(owner, (type == Type.INTEGER ? "an integer " : "a number ") + "in " + range, raw);
+            throw bad(owner, type.expected + (Double.isInfinite(range.max()) ? " " : " in ") + range, raw);
         }
         return value;
     }
