@@ -121,6 +121,18 @@ public final class StepSpecs {
         return minHash(args);
     }
 
+    /**
+     * The benchmarks of a {@code decontaminate} spec as its step names and reads them (names defaulted),
+     * checked but not read.
+     */
+    public static List<BenchmarkSource> benchmarks(Map<String, Object> spec) {
+        Args args = parse(spec);
+        if (!args.step().equals("decontaminate")) {
+            throw new IllegalArgumentException(WHY + "not a decontaminate step (" + spec + ")");
+        }
+        return sources(args);
+    }
+
     private static StepType type(Map<String, Object> spec) {
         Object name = spec.get("name");
         if (!(name instanceof String stepName)) {
@@ -333,7 +345,7 @@ public final class StepSpecs {
         }
     }
 
-    private static PipelineStep decontaminate(Args a) {
+    private static List<BenchmarkSource> sources(Args a) {
         List<BenchmarkSource> sources = new ArrayList<>();
         for (Args b : a.entries("benchmarks")) {
             String path = b.string("path");
@@ -342,6 +354,11 @@ public final class StepSpecs {
                     b.string("question_field"), b.string("choices_field"), b.string("answer_field"),
                     b.string("id_field")));
         }
+        return sources;
+    }
+
+    private static PipelineStep decontaminate(Args a) {
+        List<BenchmarkSource> sources = sources(a);
         BenchmarkIndex index = BenchmarkIndex.build(sources, a.integer("max_items_per_ngram"), a.strings("allow_list"));
         return Steps.decontaminate(new Decontaminator(index, a.number("contaminated_at"), a.number("partial_at")),
                 a.bool("reject_partial"));

@@ -3,7 +3,6 @@ package dev.phi4spark.jobs.cli;
 import dev.phi4spark.filters.pipeline.StepSpecs;
 import dev.phi4spark.jobs.ScoreJob;
 import dev.phi4spark.jobs.config.ConfigException;
-import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.udf.spark.HadoopFiles;
 import java.util.Map;
@@ -24,9 +23,8 @@ final class ScoreJobSupport {
         if (spec == null) {
             return;
         }
-        StepSpecs.check(spec);
-        for (var b : config.get(ConfigKeys.SCORE_BENCHMARKS)) {
-            String path = b.path("path").asText("");
+        for (var b : StepSpecs.benchmarks(spec)) {
+            String path = b.path();
             if (path.isBlank() || !HadoopFiles.isFile(path)) {
                 throw new ConfigException("Cannot decontaminate: benchmark file '" + path
                         + "' does not exist (fix score.benchmarks)");

@@ -86,6 +86,7 @@ class DryRunTest {
                 + " 'decontaminate' (did you mean 'question_field'?)";
         bothRefuse("score", sets, message);
         bothRefuse("pipeline", sets, message);
+        bothRefuse("export", sets, message); // the dataset card names the benchmarks
         assertThatThrownBy(() -> ScoreJob.decontaminationStep(config(sets))).hasMessage(message);
     }
 
