@@ -31,6 +31,12 @@ class StepSpecsTest {
         for (String name : StepSpecs.names()) {
             assertThat(table).contains("| `" + name + "` |");
         }
+        // the main README's list of filter.steps names every registered step
+        String main = Files.readString(Path.of("../README.md"));
+        String list = main.substring(main.indexOf("Filter steps\n(`filter.steps`)"), main.indexOf("## Tables"));
+        for (String name : StepSpecs.names()) {
+            assertThat(list).as(name).contains("`" + name + "`");
+        }
     }
 
     @Test
