@@ -16,7 +16,6 @@ import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
 import dev.phi4spark.jobs.report.ReportWriter;
 import dev.phi4spark.jobs.sql.ProjectSql;
-import dev.phi4spark.udf.spark.Phi4Options;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -41,10 +40,8 @@ final class JobCommands {
     static List<String> filterPlan(JobConfig config) {
         List<String> lines = new ArrayList<>();
         lines.add("filter " + config.get(ConfigKeys.FILTER_INPUT) + "." + config.get(ConfigKeys.FILTER_TEXT_COLUMN));
-        FilterJob.pipeline(config, Phi4Options.of("unused-in-dry-run"),
-                EarlierRunsDedup.of(FilterJob.steps(config))).steps()
-                .forEach(s -> lines.add("  step " + s.name()
-                        + (s.name().equals(EarlierRunsDedup.NAME) ? " (against " + TableStore.SYNTHETIC_CURATED + ")" : "")));
+        FilterJob.validate(config).forEach(name -> lines.add("  step " + name
+                + (name.equals(EarlierRunsDedup.NAME) ? " (against " + TableStore.SYNTHETIC_CURATED + ")" : "")));
         lines.add("-> " + TableStore.SYNTHETIC_CURATED + ", " + TableStore.SYNTHETIC_REJECTED);
         return lines;
     }
@@ -81,7 +78,7 @@ final class JobCommands {
     static final class Filter extends JobCommand {
         @Override
         void validate(JobConfig config) {
-            FilterJob.pipeline(config, Phi4Options.of("validation-only"));
+            FilterJob.validate(config);
         }
 
         @Override
@@ -156,7 +153,7 @@ final class JobCommands {
         @Override
         void validate(JobConfig config) {
             GenerateJob.validate(config);
-            FilterJob.pipeline(config, Phi4Options.of("validation-only"));
+            FilterJob.validate(config);
             ScoreJobSupport.checkBenchmarks(config);
         }
 
