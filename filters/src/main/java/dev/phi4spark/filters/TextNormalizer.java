@@ -1,6 +1,7 @@
 package dev.phi4spark.filters;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -47,6 +48,63 @@ public final class TextNormalizer {
             }
         }
         return words;
+    }
+
+    /**
+     * 64-bit hashes of the words of the normalised text, in order, computed without building it:
+     * {@code wordHashes(t)[i] == wordHash(words(t).get(i))}. Near dedup hashes every word of every
+     * document; building the lower-cased copy and a string per word cost more than the MinHash itself.
+     */
+    public static long[] wordHashes(String text) {
+        if (text == null) {
+            return new long[0];
+        }
+        long[] out = new long[Math.max(8, text.length() / 5)];
+        int n = 0;
+        long h = FNV_OFFSET;
+        boolean inWord = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 128 ? ASCII_SEPARATOR[c] : isSeparator(c)) {
+                if (inWord) {
+                    if (n == out.length) {
+                        out = Arrays.copyOf(out, n * 2);
+                    }
+                    out[n++] = Murmur3.fmix64(h);
+                    h = FNV_OFFSET;
+                    inWord = false;
+                }
+            } else {
+                h = (h ^ Character.toLowerCase(c)) * FNV_PRIME;
+                inWord = true;
+            }
+        }
+        if (inWord) {
+            if (n == out.length) {
+                out = Arrays.copyOf(out, n + 1);
+            }
+            out[n++] = Murmur3.fmix64(h);
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** The hash {@link #wordHashes} gives a word of the normalised text: FNV-1a over its chars, finalised. */
+    public static long wordHash(String normalizedWord) {
+        long h = FNV_OFFSET;
+        for (int i = 0; i < normalizedWord.length(); i++) {
+            h = (h ^ normalizedWord.charAt(i)) * FNV_PRIME;
+        }
+        return Murmur3.fmix64(h);
+    }
+
+    private static final long FNV_OFFSET = 0xCBF29CE484222325L;
+    private static final long FNV_PRIME = 0x100000001B3L;
+    private static final boolean[] ASCII_SEPARATOR = new boolean[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            ASCII_SEPARATOR[c] = isSeparator(c);
+        }
     }
 
     private static boolean isSeparator(char c) {

@@ -11,7 +11,6 @@ import static org.apache.spark.sql.functions.udf;
 import dev.phi4spark.filters.Murmur3;
 import dev.phi4spark.filters.TextNormalizer;
 import java.io.Serializable;
-import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -29,7 +28,7 @@ import org.apache.spark.storage.StorageLevel;
  * <ol>
  *   <li>Shingles: word n-grams ({@code ngramSize}, default 5) of the {@link TextNormalizer
  *       normalised} text; a text shorter than n words is one shingle. Each shingle is a 64-bit
- *       hash built from MurmurHash3 hashes of its words.
+ *       hash built from the words' 64-bit hashes ({@link TextNormalizer#wordHashes}).
  *   <li>Signature: {@code bands * rows} seeded multiply-add-shift hashes {@code (a*x + b) >>> 32}
  *       (64-bit {@code a} odd and {@code b}, {@code x} the shingle hash folded to 32 bits:
  *       Dietzfelbinger's strongly universal scheme) of the shingle hashes; each keeps its minimum.
@@ -64,7 +63,7 @@ public final class MinHashDedup implements Serializable {
      * Names the signature's hash family; signatures stored under another scheme (the earlier
      * {@code (a*x + b) mod (2^61 - 1)} one was called {@code minhash}) are not comparable.
      */
-    public static final String SCHEME = "minhash-ms32";
+    public static final String SCHEME = "minhash-ms32-fnv";
 
     public static final int DEFAULT_NGRAM_SIZE = 5;
     public static final int DEFAULT_BANDS = 20;
@@ -189,13 +188,9 @@ public final class MinHashDedup implements Serializable {
 
     /** Hashes of the word n-gram shingles of {@code text} (may repeat); empty for an empty text. */
     public long[] shingles(String text) {
-        List<String> words = TextNormalizer.words(text);
-        if (words.isEmpty()) {
+        long[] wordHashes = TextNormalizer.wordHashes(text);
+        if (wordHashes.length == 0) {
             return new long[0];
-        }
-        long[] wordHashes = new long[words.size()];
-        for (int i = 0; i < wordHashes.length; i++) {
-            wordHashes[i] = Murmur3.hash64(words.get(i), 0x51);
         }
         int n = Math.min(ngramSize, wordHashes.length);
         long[] out = new long[wordHashes.length - n + 1];
@@ -215,13 +210,21 @@ public final class MinHashDedup implements Serializable {
         if (shingles.length == 0) {
             return null;
         }
+        long[] xs = new long[shingles.length];
+        for (int j = 0; j < xs.length; j++) {
+            xs[j] = (shingles[j] ^ (shingles[j] >>> 32)) & 0xFFFFFFFFL;
+        }
+        // Hash functions outside, shingles inside: the inner loop is a min-reduction over one array.
         long[] sig = new long[a.length];
-        java.util.Arrays.fill(sig, Long.MAX_VALUE);
-        for (long s : shingles) {
-            long x = (s ^ (s >>> 32)) & 0xFFFFFFFFL;
-            for (int i = 0; i < sig.length; i++) {
-                sig[i] = Math.min(sig[i], (a[i] * x + b[i]) >>> 32);
+        for (int i = 0; i < sig.length; i++) {
+            long ai = a[i];
+            long bi = b[i];
+            long min = Long.MAX_VALUE;
+            for (long x : xs) {
+                long v = (ai * x + bi) >>> 32;
+                min = v < min ? v : min;
             }
+            sig[i] = min;
         }
         return sig;
     }
