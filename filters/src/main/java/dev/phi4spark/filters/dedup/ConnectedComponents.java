@@ -4,8 +4,15 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.min;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Connected components of an undirected graph, computed on Spark DataFrames with the alternating
@@ -27,14 +34,29 @@ public final class ConnectedComponents {
     private ConnectedComponents() {}
 
     /**
+     * Edges up to which the components are found on the driver (a union-find over the collected
+     * edges, tens of MB at most) instead of by Spark rounds, each of which is several jobs.
+     */
+    public static final long DEFAULT_LOCAL_EDGES = 250_000;
+
+    /**
      * Components of the graph with edges {@code (src, dst)}; self-loops and duplicate edges are
-     * allowed. Returns {@code (vertex, component)} for every vertex on an edge.
+     * allowed. Returns {@code (vertex, component)} for every vertex on an edge. Graphs of at most
+     * {@link #DEFAULT_LOCAL_EDGES} distinct edges are solved on the driver.
      *
      * @throws IllegalStateException when the rounds do not converge within {@code maxRounds}
      */
     public static Dataset<Row> compute(Dataset<Row> edges, int maxRounds) {
+        return compute(edges, maxRounds, DEFAULT_LOCAL_EDGES);
+    }
+
+    /** As {@link #compute(Dataset, int)}, solving graphs of at most {@code localEdges} edges on the driver. */
+    public static Dataset<Row> compute(Dataset<Row> edges, int maxRounds, long localEdges) {
         Dataset<Row> current = edges.select(col(SRC), col(DST)).filter(col(SRC).notEqual(col(DST)))
                 .distinct().localCheckpoint();
+        if (localEdges > 0 && current.limit((int) Math.min(Integer.MAX_VALUE, localEdges + 1)).count() <= localEdges) {
+            return onDriver(current);
+        }
         for (int round = 0; round < maxRounds; round++) {
             Dataset<Row> next = smallStar(largeStar(current)).localCheckpoint();
             current = next;
@@ -46,6 +68,40 @@ public final class ConnectedComponents {
         }
         throw new IllegalStateException("Cannot find connected components: no convergence after "
                 + maxRounds + " rounds (" + maxRounds + ")");
+    }
+
+    /** Union-find over the collected edges; every root is its component's smallest vertex. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Dataset<Row> onDriver(Dataset<Row> edges) {
+        Map<Object, Object> parent = new HashMap<>();
+        for (Row e : edges.collectAsList()) {
+            Object a = root(parent, e.get(0));
+            Object b = root(parent, e.get(1));
+            if (!a.equals(b)) {
+                boolean aFirst = ((Comparable) a).compareTo(b) < 0;
+                parent.put(aFirst ? b : a, aFirst ? a : b);
+            }
+        }
+        List<Row> rows = new ArrayList<>(parent.size());
+        for (Object vertex : new ArrayList<>(parent.keySet())) {
+            rows.add(RowFactory.create(vertex, root(parent, vertex)));
+        }
+        DataType type = edges.schema().apply(SRC).dataType();
+        StructType schema = new StructType().add(VERTEX, type, false).add(COMPONENT, type, false);
+        return edges.sparkSession().createDataFrame(rows, schema);
+    }
+
+    /** The root of {@code v} (registering it as its own root), halving the path on the way. */
+    private static Object root(Map<Object, Object> parent, Object v) {
+        Object x = v;
+        Object p = parent.computeIfAbsent(x, k -> k);
+        while (!p.equals(x)) {
+            Object grand = parent.get(p);
+            parent.put(x, grand);
+            x = grand;
+            p = parent.get(x);
+        }
+        return x;
     }
 
     private static Dataset<Row> bothDirections(Dataset<Row> e) {

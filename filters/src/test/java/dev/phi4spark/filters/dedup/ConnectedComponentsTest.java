@@ -38,7 +38,8 @@ class ConnectedComponentsTest {
     @Test
     void labelsEachVertexWithTheSmallestVertexOfItsComponent() {
         long[][] pairs = {{4, 3}, {3, 9}, {9, 2}, {20, 21}, {22, 21}, {5, 5}, {7, 8}, {8, 7}};
-        Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 30));
+        Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 30, 0));
+        assertThat(labels(ConnectedComponents.compute(edges(pairs), 30))).as("on the driver").isEqualTo(labels);
         assertThat(labels).isEqualTo(Map.of(2L, 2L, 3L, 2L, 4L, 2L, 9L, 2L, 20L, 20L, 21L, 20L,
                 22L, 20L, 7L, 7L, 8L, 7L));
     }
@@ -53,8 +54,21 @@ class ConnectedComponentsTest {
             long y = ((i + 1) * 37L) % n + 100;
             pairs[i] = new long[] {x, y};
         }
-        Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 40));
+        Map<Long, Long> labels = labels(ConnectedComponents.compute(edges(pairs), 40, 0));
+        assertThat(labels(ConnectedComponents.compute(edges(pairs), 40))).as("on the driver").isEqualTo(labels);
         assertThat(labels).hasSize(n);
         assertThat(labels.values()).containsOnly(100L);
+    }
+
+    @Test
+    void stringVerticesOnTheDriverAndInRoundsAgree() {
+        List<Row> rows = List.of(RowFactory.create("b", "a"), RowFactory.create("c", "b"), RowFactory.create("y", "z"));
+        StructType schema = new StructType().add("src", DataTypes.StringType).add("dst", DataTypes.StringType);
+        Dataset<Row> edges = spark.createDataFrame(rows, schema);
+        Map<String, String> local = new TreeMap<>();
+        ConnectedComponents.compute(edges, 30).collectAsList().forEach(r -> local.put(r.getString(0), r.getString(1)));
+        Map<String, String> rounds = new TreeMap<>();
+        ConnectedComponents.compute(edges, 30, 0).collectAsList().forEach(r -> rounds.put(r.getString(0), r.getString(1)));
+        assertThat(local).isEqualTo(Map.of("a", "a", "b", "a", "c", "a", "y", "y", "z", "y")).isEqualTo(rounds);
     }
 }
