@@ -2,6 +2,7 @@ package dev.phi4spark.filters.dedup;
 
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
@@ -17,7 +18,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -272,8 +272,15 @@ public final class MinHashDedup implements Serializable {
         try {
             Dataset<Row> buckets = sigs.select(col("id"), posexplode(col("bands")).as(
                     new String[] {"band", "bucket"}));
-            Dataset<Row> edges = buckets
-                    .withColumn("root", min(col("id")).over(Window.partitionBy("band", "bucket")))
+            // Buckets shared by two or more documents, with their smallest id: a hash aggregation (no
+            // sort of every (band, bucket) row, as a window would need), usually a small table.
+            Dataset<Row> shared = buckets.groupBy(col("band"), col("bucket"))
+                    .agg(min(col("id")).as("root"), count(lit(1)).as("members"))
+                    .filter(col("members").gt(1))
+                    .select(col("band"), col("bucket"), col("root"))
+                    .localCheckpoint();
+            Dataset<Row> sharedSide = shared.count() <= BROADCAST_ROWS ? broadcast(shared) : shared;
+            Dataset<Row> edges = buckets.join(sharedSide, new String[] {"band", "bucket"})
                     .filter(col("id").notEqual(col("root")))
                     .select(col("id").as(ConnectedComponents.SRC), col("root").as(ConnectedComponents.DST))
                     .distinct();
