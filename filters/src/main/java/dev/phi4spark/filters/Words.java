@@ -45,7 +45,7 @@ public final class Words {
         int i = 0;
         while (i < n) {
             char c = text.charAt(i);
-            if (Character.isWhitespace(c)) {
+            if (c < 128 ? ASCII_SPACE[c] : Character.isWhitespace(c)) {
                 i++;
             } else if (isWordChar(c)) {
                 int start = i;
@@ -105,6 +105,17 @@ public final class Words {
     }
 
     private static boolean isWordChar(char c) {
-        return Character.isLetterOrDigit(c) || c == '_' || Character.isSurrogate(c) && !Character.isWhitespace(c);
+        return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c) || Character.isSurrogate(c);
+    }
+
+    // Most text is ASCII: a table lookup instead of Character's Unicode property checks per char.
+    private static final boolean[] ASCII_SPACE = new boolean[128];
+    private static final boolean[] ASCII_WORD = new boolean[128];
+
+    static {
+        for (char c = 0; c < 128; c++) {
+            ASCII_SPACE[c] = Character.isWhitespace(c);
+            ASCII_WORD[c] = Character.isLetterOrDigit(c) || c == '_';
+        }
     }
 }

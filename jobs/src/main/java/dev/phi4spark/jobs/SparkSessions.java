@@ -48,6 +48,33 @@ public final class SparkSessions {
                 conf.set(e.getKey(), e.getValue().asText());
             }
         }
+        tuneLocal(conf);
         return conf;
+    }
+
+    /** Delta's partitions for rebuilding a table's state from its log, unless set. */
+    static final String SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions";
+
+    /**
+     * Settings for an embedded {@code local[...]} master that the user has not set: Delta rebuilds a
+     * table's state from its log in 50 tasks by default, sized for clusters; on a laptop's few cores
+     * those tasks are mostly scheduling (about a quarter of a 100,000-document near-dedup run on 2
+     * cores, docs/benchmarks.md), so two per core.
+     */
+    public static SparkConf tuneLocal(SparkConf conf) {
+        String master = conf.get("spark.master", "");
+        if (master.startsWith("local")) {
+            conf.setIfMissing(SNAPSHOT_PARTITIONS, Integer.toString(2 * localCores(master)));
+        }
+        return conf;
+    }
+
+    /** The cores of a {@code local}, {@code local[N]}, {@code local[*]} or {@code local[N,F]} master. */
+    static int localCores(String master) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)(,\\d+)?]").matcher(master);
+        if (!m.matches()) {
+            return 1;
+        }
+        return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
     }
 }

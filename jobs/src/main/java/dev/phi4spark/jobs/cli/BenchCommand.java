@@ -92,14 +92,15 @@ public final class BenchCommand implements Runnable {
     /** {@code bench filters}: {@link dev.phi4spark.filters.bench.FilterBenchmark} in one run. */
     @Command(name = "filters", mixinStandardHelpOptions = true,
             description = "Heuristic filter throughput per core (each filter, the default stack, language ID) and"
-                    + " near-dedup end to end in local[2].")
+                    + " near dedup end to end through Delta in local[2].")
     static final class Filters implements Runnable {
         @Option(names = "--megabytes", defaultValue = "50",
                 description = "MB of generated text for the heuristic filters (default: ${DEFAULT-VALUE}).")
         int megabytes;
 
         @Option(names = "--dedup-docs", defaultValue = "100000",
-                description = "Documents of 150-400 words for near dedup (0: skip; default: ${DEFAULT-VALUE}).")
+                description = "Documents of 150-400 words for near dedup end to end through Delta (0: skip; default:"
+                        + " ${DEFAULT-VALUE}).")
         int dedupDocs;
 
         @Option(names = "--language-megabytes", defaultValue = "5",
@@ -108,7 +109,15 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public void run() {
-            dev.phi4spark.filters.bench.FilterBenchmark.run(megabytes, dedupDocs, languageMegabytes);
+            dev.phi4spark.filters.bench.FilterBenchmark.run(megabytes, 0, languageMegabytes);
+            if (dedupDocs > 0) {
+                var r = dev.phi4spark.jobs.bench.NearDedupBenchmark.run(dedupDocs);
+                System.out.printf("Near dedup end to end through Delta (read, MinHash at threshold %.1f, write), local[2]:"
+                        + " %d documents of 150-400 words, %.1f MB, %d marked as near duplicates (%d planted),"
+                        + " %.1f s, %.2f MB/s%n", dev.phi4spark.filters.dedup.MinHashDedup.DEFAULT_THRESHOLD,
+                        r.documents(), r.megabytes(), r.removed(), r.documents() / 10, r.seconds(),
+                        r.megabytesPerSecond());
+            }
         }
     }
 
