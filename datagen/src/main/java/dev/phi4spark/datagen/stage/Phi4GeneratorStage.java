@@ -1,6 +1,6 @@
 package dev.phi4spark.datagen.stage;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.spark.ModelRegistry;
 import dev.phi4spark.udf.spark.Phi4Generator;
 import dev.phi4spark.udf.spark.Phi4Metrics;
@@ -36,8 +36,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
     private final Phi4Options options;
     private final String model;
     private Phi4Metrics metrics;
-    private int maxBatchTokens = Phi4Options.DEFAULT_MAX_BATCH_TOKENS;
-    private int maxBatchRows = Phi4Options.DEFAULT_MAX_BATCH_ROWS;
 
     /** A stage on the model at {@code options.modelPath()}, identified by its path. */
     public Phi4GeneratorStage(Phi4Options options) {
@@ -56,13 +54,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
         options.requireModelPath();
     }
 
-    /** Sets the batch budget of each generation step: padded tokens and rows per batch. */
-    public Phi4GeneratorStage withBatching(int maxTokens, int maxRows) {
-        this.maxBatchTokens = maxTokens;
-        this.maxBatchRows = maxRows;
-        return this;
-    }
-
     /** Counts rows and tokens into {@code metrics}, for progress lines. */
     public Phi4GeneratorStage withMetrics(Phi4Metrics newMetrics) {
         this.metrics = newMetrics;
@@ -75,7 +66,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
     }
 
     @Override
-    public Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingSpec sampling,
+    public Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingParams sampling,
             String outputPrefix) {
         return generator(messagesColumn, seedColumn, sampling, outputPrefix).transform(input);
     }
@@ -87,7 +78,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
      */
     @Override
     public Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
-            SamplingSpec sampling, String outputPrefix) {
+            SamplingParams sampling, String outputPrefix) {
         String raw = outputPrefix + "__raw";
         UDF2<Seq<Row>, String, String> render = (messages, prefix) -> messages == null ? null
                 : ChatTemplate.render(chat(messages), true) + (prefix == null ? "" : prefix);
@@ -137,7 +128,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
         return out;
     }
 
-    private Phi4Generator generator(String inputColumn, String seedColumn, SamplingSpec sampling, String outputPrefix) {
+    private Phi4Generator generator(String inputColumn, String seedColumn, SamplingParams sampling, String outputPrefix) {
         Phi4Generator generator = new Phi4Generator()
                 .setOptions(options)
                 .setInputCol(inputColumn)
@@ -152,9 +143,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
                 .setFinishReasonCol(outputPrefix + FINISH_REASON)
                 .setPromptTokensCol(outputPrefix + PROMPT_TOKENS)
                 .setCompletionTokensCol(outputPrefix + COMPLETION_TOKENS)
-                .setErrorCol(outputPrefix + ERROR)
-                .setMaxBatchTokens(maxBatchTokens)
-                .setMaxBatchRows(maxBatchRows);
+                .setErrorCol(outputPrefix + ERROR);
         if (metrics != null) {
             generator.setMetrics(metrics);
         }

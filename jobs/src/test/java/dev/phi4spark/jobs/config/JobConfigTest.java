@@ -29,7 +29,7 @@ class JobConfigTest {
         assertThat(c.get(ConfigKeys.SAMPLING_TEMPERATURE)).isEqualTo(0.2);
         assertThat(c.get(ConfigKeys.SAMPLING_MAX_NEW_TOKENS)).isEqualTo(32);
         assertThat(c.get(ConfigKeys.WAREHOUSE)).isEqualTo("/data/wh");
-        assertThat(c.get(ConfigKeys.MODEL_DEVICE)).isEqualTo("cpu");
+        assertThat(c.get(ConfigKeys.model(dev.phi4spark.udf.engine.ModelOptions.DEVICE))).isEqualTo("cpu");
         assertThat(c.get(ConfigKeys.SAMPLING_TOP_P)).isEqualTo(0.95);
     }
 
@@ -43,7 +43,7 @@ class JobConfigTest {
     @Test
     void dottedKeysAtTopLevelWorkLikeNesting() throws IOException {
         JobConfig c = JobConfig.load(yaml("model.device: gpu:1\n"), List.of());
-        assertThat(c.get(ConfigKeys.MODEL_DEVICE)).isEqualTo("gpu:1");
+        assertThat(c.get(ConfigKeys.model(dev.phi4spark.udf.engine.ModelOptions.DEVICE))).isEqualTo("gpu:1");
     }
 
     @Test
