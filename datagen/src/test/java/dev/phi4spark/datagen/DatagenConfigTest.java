@@ -37,6 +37,10 @@ class DatagenConfigTest {
                 """);
         SamplingParams first = config.samplingFor(config.recipes().get(0));
         assertThat(first).isEqualTo(new SamplingParams(0.5, 0, 0.95, 1.0, 50, 9, List.of()));
+        assertThatThrownBy(() -> DatagenConfig.parseYaml("sampling: {temprature: 0.5}\nrecipes: []"))
+                .hasMessageContaining("Cannot use sampling key 'temprature': expected one of [temperature, top_k,");
+        assertThatThrownBy(() -> DatagenConfig.parseYaml("recipes: [{recipe: textbook_section, count: 1, sampling: {stop: 3}}]"))
+                .hasMessageContaining("Cannot use sampling key 'stop': expected a list of strings (3).");
         assertThat(config.samplingFor(config.recipes().get(1)).seed()).isEqualTo(3);
     }
 

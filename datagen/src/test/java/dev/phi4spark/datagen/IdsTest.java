@@ -65,7 +65,7 @@ class IdsTest {
     @Test
     void samplingJsonIsCanonical() {
         assertThat(SamplingParams.DEFAULTS.toJson()).isEqualTo("{\"temperature\":0.7,\"top_k\":0,\"top_p\":0.95,"
-                + "\"repetition_penalty\":1.0,\"max_new_tokens\":1024,\"seed\":0,\"stop\":[]}");
-        assertThat(new SamplingParams(0.7, 0, 0.95, 1.0, 1024, 0, null).toJson()).isEqualTo(SamplingParams.DEFAULTS.toJson());
+                + "\"repetition_penalty\":1.0,\"max_new_tokens\":512,\"seed\":0,\"stop\":[]}");
+        assertThat(new SamplingParams(0.7, 0, 0.95, 1.0, 512, 0, null).toJson()).isEqualTo(SamplingParams.DEFAULTS.toJson());
     }
 }

@@ -72,7 +72,7 @@ class PairRecipesWithPhi4Test {
         // the same as generating from the rendered conversation with the answer's start appended
         String raw = ChatTemplate.render(List.of(ChatMessage.user("What is 3 + 4?")), true) + prefix;
         String direct = new Phi4Generator().setOptions(options).setApplyChatTemplate(false).setInputCol("p")
-                .setMaxNewTokens(8).setSeed(0).transform(spark.range(1).select(lit(raw).as("p")))
+                .setMaxNewTokens(8).setTemperature(0).setSeed(0).transform(spark.range(1).select(lit(raw).as("p")))
                 .first().getAs("completion");
         assertThat(continued).isEqualTo(direct);
         assertThat(metrics.cachedPromptTokens().value()).as("the 8 rollouts share their prompt").isPositive();
