@@ -128,7 +128,8 @@ public final class Phi4GeneratorStage implements GenerationStage {
         return out;
     }
 
-    private Phi4Generator generator(String inputColumn, String seedColumn, SamplingParams sampling, String outputPrefix) {
+    /** The generator of one call: every model option, batching included, from the stage's options. */
+    Phi4Generator generator(String inputColumn, String seedColumn, SamplingParams sampling, String outputPrefix) {
         Phi4Generator generator = new Phi4Generator()
                 .setOptions(options)
                 .setInputCol(inputColumn)

@@ -6,6 +6,7 @@ import dev.phi4spark.udf.engine.ModelOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -15,6 +16,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * options through annotated fields; these are made from the table instead and added by {@link #install}
  * to each command that mixes this group in.
  */
+@Command // picocli takes a class as a mixin only when it is annotated; the options come from install()
 public final class EngineOptionsMixin {
 
     private final Map<String, OptionSpec> options = new LinkedHashMap<>();

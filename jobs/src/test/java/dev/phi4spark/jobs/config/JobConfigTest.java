@@ -3,6 +3,16 @@ package dev.phi4spark.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.phi4spark.filters.model.JudgeScoreStep;
+import dev.phi4spark.filters.model.PerplexityStep;
+import dev.phi4spark.filters.pipeline.PipelineStep;
+import dev.phi4spark.jobs.FilterJob;
+import dev.phi4spark.jobs.ModelLocation;
+import dev.phi4spark.udf.engine.ModelOption;
+import dev.phi4spark.udf.engine.ModelOptions;
+import dev.phi4spark.udf.spark.Phi4Options;
+import dev.phi4spark.udf.spark.Phi4Transformer;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +48,41 @@ class JobConfigTest {
         String readme = Files.readString(Path.of("..", "README.md"));
         assertThat(readme).as("README's key table is stale: paste `bin/phi4spark config keys` into it")
                 .contains(ConfigKeys.markdownTable());
+    }
+
+    @Test
+    void theModelOptionsOfARunComeFromTheModelKeysBatchingIncluded() throws IOException {
+        JobConfig c = JobConfig.load(yaml("model:\n  max_batch_rows: 3\n  max_batch_tokens: 999\n  attention: plain\n"
+                + "filter:\n  steps: [{name: judge_score}, {name: perplexity, max_perplexity: 50}]\n"),
+                List.of("model.cache_dir=/tmp/c"));
+        Phi4Options o = new ModelLocation("/m", "m", false).options(c);
+        assertThat(o).isEqualTo(Phi4Options.of("/m").with(ModelOptions.MAX_BATCH_ROWS, 3)
+                .with(ModelOptions.MAX_BATCH_TOKENS, 999).withAttention("plain").withCacheDir("/tmp/c"));
+        // the model steps of the filter command get them (they used 16384/32 whatever the config said)
+        List<PipelineStep> steps = FilterJob.pipeline(c, o).steps();
+        assertThat(steps).filteredOn(JudgeScoreStep.class::isInstance).singleElement()
+                .satisfies(s -> assertThat(((JudgeScoreStep) s).options().batching())
+                        .isEqualTo(new Phi4Transformer.Batching(999, 3)));
+        assertThat(steps).filteredOn(PerplexityStep.class::isInstance).singleElement()
+                .satisfies(s -> assertThat(((PerplexityStep) s).options().batching())
+                        .isEqualTo(new Phi4Transformer.Batching(999, 3)));
+        assertThatThrownBy(() -> new ModelLocation("/m", "m", false).options(
+                JobConfig.load(yaml("model.device: tpu\n"), List.of())))
+                .hasMessage("Cannot use device: expected auto, cpu, gpu or gpu:N (tpu).");
+    }
+
+    @Test
+    void everyModelOptionIsAModelKeyWithTheTablesDefaultAndRange() {
+        for (ModelOption<?> opt : ModelOptions.ALL) {
+            ConfigKey<?> key = ConfigKeys.byName("model." + opt.name());
+            assertThat(key).as(opt.name()).isSameAs(ConfigKeys.model(opt));
+            assertThat(key.doc()).isEqualTo(opt.doc());
+            Object d = opt.defaultValue();
+            assertThat(key.defaultValue()).as(opt.name()).isEqualTo("".equals(d) ? null : d);
+            if (opt.type() == Integer.class) {
+                assertThat(key.typeAndRange()).isEqualTo("integer [" + opt.min() + ", " + opt.max() + "]");
+            }
+        }
     }
 
     @Test
