@@ -41,6 +41,8 @@ class DatagenConfigTest {
                 .hasMessageContaining("Cannot use sampling key 'temprature': expected one of [temperature, top_k,");
         assertThatThrownBy(() -> DatagenConfig.parseYaml("recipes: [{recipe: textbook_section, count: 1, sampling: {stop: 3}}]"))
                 .hasMessageContaining("Cannot use sampling key 'stop': expected a list of strings (3).");
+        assertThatThrownBy(() -> DatagenConfig.parseYaml("sampling: {max_new_tokens: 2.5}\nrecipes: []"))
+                .hasMessageContaining("Cannot use sampling key 'max_new_tokens': expected an integer (2.5).");
         assertThat(config.samplingFor(config.recipes().get(1)).seed()).isEqualTo(3);
     }
 

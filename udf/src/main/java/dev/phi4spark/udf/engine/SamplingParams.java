@@ -114,8 +114,13 @@ public record SamplingParams(double temperature, int topK, double topP, double r
                         + "': expected one of " + KEYS + " (" + e.getKey() + ").");
             };
             if (!ok && v != null) {
-                throw new IllegalArgumentException("Cannot use sampling key '" + e.getKey() + "': expected "
-                        + (e.getKey().equals("stop") ? "a list of strings" : "a number") + " (" + v + ").");
+                String what = switch (e.getKey()) {
+                    case "stop" -> "a list of strings";
+                    case "top_k", "max_new_tokens" -> "an integer";
+                    default -> "a number";
+                };
+                throw new IllegalArgumentException("Cannot use sampling key '" + e.getKey() + "': expected " + what
+                        + " (" + v + ").");
             }
             if (v != null) {
                 out.put(e.getKey(), v instanceof List<?> l ? List.copyOf(l) : v);

@@ -251,7 +251,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     /**
      * A value checked against its range, so that a bad setting fails where it is set, in one line.
      *
-     * @throws IllegalArgumentException "Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)"
+     * @throws IllegalArgumentException "Cannot set windowRows: it must be from 1 to 1048576 (got 0)"
      */
     static int inRange(String param, int value, int min, int max) {
         if (value < min || value > max) {
