@@ -14,6 +14,7 @@ import dev.phi4spark.datagen.seed.Seeds;
 import dev.phi4spark.datagen.stage.Phi4GeneratorStage;
 import dev.phi4spark.datagen.stage.Phi4JudgeStage;
 import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKey;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
@@ -47,23 +48,26 @@ public final class GenerateJob {
                 unlessBlank(config.get(ConfigKeys.GENERATE_RUN_KEY)));
     }
 
-    /** The plan-wide sampling keys: every {@code sampling.*} key, named as in a plan. */
+    /** The plan-wide sampling keys: every {@code sampling.<key>} value under its plan name {@code <key>}. */
     static Map<String, Object> sampling(JobConfig config) {
-        List<String> stop = new ArrayList<>();
-        for (JsonNode s : config.get(ConfigKeys.SAMPLING_STOP)) {
-            if (!s.isTextual()) {
-                throw new ConfigException("Cannot use sampling.stop: every stop must be a string (" + s + ")");
-            }
-            stop.add(s.asText());
-        }
         Map<String, Object> keys = new LinkedHashMap<>();
-        keys.put("temperature", config.get(ConfigKeys.SAMPLING_TEMPERATURE));
-        keys.put("top_p", config.get(ConfigKeys.SAMPLING_TOP_P));
-        keys.put("top_k", config.get(ConfigKeys.SAMPLING_TOP_K));
-        keys.put("repetition_penalty", config.get(ConfigKeys.SAMPLING_REPETITION_PENALTY));
-        keys.put("max_new_tokens", config.get(ConfigKeys.SAMPLING_MAX_NEW_TOKENS));
-        keys.put("stop", stop);
+        for (ConfigKey<?> key : ConfigKeys.SAMPLING_KEYS) {
+            Object value = config.get(key);
+            keys.put(key.name().substring("sampling.".length()), value instanceof JsonNode list ? strings(key, list)
+                    : value);
+        }
         return keys;
+    }
+
+    private static List<String> strings(ConfigKey<?> key, JsonNode list) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode s : list) {
+            if (!s.isTextual()) {
+                throw new ConfigException("Cannot use " + key.name() + ": every item must be a string (" + s + ")");
+            }
+            out.add(s.asText());
+        }
+        return out;
     }
 
     private static String unlessBlank(String value) {

@@ -56,6 +56,12 @@ public final class ConfigKeys {
             "Most tokens generated per completion.").range(1, MAX_TOKENS);
     public static final ConfigKey<JsonNode> SAMPLING_STOP = ConfigKey.tree("sampling.stop", "list", JSON.arrayNode(),
             "Stop strings that end a completion.");
+    /**
+     * The {@code sampling.*} keys: named {@code sampling.<key>} after {@code SamplingParams.KEYS}, with the
+     * defaults of {@code SamplingParams.DEFAULTS}, so the generate command hands them to a plan by name.
+     */
+    public static final List<ConfigKey<?>> SAMPLING_KEYS = List.of(SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
+            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP);
 
     public static final ConfigKey<JsonNode> GENERATE_RECIPES = ConfigKey.tree("generate.recipes", "list",
             defaultRecipes(), "Recipes to run: [{recipe: textbook_section, count: 100, params: {...},"
@@ -137,8 +143,7 @@ public final class ConfigKeys {
 
     /** Every key, in reference order. */
     public static final List<ConfigKey<?>> ALL = concat(List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, WAREHOUSE,
-            DATABASE, MODEL_PATH, MODEL_TINY_PATH), MODEL_OPTIONS, List.of(SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
-            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP, GENERATE_RECIPES,
+            DATABASE, MODEL_PATH, MODEL_TINY_PATH), MODEL_OPTIONS, SAMPLING_KEYS, List.of(GENERATE_RECIPES,
             GENERATE_SEED, GENERATE_RUN_KEY, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,

@@ -3,13 +3,16 @@ package dev.phi4spark.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.phi4spark.datagen.DatagenConfig;
 import dev.phi4spark.filters.model.JudgeScoreStep;
 import dev.phi4spark.filters.model.PerplexityStep;
 import dev.phi4spark.filters.pipeline.PipelineStep;
 import dev.phi4spark.jobs.FilterJob;
+import dev.phi4spark.jobs.GenerateJob;
 import dev.phi4spark.jobs.ModelLocation;
 import dev.phi4spark.udf.engine.ModelOption;
 import dev.phi4spark.udf.engine.ModelOptions;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.spark.Phi4Options;
 import dev.phi4spark.udf.spark.Phi4Transformer;
 
@@ -69,6 +72,20 @@ class JobConfigTest {
         assertThatThrownBy(() -> new ModelLocation("/m", "m", false).options(
                 JobConfig.load(yaml("model.device: tpu\n"), List.of())))
                 .hasMessage("Cannot use device: expected auto, cpu, gpu or gpu:N (tpu).");
+    }
+
+    @Test
+    void theSamplingKeysAreTheSamplingTypesKeysAndReachThePlanAsTyped() throws IOException {
+        assertThat(ConfigKeys.SAMPLING_KEYS).extracting(k -> k.name().substring("sampling.".length()))
+                .containsExactlyInAnyOrderElementsOf(SamplingParams.KEYS);
+        DatagenConfig defaults = GenerateJob.datagenConfig(JobConfig.load(yaml("warehouse: w\n"), List.of()));
+        assertThat(defaults.samplingFor(defaults.recipes().get(0))).isEqualTo(SamplingParams.DEFAULTS.withSeed(7));
+        DatagenConfig set = GenerateJob.datagenConfig(JobConfig.load(
+                yaml("sampling:\n  temperature: 0\n  stop: [END]\n  top_k: 5\n"), List.of("sampling.max_new_tokens=64")));
+        assertThat(set.samplingFor(set.recipes().get(0))).isEqualTo(new SamplingParams(0, 5, 0.95, 1.0, 64, 7,
+                List.of("END")));
+        assertThatThrownBy(() -> GenerateJob.datagenConfig(JobConfig.load(yaml("sampling:\n  stop: [1]\n"), List.of())))
+                .hasMessage("Cannot use sampling.stop: every item must be a string (1)");
     }
 
     @Test

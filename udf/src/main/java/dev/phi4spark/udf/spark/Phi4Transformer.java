@@ -138,7 +138,11 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         return self();
     }
 
-    /** Sets a model option's param, checked with the option's rule so a bad value fails where it is set. */
+    /**
+     * Sets a model option's param, checked with the option's rule so a bad value fails where it is set.
+     * The named setters below are shortcuts for the options there were when they were written; a new
+     * option needs none.
+     */
     public <V> T setOption(ModelOption<V> option, V value) {
         set(param(option), option.check(value));
         return self();
@@ -147,6 +151,31 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     /** Sets the {@code device} option: {@code auto} (default), {@code cpu}, {@code gpu} or {@code gpu:N}. */
     public T setDevice(String value) {
         return setOption(ModelOptions.DEVICE, value);
+    }
+
+    /** Sets the {@code dtype} option: {@code auto} (default), {@code float32} or {@code float16}. */
+    public T setDtype(String value) {
+        return setOption(ModelOptions.DTYPE, value);
+    }
+
+    /** Sets the {@code threads} option: libtorch intra-op threads per executor (0: libtorch's default). */
+    public T setThreads(int value) {
+        return setOption(ModelOptions.THREADS, value);
+    }
+
+    /** Sets the {@code prefill_chunk} option: prompt columns per prefill forward. */
+    public T setPrefillChunk(int value) {
+        return setOption(ModelOptions.PREFILL_CHUNK, value);
+    }
+
+    /** Sets the {@code attention} option: {@code auto}, {@code layers}, {@code fused} or {@code plain}. */
+    public T setAttention(String value) {
+        return setOption(ModelOptions.ATTENTION, value);
+    }
+
+    /** Sets the {@code cache_dir} option: where staged models are copied (empty: the temp folder). */
+    public T setCacheDir(String value) {
+        return setOption(ModelOptions.CACHE_DIR, value);
     }
 
     /** Sets the {@code min_shared_prefix} option (0: no prefix reuse). */
