@@ -168,6 +168,11 @@ public final class Datagen {
                 throw new IllegalArgumentException("Cannot plan recipe '" + recipe.name() + "': it reads "
                         + recipe.seedKind().label() + " seeds, so it needs a source (null)");
             }
+            if (!topic && !plan.source().answerColumn().isEmpty() && !recipe.checksReferenceAnswers()) {
+                throw new IllegalArgumentException("Cannot plan recipe '" + recipe.name()
+                        + "': it does not check reference answers, only preference_pairs and pivotal_tokens"
+                        + " read answer_column (" + plan.source().answerColumn() + ")");
+            }
             config.samplingFor(plan);
             out.add(recipe);
         }

@@ -25,6 +25,12 @@ public final class PairSchema {
 
     /** Pair id: a hash of the recipe's row id and, for pivotal tokens, the token's position. */
     public static final String ID = "id";
+    /**
+     * The id of the recipe row (one question of the plan) the pair came from, as {@code synthetic_raw}
+     * rows are identified: a question's pivotal-token pairs share it, and {@code generate --resume} skips
+     * the questions whose row id is here.
+     */
+    public static final String ROW_ID = "row_id";
     /** The prompt, as chat messages. */
     public static final String PROMPT = "prompt";
     /** The start of the assistant's answer both completions continue (pivotal tokens), null otherwise. */
@@ -39,12 +45,14 @@ public final class PairSchema {
     public static final String REJECTED_SCORE = "rejected_score";
     /** {@code chosen_score - rejected_score}. */
     public static final String MARGIN = "margin";
-    /** How the pair was chosen: {@code judge}, {@code correctness} or {@code pivotal_token}. */
+    /** How the pair was chosen: {@code judge}, {@code correctness}, {@code reference} or {@code pivotal_token}. */
     public static final String HOW = "how";
     /** {@code how} of a pair chosen by the judge's rubric score. */
     public static final String BY_JUDGE = "judge";
-    /** {@code how} of a pair chosen by the checked answer. */
+    /** {@code how} of a pair chosen by the checked answer, the majority answer of the prompt's completions. */
     public static final String BY_CORRECTNESS = "correctness";
+    /** {@code how} of a pair chosen by the checked answer, the reference answer of the seed source. */
+    public static final String BY_REFERENCE = "reference";
     /** {@code how} of a pivotal-token pair. */
     public static final String BY_PIVOTAL_TOKEN = "pivotal_token";
     /** The answer correctness was checked against, when it was. */
@@ -53,6 +61,7 @@ public final class PairSchema {
     /** The schema, in column order. */
     public static final StructType SCHEMA = new StructType()
             .add(ID, DataTypes.StringType, false)
+            .add(ROW_ID, DataTypes.StringType, false)
             .add(SyntheticSchema.RECIPE, DataTypes.StringType, false)
             .add(SyntheticSchema.VARIANT, DataTypes.StringType, false)
             .add(Seeds.SEED_ID, DataTypes.StringType, false)

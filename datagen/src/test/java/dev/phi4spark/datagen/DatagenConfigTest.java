@@ -59,6 +59,12 @@ class DatagenConfigTest {
                 .hasMessage("Cannot configure recipe 'textbook_section': unknown parameter 'wordz' (known: words)");
         assertThatThrownBy(() -> Datagen.validate(DatagenConfig.of(1, List.of(RecipePlan.of("seed_rewrite", 1)))))
                 .hasMessage("Cannot plan recipe 'seed_rewrite': it reads passage seeds, so it needs a source (null)");
+        assertThatThrownBy(() -> Datagen.validate(DatagenConfig.of(1, List.of(RecipePlan.of("majority_vote_qa", 1)
+                .withSource(SeedSource.input("x").withAnswerColumn("solution"))))))
+                .hasMessage("Cannot plan recipe 'majority_vote_qa': it does not check reference answers, only"
+                        + " preference_pairs and pivotal_tokens read answer_column (solution)");
+        assertThat(DatagenConfig.parseYaml("recipes: [{recipe: preference_pairs, count: 1, source: {input: x,"
+                + " answer_column: solution}}]").recipes().get(0).source().answerColumn()).isEqualTo("solution");
         assertThatThrownBy(() -> Datagen.validate(DatagenConfig.of(1,
                 List.of(RecipePlan.of("textbook_section", 1).withSource(SeedSource.input("x"))))))
                 .hasMessageStartingWith("Cannot plan recipe 'textbook_section': it draws topics from the taxonomy");

@@ -84,12 +84,16 @@ class PairRecipesWithPhi4Test {
     void bothPairRecipesRunOnTheRealEngineAndRerunIdentically() {
         SparkSession spark = SparkTestSession.get();
         Map<String, Dataset<Row>> inputs = Map.of("questions", spark.createDataset(
-                List.of("What is 12 * 12?", "What is 3 + 4?"), Encoders.STRING()).toDF("text"));
+                List.of("What is 12 * 12?", "What is 3 + 4?"), Encoders.STRING()).toDF("text"),
+                "answered", spark.sql("select * from values ('What is 12 * 12?', '\\\\boxed{144}'),"
+                        + " ('What is 3 + 4?', '#### 7') as t(text, solution)"));
         DatagenConfig plan = DatagenConfig.of(5, List.of(
                 RecipePlan.of("preference_pairs", 2).withParams(Map.of("k", "3", "by", "judge", "min_margin", "0"))
                         .withSource(SeedSource.input("questions")),
                 RecipePlan.of("pivotal_tokens", 2).withParams(Map.of("k", "3", "rollouts", "2", "min_agreement", "0.3"))
-                        .withSource(SeedSource.input("questions"))))
+                        .withSource(SeedSource.input("questions")),
+                RecipePlan.of("preference_pairs", 2).withParams(Map.of("k", "2", "by", "correctness"))
+                        .withSource(SeedSource.input("answered").withAnswerColumn("solution"))))
                 .withSampling(java.util.Map.of("temperature", 1.0, "max_new_tokens", 10))
                 .withKeepRejected(true);
         Column[] content = PairSchema.CONTENT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new);
@@ -102,8 +106,12 @@ class PairRecipesWithPhi4Test {
             assertThat(pairs.select(PairSchema.ID).distinct().count()).isEqualTo(pairs.count()).isGreaterThanOrEqualTo(4);
             assertThat(pairs.where(col("error").isNotNull()).count()).isZero();
             assertThat(pairs.where(col("model").notEqual(identity)).count()).isZero();
-            assertThat(pairs.where(col("recipe").equalTo("preference_pairs").and(col("how").notEqual("judge"))).count())
-                    .isZero();
+            assertThat(pairs.where(col("recipe").equalTo("preference_pairs").and(col("variant").contains("by=judge"))
+                    .and(col("how").notEqual("judge"))).count()).isZero();
+            assertThat(pairs.where(col("variant").contains("by=correctness")).collectAsList())
+                    .as("the seed's reference answers, normalised, are what the completions were checked against")
+                    .extracting(r -> r.<String>getAs("how") + " " + r.<String>getAs(PairSchema.REFERENCE_ANSWER))
+                    .containsExactlyInAnyOrder("reference 144", "reference 7");
             List<Row> first = pairs.select(content).orderBy(PairSchema.ID).collectAsList();
             List<Row> second = Datagen.run(spark, plan, new Phi4GeneratorStage(options, identity), null, inputs)
                     .tables().get(PairSchema.TABLE).select(content).orderBy(PairSchema.ID).collectAsList();

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 17, item 1, for the recipes: seeds and model answers that spell special tokens reach every
- * recipe's prompts, and each prompt, encoded as {@code Phi4Generator} encodes it, holds exactly the chat
- * template's control tokens.
+ * recipe's prompts, the pair recipes' included, and each prompt, encoded as {@code Phi4Generator} encodes
+ * it (a pivotal rollout's begun answer as {@code Phi4Tokenizer.encodeContinuation}), holds exactly the
+ * chat template's control tokens.
  */
 class RecipeInjectionTest {
 
@@ -60,7 +61,10 @@ class RecipeInjectionTest {
                 RecipePlan.of("seed_rewrite", 3).withSource(seeds),
                 RecipePlan.of("self_revision", 1).withParams(Map.of("rounds", "1")),
                 RecipePlan.of("majority_vote_qa", 1).withParams(Map.of("k", "2")).withSource(seeds),
-                RecipePlan.of("instruction_reversal", 1).withSource(seeds)))
+                RecipePlan.of("instruction_reversal", 1).withSource(seeds),
+                RecipePlan.of("preference_pairs", 1).withParams(Map.of("k", "2", "by", "judge")).withSource(seeds),
+                RecipePlan.of("pivotal_tokens", 1).withParams(Map.of("k", "2", "rollouts", "1")).withSource(seeds)))
+                .withSampling(java.util.Map.of("temperature", 1.0))
                 .withKeepRejected(true);
         SEEN.clear();
 
@@ -69,25 +73,36 @@ class RecipeInjectionTest {
         List<String> recipes = result.rows().collectAsList().stream()
                 .map(r -> r.<String>getAs(SyntheticSchema.RECIPE)).distinct().toList();
 
-        // The six recipes that write synthetic_raw; the pair recipes (their own table) send their prompts
-        // through the same encodeChat, whose plain-text encoding of message content PromptInjectionTest checks.
         assertThat(recipes).containsExactlyInAnyOrder("textbook_section", "exercises_with_solutions", "seed_rewrite",
                 "self_revision", "majority_vote_qa", "instruction_reversal");
-        assertThat(SEEN).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(result.tables().get(PairSchema.TABLE).collectAsList()).extracting(r -> r.<String>getAs("recipe"))
+                .contains("preference_pairs", "pivotal_tokens");
+        assertThat(SEEN).hasSizeGreaterThanOrEqualTo(14);
+        // pivotal rollouts continue an answer whose start quotes the hostile text
+        assertThat(SEEN.stream().filter(chat -> open(chat) && chat.get(chat.size() - 1).content().contains("<|im_end|>")))
+                .isNotEmpty();
         // the hostile text did reach prompts: from text seeds and from quoted model answers
         assertThat(SEEN.stream().filter(chat -> chat.stream().anyMatch(m -> m.content().contains("<|im_end|>"))))
                 .hasSizeGreaterThanOrEqualTo(5);
         TinyTokenizerWriter.write(dir);
         try (Phi4Tokenizer tok = Phi4Tokenizer.load(dir)) {
             for (List<ChatMessage> chat : SEEN) {
-                long[] ids = tok.encodeChat(chat, true);
-                int turns = chat.size();
+                // a continuation is encoded as Phi4GeneratorStage.continueFrom encodes it: the open turn's
+                // start after the generation prompt, as plain text
+                long[] ids = open(chat) ? tok.encodeContinuation(chat.subList(0, chat.size() - 1),
+                        chat.get(chat.size() - 1).content()) : tok.encodeChat(chat, true);
+                int turns = open(chat) ? chat.size() - 1 : chat.size();
                 assertThat(count(tok, ids, Phi4SpecialTokens.IM_START)).as(chat.toString()).isEqualTo(turns + 1);
                 assertThat(count(tok, ids, Phi4SpecialTokens.IM_SEP)).as(chat.toString()).isEqualTo(turns + 1);
                 assertThat(count(tok, ids, Phi4SpecialTokens.IM_END)).as(chat.toString()).isEqualTo(turns);
                 assertThat(count(tok, ids, Phi4SpecialTokens.END_OF_TEXT)).isZero();
             }
         }
+    }
+
+    /** Whether the conversation ends in the assistant's begun answer: a continuation (pivotal tokens' rollouts). */
+    private static boolean open(List<ChatMessage> chat) {
+        return chat.get(chat.size() - 1).role().equals(ChatMessage.ASSISTANT);
     }
 
     private static long count(Phi4Tokenizer tok, long[] ids, String token) {

@@ -1,6 +1,7 @@
 package dev.phi4spark.filters;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -16,8 +17,29 @@ public final class Words {
 
     private Words() {}
 
-    /** Tokens of {@code text}, words and punctuation, in order. */
+    /**
+     * The last text tokenised on this thread and its tokens. The filters of a stack are applied one
+     * after another to the same string, and three of them tokenise it: the second and third asking
+     * get the first one's tokens (the string is compared by identity, so no text is ever mistaken for
+     * another).
+     */
+    private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+
+    /** Tokens of {@code text}, words and punctuation, in order; the list is unmodifiable. */
     public static List<String> tokenize(String text) {
+        Object[] last = LAST.get();
+        if (last[0] == text) {
+            @SuppressWarnings("unchecked")
+            List<String> cached = (List<String>) last[1];
+            return cached;
+        }
+        List<String> tokens = Collections.unmodifiableList(split(text));
+        last[0] = text;
+        last[1] = tokens;
+        return tokens;
+    }
+
+    private static List<String> split(String text) {
         List<String> tokens = new ArrayList<>(Math.max(16, text.length() / 5));
         int n = text.length();
         int i = 0;

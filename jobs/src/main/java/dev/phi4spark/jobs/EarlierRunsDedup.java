@@ -11,6 +11,7 @@ import dev.phi4spark.datagen.Ids;
 import dev.phi4spark.filters.dedup.ExactDedup;
 import dev.phi4spark.filters.dedup.MinHashDedup;
 import dev.phi4spark.filters.pipeline.PipelineStep;
+import dev.phi4spark.filters.pipeline.StepSpecs;
 import dev.phi4spark.jobs.delta.TableStore;
 import java.util.List;
 import java.util.Map;
@@ -73,19 +74,11 @@ public final class EarlierRunsDedup implements PipelineStep {
         if (nearSpec == null) {
             return new EarlierRunsDedup(true, null, 0, "exact");
         }
-        int ngram = integer(nearSpec, "ngram_size", MinHashDedup.DEFAULT_NGRAM_SIZE);
-        int bands = integer(nearSpec, "bands", MinHashDedup.DEFAULT_BANDS);
-        int rows = integer(nearSpec, "rows", MinHashDedup.DEFAULT_ROWS);
-        double verify = nearSpec.get("verify_threshold") instanceof Number n ? n.doubleValue()
-                : MinHashDedup.DEFAULT_VERIFY_THRESHOLD;
-        int seed = integer(nearSpec, "seed", (int) MinHashDedup.DEFAULT_SEED);
-        // the verify threshold is left out: it decides pairs, it does not change signatures
-        return new EarlierRunsDedup(exact, new MinHashDedup(ngram, bands, rows, verify, seed), verify,
-                "minhash ngram=" + ngram + " bands=" + bands + " rows=" + rows + " seed=" + seed);
-    }
-
-    private static int integer(Map<String, Object> spec, String key, int fallback) {
-        return spec.get(key) instanceof Number n ? n.intValue() : fallback;
+        // the near_dedup step's own settings, parsed by the step registry as the step parses them
+        StepSpecs.MinHashSettings near = StepSpecs.nearDedup(nearSpec);
+        // the threshold is left out: it decides pairs, it does not change signatures
+        return new EarlierRunsDedup(exact, near.dedup(), near.threshold(), MinHashDedup.SCHEME + " ngram="
+                + near.ngramSize() + " bands=" + near.bands() + " rows=" + near.rows() + " seed=" + near.seed());
     }
 
     /** Where it goes in the pipeline: right after the last dedup step of {@code steps}. */

@@ -73,6 +73,7 @@ public final class ExportJob {
     /** Checks the config without Spark. */
     public static void validate(JobConfig config) {
         spec(config);
+        benchmarks(config); // the card names them: a mistake in score.benchmarks fails here, not after the export
         Double min = config.get(ConfigKeys.EXPORT_MIN_JUDGE_SCORE);
         Double max = config.get(ConfigKeys.EXPORT_MAX_PERPLEXITY);
         if (max != null && !(max > 0)) {
@@ -249,13 +250,11 @@ public final class ExportJob {
         return array(struct(lit("assistant").as("role"), content.as("content"))).cast(Messages.TYPE);
     }
 
+    /** The benchmark names as decontamination wrote them to {@code corpus_scores}. */
     private static List<String> benchmarks(JobConfig config) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode b : config.get(ConfigKeys.SCORE_BENCHMARKS)) {
-            String path = b.path("path").asText("");
-            out.add(b.hasNonNull("name") ? b.get("name").asText() : path.substring(path.lastIndexOf('/') + 1));
-        }
-        return out;
+        Map<String, Object> spec = ScoreJob.decontaminationSpec(config);
+        return spec == null ? List.of()
+                : dev.phi4spark.filters.pipeline.StepSpecs.benchmarks(spec).stream().map(b -> b.name()).toList();
     }
 
     private static Map<String, Long> verdicts(Dataset<Row> kept, boolean scored) {

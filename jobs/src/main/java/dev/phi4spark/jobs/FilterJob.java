@@ -5,8 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.phi4spark.datagen.SyntheticSchema;
-import dev.phi4spark.filters.model.JudgeScoreStep;
-import dev.phi4spark.filters.model.PerplexityStep;
 import dev.phi4spark.filters.pipeline.FilterPipeline;
 import dev.phi4spark.filters.pipeline.Funnel;
 import dev.phi4spark.filters.pipeline.PipelineResult;
@@ -30,9 +28,6 @@ import org.apache.spark.sql.Row;
  * funnel: rows removed by each step, in order.
  */
 public final class FilterJob {
-
-    /** The model-based steps, which the jobs build because they need the run's model. */
-    static final List<String> MODEL_STEPS = List.of("judge_score", "perplexity");
 
     /**
      * Used when {@code filter.steps} is unset: a model-free curation pipeline. PII first (dedup then sees
@@ -65,7 +60,31 @@ public final class FilterJob {
         }
     }
 
-    /** Builds the pipeline: checks every step name and parameter up front (also for {@code --dry-run}). */
+    /**
+     * Checks every configured step against the step registry without a model (for {@code --dry-run} and
+     * before a run): model-free steps are built as the run builds them (benchmark files read), model-based
+     * ones have their declared parameters checked. Returns the step names in run order, {@value
+     * EarlierRunsDedup#NAME} included.
+     */
+    public static List<String> validate(JobConfig config) {
+        List<Map<String, Object>> steps = steps(config);
+        List<String> names = new ArrayList<>();
+        for (Map<String, Object> step : steps) {
+            if (StepSpecs.needsModel(step)) {
+                StepSpecs.check(step);
+                names.add(String.valueOf(step.get("name")));
+            } else {
+                names.add(StepSpecs.build(step).name());
+            }
+        }
+        EarlierRunsDedup earlier = EarlierRunsDedup.of(steps);
+        if (earlier != null) {
+            names.add(EarlierRunsDedup.position(steps), earlier.name());
+        }
+        return names;
+    }
+
+    /** Builds the pipeline; {@code model} runs the model-based steps. */
     public static FilterPipeline pipeline(JobConfig config, Phi4Options model) {
         return pipeline(config, model, null);
     }
@@ -80,40 +99,12 @@ public final class FilterJob {
             if (earlier != null && i == earlierAt) {
                 builder.step(earlier);
             }
-            step(builder, steps.get(i), model);
+            builder.spec(List.of(steps.get(i)), model);
         }
         if (earlier != null && earlierAt == steps.size()) {
             builder.step(earlier);
         }
         return builder.build();
-    }
-
-    private static void step(FilterPipeline.Builder builder, Map<String, Object> step, Phi4Options model) {
-        String name = String.valueOf(step.get("name"));
-        if (name.equals("judge_score")) {
-            builder.step(new JudgeScoreStep(model, number(step, "min_score", JudgeScoreStep.DEFAULT_MIN_SCORE)));
-        } else if (name.equals("perplexity")) {
-            builder.step(new PerplexityStep(model, number(step, "max_perplexity", 1000)));
-        } else if (!StepSpecs.names().contains(name)) {
-            List<String> known = new ArrayList<>(StepSpecs.names());
-            known.addAll(MODEL_STEPS);
-            throw new ConfigException("Cannot build filter pipeline: unknown filter '" + name + "' (known: "
-                    + String.join(", ", known) + ")");
-        } else {
-            builder.spec(List.of(step));
-        }
-    }
-
-    private static double number(Map<String, Object> step, String key, double fallback) {
-        Object v = step.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        throw new ConfigException("Cannot read configuration: filter step " + step.get("name") + "." + key
-                + " must be a number (" + v + ")");
     }
 
     /**

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.phi4spark.datagen.Datagen;
 import dev.phi4spark.datagen.DatagenConfig;
 import dev.phi4spark.datagen.Ids;
+import dev.phi4spark.datagen.PairSchema;
 import dev.phi4spark.datagen.SyntheticSchema;
 import dev.phi4spark.datagen.seed.Seeds;
 import dev.phi4spark.datagen.stage.Phi4GeneratorStage;
@@ -23,6 +24,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -31,7 +33,9 @@ import org.apache.spark.storage.StorageLevel;
 /**
  * {@code generate}: seeds, then the datagen recipes on Phi-4, then {@code synthetic_raw}. Seeds are run
  * and committed in chunks of about {@code write.commit_rows}, so hours of finished work are durable
- * before the run ends; with {@code --resume}, seeds whose row id is already in the table are skipped.
+ * before the run ends; with {@code --resume}, seeds whose row id is already in the table are skipped. The
+ * pair recipes write {@code preference_pairs}, where a question's row id is {@code row_id} (its pivotal
+ * tokens give it several pairs, each with its own {@code id}).
  */
 public final class GenerateJob {
 
@@ -120,18 +124,30 @@ public final class GenerateJob {
      * among them, so a rerun of the same key draws the same seeds and {@code --resume} skips its rows.
      */
     static Datagen.UsedSeeds usedSeeds(JobContext ctx) {
-        if (!ctx.tables().exists(TableStore.SYNTHETIC_RAW)) {
-            return Datagen.UsedSeeds.NONE;
-        }
-        Dataset<Row> raw = ctx.tables().read(TableStore.SYNTHETIC_RAW)
-                .select(SyntheticSchema.ID, SyntheticSchema.RECIPE, SyntheticSchema.VARIANT, Seeds.SEED_ID);
-        return (recipe, context) -> new HashSet<>(raw
-                .where(col(SyntheticSchema.RECIPE).equalTo(recipe.name())
-                        .and(col(SyntheticSchema.VARIANT).equalTo(recipe.variant()))
-                        .and(col(SyntheticSchema.ID).notEqual(Ids.rowId(recipe.name(), col(Seeds.SEED_ID),
-                                recipe.variant(), context.stage().model(), context.sampling().toJson(),
-                                context.runKey()))))
-                .select(Seeds.SEED_ID).distinct().as(Encoders.STRING()).collectAsList());
+        return (recipe, context) -> {
+            if (!ctx.tables().exists(recipe.table())) {
+                return Set.of();
+            }
+            String rowId = rowIdColumn(recipe.table());
+            return new HashSet<>(ctx.tables().read(recipe.table())
+                    .where(col(SyntheticSchema.RECIPE).equalTo(recipe.name())
+                            .and(col(SyntheticSchema.VARIANT).equalTo(recipe.variant()))
+                            .and(col(rowId).notEqual(Ids.rowId(recipe.name(), col(Seeds.SEED_ID),
+                                    recipe.variant(), context.stage().model(), context.sampling().toJson(),
+                                    context.runKey()))))
+                    .select(Seeds.SEED_ID).distinct().as(Encoders.STRING()).collectAsList());
+        };
+    }
+
+    /** The column of a recipe's table holding the row id its seeds get ({@code RecipeSteps.withIds}). */
+    static String rowIdColumn(String table) {
+        return table.equals(TableStore.SYNTHETIC_RAW) ? SyntheticSchema.ID : PairSchema.ROW_ID;
+    }
+
+    /** The row ids already in a part's table, as column {@code _written}. */
+    private static Dataset<Row> written(JobContext ctx, Datagen.Part part) {
+        String table = part.recipe().table();
+        return ctx.tables().ids(table, rowIdColumn(table)).toDF("_written");
     }
 
     /**
@@ -139,20 +155,19 @@ public final class GenerateJob {
      * the insert to skip them: refuse when that is all the run would do, say so when it is part of it.
      */
     private static void checkNotWritten(JobContext ctx, List<Datagen.Part> parts, long planned) {
-        if (planned == 0 || !ctx.tables().exists(TableStore.SYNTHETIC_RAW)) {
+        if (planned == 0 || parts.stream().noneMatch(p -> ctx.tables().exists(p.recipe().table()))) {
             return;
         }
-        Dataset<Row> written = ctx.tables().ids(TableStore.SYNTHETIC_RAW, SyntheticSchema.ID).toDF("_written");
         long already = parts.stream().mapToLong(p -> p.seeds()
-                .join(written, col(SyntheticSchema.ID).equalTo(col("_written")), "left_semi").count()).sum();
+                .join(written(ctx, p), col(SyntheticSchema.ID).equalTo(col("_written")), "left_semi").count()).sum();
+        String tables = String.join(", ", parts.stream().map(p -> p.recipe().table()).distinct().toList());
         if (already == planned) {
-            throw new ConfigException("Cannot generate: all " + planned + " planned rows are already in "
-                    + TableStore.SYNTHETIC_RAW + " (add --resume to skip finished rows, or give a new --run-date"
-                    + " for new ones)");
+            throw new ConfigException("Cannot generate: all " + planned + " planned rows are already in " + tables
+                    + " (add --resume to skip finished rows, or give a new --run-date for new ones)");
         }
         if (already > 0) {
-            ctx.out().println("generate: " + already + " of " + planned + " planned rows are already in "
-                    + TableStore.SYNTHETIC_RAW + "; they are generated again and not inserted (--resume skips them)");
+            ctx.out().println("generate: " + already + " of " + planned + " planned rows are already in " + tables
+                    + "; they are generated again and not inserted (--resume skips them)");
         }
     }
 
@@ -165,8 +180,7 @@ public final class GenerateJob {
     private static long runPart(JobContext ctx, Datagen.Part part) {
         Dataset<Row> seeds = part.seeds();
         if (ctx.resume()) {
-            seeds = seeds.join(ctx.tables().ids(TableStore.SYNTHETIC_RAW, "id").withColumnRenamed("id", "_written"),
-                    col("id").equalTo(col("_written")), "left_anti");
+            seeds = seeds.join(written(ctx, part), col(SyntheticSchema.ID).equalTo(col("_written")), "left_anti");
         }
         seeds = seeds.persist(StorageLevel.MEMORY_AND_DISK());
         long todo = seeds.count();

@@ -165,8 +165,11 @@ public final class ScoreJob {
         return df.select(out.toArray(new Column[0]));
     }
 
-    /** The decontamination step of {@code score.benchmarks}, or null when none are configured. */
-    static PipelineStep decontaminationStep(JobConfig config) {
+    /**
+     * The {@code decontaminate} step spec of {@code score.benchmarks} (each entry takes the fields of that
+     * step's {@code benchmarks}), or null when none are configured.
+     */
+    public static Map<String, Object> decontaminationSpec(JobConfig config) {
         JsonNode benchmarks = config.get(ConfigKeys.SCORE_BENCHMARKS);
         if (benchmarks == null || benchmarks.isEmpty()) {
             return null;
@@ -174,6 +177,12 @@ public final class ScoreJob {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("name", "decontaminate");
         spec.put("benchmarks", new ObjectMapper().convertValue(benchmarks, List.class));
-        return StepSpecs.build(spec);
+        return spec;
+    }
+
+    /** The decontamination step of {@code score.benchmarks} (benchmark files read), or null when none are configured. */
+    public static PipelineStep decontaminationStep(JobConfig config) {
+        Map<String, Object> spec = decontaminationSpec(config);
+        return spec == null ? null : StepSpecs.build(spec);
     }
 }

@@ -53,6 +53,31 @@ public final class AnswerExtractor {
         return n.isEmpty() ? null : n;
     }
 
+    /**
+     * The normalised form of a reference answer from a seed source, to compare with {@link #extract}ed
+     * answers. A reference is often the bare answer ({@code 3/4}), where looking for the last number as
+     * {@link #extract} does would keep only {@code 4}; so: the last {@code \boxed{...}}, else the last
+     * "Final answer: X"-style line, else what follows the last {@code ####} (GSM8K's solutions), else
+     * the whole text.
+     *
+     * @param reference the seed's answer, possibly null
+     * @return the answer, or null when the reference is blank
+     */
+    public static String reference(String reference) {
+        if (reference == null || reference.isBlank()) {
+            return null;
+        }
+        String raw = lastBoxed(reference);
+        if (raw == null) {
+            raw = lastMatch(FINAL, reference);
+        }
+        if (raw == null && reference.contains("####")) {
+            raw = reference.substring(reference.lastIndexOf("####") + "####".length());
+        }
+        String n = normalise(raw == null ? reference : raw);
+        return n.isEmpty() ? null : n;
+    }
+
     /** The content of the last {@code \boxed{...}}, braces balanced, or null. */
     static String lastBoxed(String text) {
         int at = text.lastIndexOf("\\boxed{");

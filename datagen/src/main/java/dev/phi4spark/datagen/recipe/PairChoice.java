@@ -31,7 +31,7 @@ public final class PairChoice {
      * @param rejected the other one
      * @param chosenScore its score: 1 (correct) or the rubric score
      * @param rejectedScore the other's: 0 (incorrect) or the rubric score
-     * @param how {@link PairSchema#BY_CORRECTNESS} or {@link PairSchema#BY_JUDGE}
+     * @param how {@link PairSchema#BY_CORRECTNESS}, {@link PairSchema#BY_REFERENCE} or {@link PairSchema#BY_JUDGE}
      * @param reference the answer correctness was checked against, or null
      * @param reason why there is no pair, null when there is one
      */
@@ -59,6 +59,14 @@ public final class PairChoice {
      * answer or none (scores 1 and 0).
      */
     public static Pair byCorrectness(List<Sample> samples, String reference) {
+        return byCorrectness(samples, reference, PairSchema.BY_CORRECTNESS);
+    }
+
+    /**
+     * {@link #byCorrectness(List, String)} recording {@code how} the reference was found:
+     * {@link PairSchema#BY_CORRECTNESS} (the majority) or {@link PairSchema#BY_REFERENCE} (the seed's).
+     */
+    public static Pair byCorrectness(List<Sample> samples, String reference, String how) {
         Sample right = null;
         Sample wrong = null;
         for (Sample s : samples) {
@@ -72,11 +80,11 @@ public final class PairChoice {
             }
         }
         if (right == null || wrong == null) {
-            return Pair.none(PairSchema.BY_CORRECTNESS, reference, right == null
+            return Pair.none(how, reference, right == null
                     ? "no completion reached the answer " + reference
                     : "every completion reached the answer " + reference + ": nothing to reject");
         }
-        return new Pair(right.completion(), wrong.completion(), 1.0, 0.0, PairSchema.BY_CORRECTNESS, reference, null);
+        return new Pair(right.completion(), wrong.completion(), 1.0, 0.0, how, reference, null);
     }
 
     /**

@@ -43,7 +43,8 @@ import org.apache.spark.storage.StorageLevel;
  * Pivotal token search (Phi-4 technical report, section 4.3): single-token preference pairs at the tokens
  * of a solution where the chance of reaching the right answer jumps.
  *
- * <p>Each question is answered {@code k} times; its checkable answer is the majority answer when at least
+ * <p>Each question is answered {@code k} times; its checkable answer is its reference answer when the
+ * seed source names an {@code answer_column} and the row has one, else the majority answer when at least
  * {@code min_agreement} of the answers agree (questions without one are rejected), and the first answer
  * is the solution searched. The solution is cut into the model's tokens ({@link GenerationStage#pieces}).
  * The success probability of a prefix is estimated by {@code rollouts} continuations of the open answer
@@ -152,6 +153,11 @@ public final class PivotalTokens implements Recipe {
     @Override
     public String table() {
         return PairSchema.TABLE;
+    }
+
+    @Override
+    public boolean checksReferenceAnswers() {
+        return true;
     }
 
     /** One question's solution on the driver. */
@@ -304,17 +310,17 @@ public final class PivotalTokens implements Recipe {
             double rejectedScore, int position) {
         Row q = s.row();
         String id = Ids.hash(q.getAs(SyntheticSchema.ID), "pivot", Integer.toString(position));
-        return RowFactory.create(id, NAME, variant(), q.getAs(Seeds.SEED_ID), q.getAs(Seeds.SEED_TEXT),
-                q.getAs(PreferencePairs.ANSWER + "_messages"), prefix, chosen, rejected, chosenScore, rejectedScore,
+        return RowFactory.create(id, q.getAs(SyntheticSchema.ID), NAME, variant(), q.getAs(Seeds.SEED_ID),
+                q.getAs(Seeds.SEED_TEXT), q.getAs(PreferencePairs.ANSWER + "_messages"), prefix, chosen, rejected, chosenScore, rejectedScore,
                 chosenScore - rejectedScore, PairSchema.BY_PIVOTAL_TOKEN, s.reference(), true, null,
                 (int) Math.min(Integer.MAX_VALUE, s.tokens()[0]), null, ctx.stage().model(), ctx.sampling().toJson(),
                 Timestamp.from(ctx.createdAt()));
     }
 
     private Row unpaired(Row q, RecipeContext ctx, String reason, String error, Long tokens) {
-        return RowFactory.create(q.getAs(SyntheticSchema.ID), NAME, variant(), q.getAs(Seeds.SEED_ID),
-                q.getAs(Seeds.SEED_TEXT), q.getAs(PreferencePairs.ANSWER + "_messages"), null, null, null, null, null,
-                null, PairSchema.BY_PIVOTAL_TOKEN, q.getAs("_reference"), false, reason,
+        return RowFactory.create(q.getAs(SyntheticSchema.ID), q.getAs(SyntheticSchema.ID), NAME, variant(),
+                q.getAs(Seeds.SEED_ID), q.getAs(Seeds.SEED_TEXT), q.getAs(PreferencePairs.ANSWER + "_messages"), null,
+                null, null, null, null, null, PairSchema.BY_PIVOTAL_TOKEN, q.getAs("_reference"), false, reason,
                 (int) Math.min(Integer.MAX_VALUE, tokens == null ? 0 : tokens), error, ctx.stage().model(),
                 ctx.sampling().toJson(), Timestamp.from(ctx.createdAt()));
     }

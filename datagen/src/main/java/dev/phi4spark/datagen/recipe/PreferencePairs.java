@@ -26,6 +26,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
@@ -36,9 +37,11 @@ import scala.jdk.javaapi.CollectionConverters;
  * rejected answer, written to the {@code preference_pairs} table ({@link PairSchema}).
  *
  * <p>How the pair is chosen ({@code by}): {@code correctness} checks each answer's final answer
- * ({@link AnswerExtractor}) against the question's checkable answer, the majority answer of the k when
- * at least {@code min_agreement} of them gave it (as {@code majority_vote_qa} finds it); the chosen is the
- * first correct answer, the rejected the first other one. {@code judge} grades every answer against a
+ * ({@link AnswerExtractor}) against the question's checkable answer: its reference answer when the seed
+ * source names an {@code answer_column} and the row has one ({@code how} = {@code reference}), else the
+ * majority answer of the k when at least {@code min_agreement} of them gave it, as {@code majority_vote_qa}
+ * finds it ({@code how} = {@code correctness}); the chosen is the first correct answer, the rejected the
+ * first other one. {@code judge} grades every answer against a
  * rubric (template {@code preference_pairs_judge}, a "Score: N/10" line read by {@link CritiqueScores})
  * and pairs the best with the worst when they differ by at least {@code min_margin}. {@code auto}
  * (default) uses correctness where a question has a checkable answer and the judge elsewhere, so only
@@ -63,6 +66,8 @@ public final class PreferencePairs implements Recipe {
 
     static final String ANSWER = "answer";
     static final String JUDGE = "judge";
+    /** The seed's reference answer, normalised ({@link AnswerExtractor#reference}), or null. */
+    static final String SEED_REFERENCE = "_seed_reference";
     private static final StructType PAIR = new StructType()
             .add("chosen", DataTypes.StringType).add("rejected", DataTypes.StringType)
             .add("chosen_score", DataTypes.DoubleType).add("rejected_score", DataTypes.DoubleType)
@@ -148,6 +153,11 @@ public final class PreferencePairs implements Recipe {
         return PairSchema.TABLE;
     }
 
+    @Override
+    public boolean checksReferenceAnswers() {
+        return true;
+    }
+
     /**
      * Runs it.
      *
@@ -181,16 +191,20 @@ public final class PreferencePairs implements Recipe {
                 col("extracted"), col("_score").as("score"), tokens.as("tokens"),
                 RecipeSteps.out(ANSWER, GenerationStage.ERROR).as("error"));
         Dataset<Row> questions = samples.groupBy(col(SyntheticSchema.ID), col(Seeds.SEED_ID), col(Seeds.SEED_TEXT),
-                col(ANSWER + "_messages")).agg(sort_array(collect_list(sample)).as("samples"));
+                col(ANSWER + "_messages"), col(SEED_REFERENCE)).agg(sort_array(collect_list(sample)).as("samples"));
         String mode = by;
         double margin = minMargin;
         double agreement = minAgreement;
-        UDF1<Seq<Row>, Row> choose = rows -> choose(rows, mode, margin, agreement);
-        Dataset<Row> pairs = questions.withColumn("_pair", udf(choose, PAIR).apply(col("samples")));
+        UDF2<Seq<Row>, String, Row> choose = (rows, seedReference) -> choose(rows, seedReference, mode, margin,
+                agreement);
+        Dataset<Row> pairs = questions.withColumn("_pair", udf(choose, PAIR).apply(col("samples"), col(SEED_REFERENCE)));
         return finish(pairs.withColumn(PairSchema.PROMPT, col(ANSWER + "_messages")), this, context);
     }
 
-    /** Every question's k answers, with ids, seeds and the extracted final answers ({@code extracted}). */
+    /**
+     * Every question's k answers, with ids, seeds, the extracted final answers ({@code extracted}) and the
+     * seed's normalised reference answer ({@link #SEED_REFERENCE}).
+     */
     static Dataset<Row> sampleAnswers(Recipe recipe, Dataset<Row> seeds, RecipeContext context, PromptTemplate template,
             int k) {
         if (context.sampling().isGreedy()) {
@@ -204,11 +218,16 @@ public final class PreferencePairs implements Recipe {
         samples = RecipeSteps.generate(samples, context, ANSWER,
                 template.toColumn(Map.of("question", col(Seeds.SEED_TEXT))), col("sample"));
         UDF1<String, String> extract = AnswerExtractor::extract;
+        UDF1<String, String> reference = AnswerExtractor::reference;
         return samples.withColumn("extracted",
-                udf(extract, DataTypes.StringType).apply(RecipeSteps.out(ANSWER, GenerationStage.COMPLETION)));
+                        udf(extract, DataTypes.StringType).apply(RecipeSteps.out(ANSWER, GenerationStage.COMPLETION)))
+                .withColumn(SEED_REFERENCE, udf(reference, DataTypes.StringType).apply(col(Seeds.SEED_ANSWER)));
     }
 
-    /** The checkable answer of each question ({@code _reference}, null when the answers disagree too much). */
+    /**
+     * The checkable answer of each question ({@code _reference}): the seed's reference answer, else the
+     * majority answer; null when there is no reference and the answers disagree too much.
+     */
     static Dataset<Row> references(Dataset<Row> samples, double minAgreement) {
         UDF1<Seq<String>, String> vote = answers -> {
             List<PairChoice.Sample> s = new ArrayList<>();
@@ -217,19 +236,20 @@ public final class PreferencePairs implements Recipe {
             }
             return PairChoice.reference(s, minAgreement);
         };
-        return samples.groupBy(col(SyntheticSchema.ID))
+        return samples.groupBy(col(SyntheticSchema.ID), col(SEED_REFERENCE))
                 .agg(sort_array(collect_list(struct(col("sample"), col("extracted")))).as("_answers"))
-                .select(col(SyntheticSchema.ID), udf(vote, DataTypes.StringType)
-                        .apply(expr("transform(_answers, a -> a.extracted)")).as("_reference"));
+                .select(col(SyntheticSchema.ID), org.apache.spark.sql.functions.coalesce(col(SEED_REFERENCE),
+                        udf(vote, DataTypes.StringType).apply(expr("transform(_answers, a -> a.extracted)")))
+                        .as("_reference"));
     }
 
-    private static Row choose(Seq<Row> rows, String by, double minMargin, double minAgreement) {
+    private static Row choose(Seq<Row> rows, String seedReference, String by, double minMargin, double minAgreement) {
         List<PairChoice.Sample> samples = new ArrayList<>();
         for (Row r : CollectionConverters.asJava(rows)) {
             samples.add(new PairChoice.Sample(r.getInt(0), r.getString(1), r.getString(2),
                     r.isNullAt(3) ? null : r.getDouble(3)));
         }
-        String reference = PairChoice.reference(samples, minAgreement);
+        String reference = seedReference != null ? seedReference : PairChoice.reference(samples, minAgreement);
         PairChoice.Pair p;
         if (by.equals("judge") || by.equals("auto") && reference == null) {
             p = PairChoice.byJudge(samples, minMargin);
@@ -237,7 +257,8 @@ public final class PreferencePairs implements Recipe {
             p = PairChoice.Pair.none(PairSchema.BY_CORRECTNESS, null, String.format(Locale.ROOT,
                     "no checkable answer: fewer than %.2f of the answers agree", minAgreement));
         } else {
-            p = PairChoice.byCorrectness(samples, reference);
+            p = PairChoice.byCorrectness(samples, reference,
+                    seedReference != null ? PairSchema.BY_REFERENCE : PairSchema.BY_CORRECTNESS);
         }
         return RowFactory.create(p.chosen(), p.rejected(), p.chosenScore(), p.rejectedScore(), p.how(), p.reference(),
                 p.reason());
@@ -247,6 +268,7 @@ public final class PreferencePairs implements Recipe {
     static Dataset<Row> finish(Dataset<Row> df, Recipe recipe, RecipeContext ctx) {
         Column noAnswer = expr("size(filter(samples, s -> s.completion is not null)) = 0");
         Dataset<Row> out = df
+                .withColumn(PairSchema.ROW_ID, col(SyntheticSchema.ID))
                 .withColumn(PairSchema.CHOSEN, col("_pair.chosen"))
                 .withColumn(PairSchema.REJECTED, col("_pair.rejected"))
                 .withColumn(PairSchema.CHOSEN_SCORE, col("_pair.chosen_score"))

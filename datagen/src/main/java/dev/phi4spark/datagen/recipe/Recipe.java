@@ -42,6 +42,15 @@ public interface Recipe extends Serializable {
         return SYNTHETIC_RAW;
     }
 
+    /**
+     * Whether the recipe checks its completions against the reference answer a seed source's
+     * {@code answer_column} gives ({@link dev.phi4spark.datagen.seed.Seeds#SEED_ANSWER}); a source naming
+     * one for a recipe that does not is refused, as the answers would be read and ignored.
+     */
+    default boolean checksReferenceAnswers() {
+        return false;
+    }
+
     /** Model calls per seed, for sizing a run. */
     default int callsPerSeed() {
         return 1;

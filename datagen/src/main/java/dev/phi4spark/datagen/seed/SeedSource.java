@@ -23,6 +23,9 @@ import java.util.Locale;
  * @param minScore keep only seeds scored at least this (by {@code scoreColumn} or the judge); null
  *     keeps all
  * @param judge score the seeds with the {@code JudgeStage} (on its rubric's scale)
+ * @param answerColumn a column with each question's reference answer (a bare answer or a worked solution,
+ *     read by {@code AnswerExtractor.reference}), which the pair recipes check completions against; empty:
+ *     none
  */
 public record SeedSource(
         @JsonProperty("input") String input,
@@ -33,7 +36,8 @@ public record SeedSource(
         @JsonProperty("language_column") String languageColumn,
         @JsonProperty("score_column") String scoreColumn,
         @JsonProperty("min_score") Double minScore,
-        @JsonProperty("judge") boolean judge) implements Serializable {
+        @JsonProperty("judge") boolean judge,
+        @JsonProperty("answer_column") String answerColumn) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -46,6 +50,7 @@ public record SeedSource(
         idColumn = blankToEmpty(idColumn);
         languageColumn = blankToEmpty(languageColumn);
         scoreColumn = blankToEmpty(scoreColumn);
+        answerColumn = blankToEmpty(answerColumn);
         if (input.isEmpty() == path.isEmpty()) {
             throw new IllegalArgumentException(
                     "Cannot use seed source: set exactly one of input and path (input '" + input + "', path '" + path + "')");
@@ -69,37 +74,48 @@ public record SeedSource(
 
     /** Seeds from a named DataFrame or catalog table with a {@code text} column. */
     public static SeedSource input(String name) {
-        return new SeedSource(name, null, null, null, null, null, null, null, false);
+        return new SeedSource(name, null, null, null, null, null, null, null, false, null);
     }
 
     /** Seeds from files; the format comes from the extension. */
     public static SeedSource path(String path) {
-        return new SeedSource(null, path, null, null, null, null, null, null, false);
+        return new SeedSource(null, path, null, null, null, null, null, null, false, null);
     }
 
     /** The same source reading another text column. */
     public SeedSource withTextColumn(String column) {
-        return new SeedSource(input, path, format, column, idColumn, languageColumn, scoreColumn, minScore, judge);
+        return new SeedSource(input, path, format, column, idColumn, languageColumn, scoreColumn, minScore, judge,
+                answerColumn);
     }
 
     /** The same source keyed by another column. */
     public SeedSource withIdColumn(String column) {
-        return new SeedSource(input, path, format, textColumn, column, languageColumn, scoreColumn, minScore, judge);
+        return new SeedSource(input, path, format, textColumn, column, languageColumn, scoreColumn, minScore, judge,
+                answerColumn);
     }
 
     /** The same source with a language column. */
     public SeedSource withLanguageColumn(String column) {
-        return new SeedSource(input, path, format, textColumn, idColumn, column, scoreColumn, minScore, judge);
+        return new SeedSource(input, path, format, textColumn, idColumn, column, scoreColumn, minScore, judge,
+                answerColumn);
     }
 
     /** The same source keeping rows whose existing score column is at least {@code min}. */
     public SeedSource withMinScore(String column, double min) {
-        return new SeedSource(input, path, format, textColumn, idColumn, languageColumn, column, min, false);
+        return new SeedSource(input, path, format, textColumn, idColumn, languageColumn, column, min, false,
+                answerColumn);
     }
 
     /** The same source keeping rows the judge scores at least {@code min}. */
     public SeedSource withJudge(double min) {
-        return new SeedSource(input, path, format, textColumn, idColumn, languageColumn, null, min, true);
+        return new SeedSource(input, path, format, textColumn, idColumn, languageColumn, null, min, true,
+                answerColumn);
+    }
+
+    /** The same source with each question's reference answer in {@code column}. */
+    public SeedSource withAnswerColumn(String column) {
+        return new SeedSource(input, path, format, textColumn, idColumn, languageColumn, scoreColumn, minScore, judge,
+                column);
     }
 
     private static String blankToEmpty(String s) {

@@ -38,6 +38,11 @@ public final class Seeds {
     public static final String SEED_LANGUAGE = "seed_language";
     /** The score a text seed was selected by, when it was. */
     public static final String SEED_SCORE = "seed_score";
+    /**
+     * The reference answer of a question seed, as its source's {@code answer_column} gives it (not yet
+     * normalised), or null.
+     */
+    public static final String SEED_ANSWER = "seed_answer";
 
     /** The seed schema. */
     public static final StructType SCHEMA = new StructType()
@@ -51,7 +56,8 @@ public final class Seeds {
             .add(DIFFICULTY, DataTypes.StringType)
             .add(SEED_TEXT, DataTypes.StringType)
             .add(SEED_LANGUAGE, DataTypes.StringType)
-            .add(SEED_SCORE, DataTypes.DoubleType);
+            .add(SEED_SCORE, DataTypes.DoubleType)
+            .add(SEED_ANSWER, DataTypes.StringType);
 
     /** The kinds of seed, each read by some recipes. */
     public enum Kind {

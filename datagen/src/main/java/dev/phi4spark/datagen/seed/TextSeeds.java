@@ -96,10 +96,12 @@ public final class TextSeeds {
                 : col(requireColumn(table, source.languageColumn(), "language_column")).cast(DataTypes.StringType);
         Column score = source.scoreColumn().isEmpty() ? lit(null).cast(DataTypes.DoubleType)
                 : col(requireColumn(table, source.scoreColumn(), "score_column")).cast(DataTypes.DoubleType);
+        Column answer = source.answerColumn().isEmpty() ? lit(null).cast(DataTypes.StringType)
+                : col(requireColumn(table, source.answerColumn(), "answer_column")).cast(DataTypes.StringType);
         Dataset<Row> seeds = table
                 .select(Ids.hash(lit(kind.label()), key).as(Seeds.SEED_ID),
                         col(source.textColumn()).cast(DataTypes.StringType).as(Seeds.SEED_TEXT),
-                        language.as(Seeds.SEED_LANGUAGE), score.as(Seeds.SEED_SCORE))
+                        language.as(Seeds.SEED_LANGUAGE), score.as(Seeds.SEED_SCORE), answer.as(Seeds.SEED_ANSWER))
                 .where(col(Seeds.SEED_TEXT).isNotNull().and(length(trim(col(Seeds.SEED_TEXT))).gt(0)));
         seeds = dedupe(seeds);
         if (usedIds != null) {
@@ -114,13 +116,14 @@ public final class TextSeeds {
         return conform(seeds.orderBy(Seeds.SEED_ID).limit((int) Math.min(limit, Integer.MAX_VALUE)), kind);
     }
 
-    /** The smallest (text, language, score) per id: deterministic, unlike dropDuplicates. */
+    /** The smallest (text, language, score, answer) per id: deterministic, unlike dropDuplicates. */
     private static Dataset<Row> dedupe(Dataset<Row> seeds) {
         return seeds.groupBy(Seeds.SEED_ID)
-                .agg(min(struct(Seeds.SEED_TEXT, Seeds.SEED_LANGUAGE, Seeds.SEED_SCORE)).as("s"))
+                .agg(min(struct(Seeds.SEED_TEXT, Seeds.SEED_LANGUAGE, Seeds.SEED_SCORE, Seeds.SEED_ANSWER)).as("s"))
                 .select(col(Seeds.SEED_ID), col("s." + Seeds.SEED_TEXT).as(Seeds.SEED_TEXT),
                         col("s." + Seeds.SEED_LANGUAGE).as(Seeds.SEED_LANGUAGE),
-                        col("s." + Seeds.SEED_SCORE).as(Seeds.SEED_SCORE));
+                        col("s." + Seeds.SEED_SCORE).as(Seeds.SEED_SCORE),
+                        col("s." + Seeds.SEED_ANSWER).as(Seeds.SEED_ANSWER));
     }
 
     private static Dataset<Row> judged(Dataset<Row> seeds, JudgeStage judge) {

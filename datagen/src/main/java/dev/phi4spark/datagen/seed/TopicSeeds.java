@@ -37,6 +37,6 @@ public final class TopicSeeds {
 
     static Row toRow(TopicCombination c) {
         return RowFactory.create(c.seedId(), Seeds.Kind.TOPIC.label(), c.subject(), c.topic(), c.subtopic(),
-                c.audience(), c.style(), c.difficulty(), null, null, null);
+                c.audience(), c.style(), c.difficulty(), null, null, null, null);
     }
 }

@@ -5,18 +5,13 @@ import dev.phi4spark.udf.spark.ModelRegistry;
 import dev.phi4spark.udf.spark.Phi4Generator;
 import dev.phi4spark.udf.spark.Phi4Metrics;
 import dev.phi4spark.udf.spark.Phi4Options;
-import dev.phi4spark.udf.tokenizer.ChatMessage;
-import dev.phi4spark.udf.tokenizer.ChatTemplate;
 import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import scala.collection.Seq;
-import scala.jdk.javaapi.CollectionConverters;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -72,20 +67,16 @@ public final class Phi4GeneratorStage implements GenerationStage {
     }
 
     /**
-     * Renders each row's messages with Phi-4's chat template, appends the prefix to the open assistant
-     * turn and generates from that text as is: rows with the same messages and prefix share the whole
-     * prompt, which the engine's prefix cache computes once per window of rows.
+     * Opens the assistant turn after each row's messages with the prefix in it and generates what
+     * follows. The prefix is encoded as plain text ({@code Phi4Tokenizer.encodeContinuation}): it is a
+     * model's earlier answer, which may quote a hostile seed. Rows with the same messages and prefix
+     * share the whole prompt, which the engine's prefix cache computes once per window of rows.
      */
     @Override
     public Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
             SamplingParams sampling, String outputPrefix) {
-        String raw = outputPrefix + "__raw";
-        UDF2<Seq<Row>, String, String> render = (messages, prefix) -> messages == null ? null
-                : ChatTemplate.render(chat(messages), true) + (prefix == null ? "" : prefix);
-        Dataset<Row> prompted = input.withColumn(raw,
-                functions.udf(render, DataTypes.StringType).apply(functions.col(messagesColumn), functions.col(prefixColumn)));
-        return generator(raw, seedColumn, sampling, outputPrefix).setApplyChatTemplate(false)
-                .transform(prompted).drop(raw);
+        return generator(messagesColumn, seedColumn, sampling, outputPrefix).setAssistantPrefixCol(prefixColumn)
+                .transform(input);
     }
 
     /**
@@ -117,15 +108,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
             }
         }
         return out.toArray(String[]::new);
-    }
-
-    private static List<ChatMessage> chat(Seq<Row> rows) {
-        List<ChatMessage> out = new ArrayList<>();
-        for (Row r : CollectionConverters.asJava(rows)) {
-            String content = r.getAs("content");
-            out.add(new ChatMessage(r.getAs("role"), content == null ? "" : content));
-        }
-        return out;
     }
 
     /** The generator of one call: every model option, batching included, from the stage's options. */

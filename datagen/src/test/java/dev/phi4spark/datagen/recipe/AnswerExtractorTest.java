@@ -40,4 +40,25 @@ class AnswerExtractorTest {
     void equalAnswersNormaliseEqually(String raw, String expected) {
         assertThat(AnswerExtractor.normalise(raw)).isEqualTo(expected);
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "3/4|3/4",
+        "\\frac{3}{4}|3/4",
+        "$1,000$|1000",
+        "Paris.|paris",
+        "Half of 8 is 4, plus 3.\\n#### 7|7",
+        "so x = 2 and the sum is \\boxed{12}, from 7 + 5|12",
+        "We get 3 and 4. Final answer: 12|12",
+    })
+    void aReferenceIsTheBareAnswerOrTheAnswerItsSolutionMarks(String text, String expected) {
+        assertThat(AnswerExtractor.reference(text.replace("\\n", "\n"))).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"  ", "####  "})
+    void aBlankReferenceIsNull(String text) {
+        assertThat(AnswerExtractor.reference(text)).isNull();
+    }
 }

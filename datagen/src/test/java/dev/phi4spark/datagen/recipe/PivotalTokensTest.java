@@ -10,6 +10,10 @@ import dev.phi4spark.datagen.seed.Seeds;
 import dev.phi4spark.datagen.seed.TextSeeds;
 import dev.phi4spark.datagen.stage.ScriptedGenerationStage;
 import dev.phi4spark.udf.tokenizer.ChatMessage;
+import dev.phi4spark.datagen.seed.SeedSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -18,6 +22,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pivotal token search on a scripted model whose rollouts succeed by a rule on the prefix, so every
@@ -38,7 +43,7 @@ class PivotalTokensTest {
      */
     static String rollout(String question, String prefix) {
         boolean success = question.contains("Q add") ? prefix.contains(" add")
-                : question.contains("Q slip") ? !prefix.contains(" slip") : true;
+                : question.contains("Q slip") || question.contains("Q wrong") ? !prefix.contains(" slip") : true;
         String answer = success ? "5" : question.contains("Q add") ? "-1" : "6";
         if (prefix.contains("Final answer:")) {
             return prefix.endsWith(":") ? " " + answer : "";
@@ -95,6 +100,39 @@ class PivotalTokensTest {
 
         List<Row> kept = recipe.run(seeds, context.withKeepRejected(false)).collectAsList();
         assertThat(kept).extracting(r -> r.<String>getAs(PairSchema.CHOSEN)).containsExactlyInAnyOrder(" add", " fine");
+    }
+
+    @Test
+    void searchesTowardsTheSeedSourcesReferenceAnswerEvenAgainstTheMajority(@TempDir Path dir) throws IOException {
+        SparkSession spark = SparkTestSession.get();
+        Path file = dir.resolve("questions.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"q\": \"Q wrong: 2+3?\", \"a\": \"2 + 3 = 5\\n#### 5\"}",
+                "{\"q\": \"Q vague: taste?\", \"a\": \"\\\\boxed{sweet}\"}"));
+        SeedSource source = SeedSource.path(file.toString()).withTextColumn("q").withAnswerColumn("a");
+        PivotalTokens recipe = new PivotalTokens(4, 3, 0.5, 0.5, null);
+        Dataset<Row> seeds = TextSeeds.build(spark, source, Seeds.Kind.QUESTION, Map.of(), null, 10);
+        ScriptedGenerationStage stage = new ScriptedGenerationStage(MODEL, (step, messages, seed) -> {
+            String question = messages.get(0).content().contains("Q wrong") ? "Q wrong: 2+3?" : "Q vague: taste?";
+            if (step.equals("rollout")) {
+                return rollout(question, messages.get(messages.size() - 1).content());
+            }
+            // every answer slips: the majority (6) is wrong, the reference (5) is not
+            return question.contains("vague") ? "It depends on who you ask." : BAD;
+        });
+        RecipeContext context = RecipeContext.of(stage, SAMPLING).withKeepRejected(true);
+
+        Map<String, List<Row>> byQuestion = recipe.run(seeds, context).collectAsList().stream()
+                .collect(Collectors.groupingBy(r -> r.getAs(Seeds.SEED_TEXT)));
+
+        assertThat(byQuestion.get("Q wrong: 2+3?")).hasSize(1);
+        Row wrong = byQuestion.get("Q wrong: 2+3?").get(0);
+        assertPair(wrong, "We add 2 and 3 but", " fine", " slip", 1.0, 0.0);
+        assertThat(wrong.<String>getAs(PairSchema.REFERENCE_ANSWER)).isEqualTo("5");
+        Row vague = byQuestion.get("Q vague: taste?").get(0);
+        assertThat(vague.<String>getAs(PairSchema.REFERENCE_ANSWER)).as("checkable by its reference").isEqualTo("sweet");
+        assertThat(vague.<String>getAs(SyntheticSchema.REJECT_REASON))
+                .isEqualTo("no pivotal token: no probability jump of 0.50 with another first token among the rollouts");
     }
 
     private static void assertPair(Row row, String prefix, String chosen, String rejected, double chosenScore,

@@ -79,11 +79,14 @@ class TextSeedsTest {
         assertThat(seeds).extracting(r -> r.<String>getAs(Seeds.SEED_LANGUAGE)).containsOnly("en");
         assertThatThrownBy(() -> TextSeeds.build(spark, SeedSource.path(file.toString()), Seeds.Kind.QUESTION, Map.of(),
                 null, 10)).hasMessage("Cannot read seeds: text_column 'text' is not a column (lang, qid, question)");
+        assertThat(seeds).extracting(r -> r.<String>getAs(Seeds.SEED_ANSWER)).containsOnlyNulls();
+        assertThatThrownBy(() -> TextSeeds.build(spark, source.withAnswerColumn("solution"), Seeds.Kind.QUESTION,
+                Map.of(), null, 10)).hasMessage("Cannot read seeds: answer_column 'solution' is not a column (lang, qid, question)");
     }
 
     @Test
     void sourceSettingsAreChecked() {
-        assertThatThrownBy(() -> new SeedSource("a", "b", null, null, null, null, null, null, false))
+        assertThatThrownBy(() -> new SeedSource("a", "b", null, null, null, null, null, null, false, null))
                 .hasMessage("Cannot use seed source: set exactly one of input and path (input 'a', path 'b')");
         assertThatThrownBy(() -> SeedSource.path("data/folder"))
                 .hasMessageStartingWith("Cannot use seed source: no format given and none known for the extension");

@@ -196,6 +196,7 @@ public final class GopherRepetitionFilter implements DocumentFilter {
         private final int[] lengthBefore;
         private long[] grams;
         private int gramN;
+        private LongIntMap counts;
 
         HashedWords(List<String> words) {
             hashes = new long[words.size()];
@@ -240,13 +241,22 @@ public final class GopherRepetitionFilter implements DocumentFilter {
             return grams;
         }
 
+        private LongIntMap emptyMap() {
+            if (counts == null) {
+                counts = new LongIntMap(hashes.length);
+            } else {
+                counts.clear();
+            }
+            return counts;
+        }
+
         /** Characters of the n-gram at {@code at} joined by single spaces. */
         private int chars(int at, int n) {
             return lengthBefore[at + n] - lengthBefore[at] + n - 1;
         }
 
         long topNGramChars(int n) {
-            LongIntMap counts = new LongIntMap(hashes.length);
+            LongIntMap counts = emptyMap();
             long[] g = grams(n);
             int best = -1;
             int bestCount = 0;
@@ -261,7 +271,7 @@ public final class GopherRepetitionFilter implements DocumentFilter {
         }
 
         long duplicatedNGramChars(int n) {
-            LongIntMap seen = new LongIntMap(hashes.length);
+            LongIntMap seen = emptyMap();
             long[] g = grams(n);
             long chars = 0;
             int i = 0;
@@ -277,26 +287,41 @@ public final class GopherRepetitionFilter implements DocumentFilter {
         }
     }
 
-    /** Open-addressing map from a long key to a count. */
+    /**
+     * Open-addressing map from a long key to a count, cleared in O(1) by a generation stamp so one
+     * map serves every n of a document (nine passes would otherwise allocate and zero nine tables).
+     */
     static final class LongIntMap {
         private final long[] keys;
         private final int[] values;
+        private final int[] stamps;
         private final int mask;
+        private int generation = 1;
 
         LongIntMap(int expected) {
             int capacity = Integer.highestOneBit(Math.max(4, expected) * 2 - 1) << 1;
             keys = new long[capacity];
             values = new int[capacity];
+            stamps = new int[capacity];
             mask = capacity - 1;
+        }
+
+        /** Forgets every key. */
+        void clear() {
+            generation++;
         }
 
         /** Adds one to the count of {@code key} and returns the new count. */
         int increment(long key) {
             int slot = (int) (key ^ (key >>> 32)) & mask;
-            while (values[slot] != 0 && keys[slot] != key) {
+            while (stamps[slot] == generation && keys[slot] != key) {
                 slot = (slot + 1) & mask;
             }
-            keys[slot] = key;
+            if (stamps[slot] != generation) {
+                stamps[slot] = generation;
+                keys[slot] = key;
+                values[slot] = 0;
+            }
             return ++values[slot];
         }
     }

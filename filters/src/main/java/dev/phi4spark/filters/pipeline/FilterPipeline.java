@@ -203,10 +203,18 @@ public final class FilterPipeline {
             return this;
         }
 
-        /** Appends the steps described by {@code spec} (see {@link StepSpecs}). */
+        /** Appends the model-free steps described by {@code spec} (see {@link StepSpecs}). */
         public Builder spec(List<Map<String, Object>> spec) {
+            return spec(spec, null);
+        }
+
+        /**
+         * Appends the steps described by {@code spec}; the model-based ones ({@code judge_score},
+         * {@code perplexity}) run the model of {@code model}.
+         */
+        public Builder spec(List<Map<String, Object>> spec, dev.phi4spark.udf.spark.Phi4Options model) {
             for (Map<String, Object> entry : spec) {
-                steps.add(StepSpecs.build(entry));
+                steps.add(StepSpecs.build(entry, model));
             }
             return this;
         }

@@ -10,8 +10,9 @@ import org.apache.spark.sql.Row;
  * rejects it). A step may also rewrite the text column or add columns of its own. Row-level work
  * must run in the executors (UDFs, mapPartitions); only small aggregates may reach the driver.
  *
- * <p>Model-based filters (the udf module's Phi-4 judge and scorer) are meant to be added later as
- * further implementations of this interface.
+ * <p>The model-based filters ({@code filters.model}: {@code JudgeScoreStep} and {@code PerplexityStep},
+ * over the udf module's Phi-4 judge and scorer) are implementations of it like the others, registered
+ * with their parameters in {@link StepSpecs}.
  */
 public interface PipelineStep extends Serializable {
 

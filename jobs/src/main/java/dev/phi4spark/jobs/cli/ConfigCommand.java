@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code phi4spark config ...}: the configuration reference and the resolved values. */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Configuration keys and resolved values.",
-        subcommands = {ConfigCommand.Keys.class, ConfigCommand.Show.class})
+        subcommands = {ConfigCommand.Keys.class, ConfigCommand.Steps.class, ConfigCommand.Show.class})
 public final class ConfigCommand implements Runnable {
 
     @CommandLine.Spec
@@ -30,6 +30,19 @@ public final class ConfigCommand implements Runnable {
         @Override
         public void run() {
             spec.commandLine().getOut().print(ConfigKeys.markdownTable());
+        }
+    }
+
+    /** {@code config steps}: every filter step and its parameters (Markdown), from the step registry. */
+    @Command(name = "steps", mixinStandardHelpOptions = true,
+            description = "Print every filter step (filter.steps) and its parameters as a Markdown table.")
+    static final class Steps implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().getOut().print(dev.phi4spark.filters.pipeline.StepSpecs.markdownTable());
         }
     }
 

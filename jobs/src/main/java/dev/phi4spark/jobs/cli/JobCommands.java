@@ -1,5 +1,9 @@
 package dev.phi4spark.jobs.cli;
 
+import dev.phi4spark.datagen.Datagen;
+import dev.phi4spark.datagen.DatagenConfig;
+import dev.phi4spark.datagen.PairSchema;
+import dev.phi4spark.datagen.recipe.Recipe;
 import dev.phi4spark.jobs.CorpusReader;
 import dev.phi4spark.jobs.EarlierRunsDedup;
 import dev.phi4spark.jobs.FilterJob;
@@ -12,7 +16,6 @@ import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
 import dev.phi4spark.jobs.report.ReportWriter;
 import dev.phi4spark.jobs.sql.ProjectSql;
-import dev.phi4spark.udf.spark.Phi4Options;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -26,19 +29,19 @@ final class JobCommands {
 
     static List<String> generatePlan(JobConfig config) {
         List<String> lines = new ArrayList<>();
-        GenerateJob.datagenConfig(config).recipes().forEach(r ->
+        DatagenConfig plan = GenerateJob.datagenConfig(config);
+        plan.recipes().forEach(r ->
                 lines.add("generate " + r.count() + " x " + r.recipe() + (r.params().isEmpty() ? "" : " " + r.params())));
-        lines.add("-> " + TableStore.SYNTHETIC_RAW);
+        // the pair recipes write preference_pairs, the others synthetic_raw
+        lines.add("-> " + String.join(", ", Datagen.validate(plan).stream().map(Recipe::table).distinct().toList()));
         return lines;
     }
 
     static List<String> filterPlan(JobConfig config) {
         List<String> lines = new ArrayList<>();
         lines.add("filter " + config.get(ConfigKeys.FILTER_INPUT) + "." + config.get(ConfigKeys.FILTER_TEXT_COLUMN));
-        FilterJob.pipeline(config, Phi4Options.of("unused-in-dry-run"),
-                EarlierRunsDedup.of(FilterJob.steps(config))).steps()
-                .forEach(s -> lines.add("  step " + s.name()
-                        + (s.name().equals(EarlierRunsDedup.NAME) ? " (against " + TableStore.SYNTHETIC_CURATED + ")" : "")));
+        FilterJob.validate(config).forEach(name -> lines.add("  step " + name
+                + (name.equals(EarlierRunsDedup.NAME) ? " (against " + TableStore.SYNTHETIC_CURATED + ")" : "")));
         lines.add("-> " + TableStore.SYNTHETIC_CURATED + ", " + TableStore.SYNTHETIC_REJECTED);
         return lines;
     }
@@ -64,7 +67,7 @@ final class JobCommands {
 
         @Override
         List<String> outputs() {
-            return List.of(TableStore.SYNTHETIC_RAW);
+            return List.of(TableStore.SYNTHETIC_RAW, PairSchema.TABLE);
         }
     }
 
@@ -75,7 +78,7 @@ final class JobCommands {
     static final class Filter extends JobCommand {
         @Override
         void validate(JobConfig config) {
-            FilterJob.pipeline(config, Phi4Options.of("validation-only"));
+            FilterJob.validate(config);
         }
 
         @Override
@@ -150,7 +153,7 @@ final class JobCommands {
         @Override
         void validate(JobConfig config) {
             GenerateJob.validate(config);
-            FilterJob.pipeline(config, Phi4Options.of("validation-only"));
+            FilterJob.validate(config);
             ScoreJobSupport.checkBenchmarks(config);
         }
 

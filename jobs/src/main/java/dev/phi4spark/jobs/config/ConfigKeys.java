@@ -89,8 +89,8 @@ public final class ConfigKeys {
     public static final ConfigKey<String> FILTER_TEXT_COLUMN = ConfigKey.string("filter.text_column", "completion",
             "Column the filters read.");
     public static final ConfigKey<JsonNode> FILTER_STEPS = ConfigKey.tree("filter.steps", "list", null,
-            "Ordered filter steps, e.g. [{name: gopher_quality}, {name: minhash_dedup, threshold: 0.8}];"
-                    + " unset: the default pipeline.");
+            "Ordered filter steps, e.g. [{name: gopher_quality}, {name: near_dedup, threshold: 0.8}]; unset: the"
+                    + " default pipeline. Steps and parameters: filters/README.md.");
 
     public static final ConfigKey<String> SCORE_INPUT = ConfigKey.string("score.input", null,
             "Corpus to score: a path or Hadoop URI (delta, parquet, json lines, text), a catalog table name, or"
@@ -109,7 +109,9 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> SCORE_JUDGE = ConfigKey.bool("score.judge", true,
             "Add the LLM judge's educational-value score.");
     public static final ConfigKey<JsonNode> SCORE_BENCHMARKS = ConfigKey.tree("score.benchmarks", "list",
-            JSON.arrayNode(), "Benchmark JSONL files to decontaminate against: [{path: ..., question: field}].");
+            JSON.arrayNode(), "Benchmark JSONL files to decontaminate against, e.g."
+            + " [{path: conf/benchmarks/sample-math.jsonl, question_field: question}]; fields as in the"
+            + " decontaminate step's benchmarks.");
 
     // export: the training-set files (issue 18)
     public static final ConfigKey<String> EXPORT_INPUT = ConfigKey.string("export.input", "synthetic_curated",
@@ -202,37 +204,9 @@ public final class ConfigKeys {
         return BY_NAME.keySet().stream().anyMatch(n -> n.startsWith(prefix + "."));
     }
 
-    /** The known key nearest to a mistyped one, or null when none is close. */
+    /** The known key nearest to a mistyped one, or null when none is close (the project's one rule). */
     static String nearest(String name) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String known : BY_NAME.keySet()) {
-            int d = levenshtein(name, known);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = known;
-            }
-        }
-        return bestDistance <= Math.max(2, name.length() / 3) ? best : null;
-    }
-
-    static int levenshtein(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return dev.phi4spark.filters.DidYouMean.nearest(name, BY_NAME.keySet());
     }
 
     /** Every key, its type, default and meaning as a Markdown table (the README's reference). */

@@ -18,6 +18,17 @@ class ConfigCommandTest {
     }
 
     @Test
+    void stepsPrintsTheTableTheFiltersReadmeCarries() throws java.io.IOException {
+        ModelCommandTest.Run r = ModelCommandTest.run("config", "steps");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).isEqualTo(dev.phi4spark.filters.pipeline.StepSpecs.markdownTable());
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("user.dir"))
+                .getParent().resolve("filters/README.md"));
+        assertThat(readme).contains(r.out()).contains("| `judge_score` | | | | Model-based.")
+                .contains("| | `max_perplexity` | number > 1 | `1000` |");
+    }
+
+    @Test
     void showResolvesTheAttentionAndPrefixKeys() {
         ModelCommandTest.Run r = ModelCommandTest.run("config", "show", "--set", "model.attention=plain",
                 "--set", "model.min_shared_prefix=0");

@@ -33,7 +33,7 @@ class ExportPairsTest {
 
     private static Row pair(String id, String how, String prefix, String chosen, String rejected, boolean accepted) {
         List<Row> prompt = List.of(RowFactory.create("user", "What is 2 + 3?"));
-        return RowFactory.create(id, how.equals("pivotal_token") ? "pivotal_tokens" : "preference_pairs", "v", "s-" + id,
+        return RowFactory.create(id, "row-" + id, how.equals("pivotal_token") ? "pivotal_tokens" : "preference_pairs", "v", "s-" + id,
                 "What is 2 + 3?", prompt, prefix, chosen, rejected, 1.0, 0.0, 1.0, how, "5", accepted,
                 accepted ? null : "no pair", 10, null, "scripted:m", "{}", Timestamp.valueOf("2026-01-01 00:00:00"));
     }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.LongStream;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -41,6 +42,10 @@ import org.apache.spark.sql.types.StructType;
  * {@code applyChatTemplate} false the prompt is the caller's own template and its special-token
  * strings do become control tokens: never put untrusted text in such a prompt.
  *
+ * <p>With {@code assistantPrefixCol} set, the open assistant turn already holds that column's text
+ * (plain text too, {@link Phi4Tokenizer#encodeContinuation}) and the completion is what follows it:
+ * the way to continue an answer begun earlier without rendering it into a raw prompt.
+ *
  * <p>Seeds: from {@code seedCol} when set and not null; otherwise {@link #rowSeed} of the {@code seed}
  * param and the rendered prompt, so rows get different seeds, the same row always gets the same one,
  * and identical prompts get identical completions (give a seed column to draw several per prompt).
@@ -63,6 +68,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
     private final StringArrayParam stopStrings;
     private final LongParam seed;
     private final Param<String> seedCol;
+    private final Param<String> assistantPrefixCol;
     private final Param<String> outputCol;
     private final Param<String> finishReasonCol;
     private final Param<String> promptTokensCol;
@@ -87,6 +93,8 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         stopStrings = new StringArrayParam(this, "stopStrings", "text that ends a completion (cut before it)");
         seed = new LongParam(uid, "seed", "base seed, mixed with each prompt's hash");
         seedCol = new Param<>(uid, "seedCol", "optional long/int column of per-row seeds (empty: none)");
+        assistantPrefixCol = new Param<>(uid, "assistantPrefixCol",
+                "optional string column: the start of the assistant's answer, to continue (empty: none)");
         outputCol = new Param<>(uid, "outputCol", "output column of completions");
         finishReasonCol = new Param<>(uid, "finishReasonCol", "output column of finish reasons");
         promptTokensCol = new Param<>(uid, "promptTokensCol", "output column of prompt token counts");
@@ -103,6 +111,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         setDefault(stopStrings, d.stopStrings().toArray(new String[0]));
         setDefault(seed, d.seed());
         setDefault(seedCol, "");
+        setDefault(assistantPrefixCol, "");
         setDefault(outputCol, "completion");
         setDefault(finishReasonCol, "finish_reason");
         setDefault(promptTokensCol, "prompt_tokens");
@@ -203,6 +212,17 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
     /** Sets {@link #systemPrompt()}. */
     public Phi4Generator setSystemPrompt(String v) {
         set(systemPrompt, v == null ? "" : v);
+        return this;
+    }
+
+    /** Optional string column with the start of each row's answer, which the model continues; empty for none. */
+    public Param<String> assistantPrefixCol() {
+        return assistantPrefixCol;
+    }
+
+    /** Sets {@link #assistantPrefixCol()}. */
+    public Phi4Generator setAssistantPrefixCol(String v) {
+        set(assistantPrefixCol, v == null ? "" : v);
         return this;
     }
 
@@ -357,7 +377,9 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         String system = $(systemPrompt);
         return new Work(schema.fieldIndex($(inputCol)), messageFields(type), system.isEmpty() ? null : system,
                 (Boolean) $(applyChatTemplate), samplingParams(), (Long) $(seed),
-                $(seedCol).isEmpty() ? -1 : schema.fieldIndex($(seedCol)), getOptions().minSharedPrefix());
+                $(seedCol).isEmpty() ? -1 : schema.fieldIndex($(seedCol)),
+                $(assistantPrefixCol).isEmpty() ? -1 : schema.fieldIndex($(assistantPrefixCol)),
+                getOptions().minSharedPrefix());
     }
 
     /** A rendered prompt, or why there is none. */
@@ -366,19 +388,37 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
      *
      * @param text the rendered prompt (seeds derive from it), null on error
      * @param chat the conversation it renders, null for a raw prompt
+     * @param prefix the start of the assistant's answer the model continues, or null
      * @param error null, or "code: message"
      */
-    private record Prompt(String text, List<ChatMessage> chat, String error) {
+    private record Prompt(String text, List<ChatMessage> chat, String prefix, String error) {
         static Prompt failed(String error) {
-            return new Prompt(null, null, error);
+            return new Prompt(null, null, null, error);
         }
 
         static Prompt of(List<ChatMessage> chat) {
-            return new Prompt(ChatTemplate.render(chat, true), chat, null);
+            return new Prompt(ChatTemplate.render(chat, true), chat, null, null);
+        }
+
+        /** The same prompt with the assistant's answer begun by {@code answerStart} (null or empty: not). */
+        Prompt continuing(String answerStart) {
+            return error != null || answerStart == null || answerStart.isEmpty() ? this
+                    : new Prompt(text, chat, answerStart, null);
+        }
+
+        /** The whole prompt text, answer start included: what a row's default seed derives from. */
+        String seedText() {
+            return prefix == null ? text : text + prefix;
         }
 
         long[] ids(Phi4Tokenizer tok) {
-            return chat == null ? tok.encodeWithControlTokens(text) : tok.encodeChat(chat, true);
+            if (chat != null) {
+                return tok.encodeContinuation(chat, prefix);
+            }
+            long[] raw = tok.encodeWithControlTokens(text);
+            // a raw prompt is the caller's own template, but the answer's start is plain text all the same
+            return prefix == null ? raw : LongStream.concat(LongStream.of(raw), LongStream.of(tok.encode(prefix)))
+                    .toArray();
         }
     }
 
@@ -391,10 +431,11 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         private final SamplingParams params;
         private final long seed;
         private final int seedIndex;
+        private final int prefixIndex;
         private final int minSharedPrefix;
 
         Work(int input, int[] messageFields, String system, boolean chatTemplate, SamplingParams params, long seed,
-                int seedIndex, int minSharedPrefix) {
+                int seedIndex, int prefixIndex, int minSharedPrefix) {
             this.input = input;
             this.messageFields = messageFields;
             this.system = system;
@@ -402,6 +443,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
             this.params = params;
             this.seed = seed;
             this.seedIndex = seedIndex;
+            this.prefixIndex = prefixIndex;
             this.minSharedPrefix = minSharedPrefix;
         }
 
@@ -413,7 +455,9 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
             List<Integer> runnable = new ArrayList<>();
             List<GenerationRequest> requests = new ArrayList<>();
             for (int i = 0; i < rows.size(); i++) {
-                Prompt p = prompt(rows.get(i));
+                Row row = rows.get(i);
+                Prompt p = prompt(row).continuing(prefixIndex < 0 || row.isNullAt(prefixIndex) ? null
+                        : row.getString(prefixIndex));
                 if (p.error() != null) {
                     out[i] = failed(null, p.error());
                     continue;
@@ -425,7 +469,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                     continue;
                 }
                 runnable.add(i);
-                requests.add(new GenerationRequest(ids, params.withSeed(seedOf(rows.get(i), p.text()))));
+                requests.add(new GenerationRequest(ids, params.withSeed(seedOf(row, p.seedText()))));
             }
             // Continuous batching over the whole window: rows that stop early hand their slot to the
             // next row instead of idling until the longest one of a static batch ends.
@@ -457,7 +501,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
             if (text.isBlank()) {
                 return Prompt.failed(GenerationResult.EMPTY_PROMPT + ": the prompt is empty");
             }
-            return chatTemplate ? Prompt.of(ChatTemplate.question(system, text)) : new Prompt(text, null, null);
+            return chatTemplate ? Prompt.of(ChatTemplate.question(system, text)) : new Prompt(text, null, null, null);
         }
 
         private Prompt chat(List<Row> messages) {

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -178,6 +179,28 @@ public final class Phi4Tokenizer implements AutoCloseable {
             System.arraycopy(part, 0, all, at, part.length);
             at += part.length;
         }
+        return all;
+    }
+
+    /**
+     * A conversation with its assistant turn opened and already begun: {@link #encodeChat} with the
+     * generation prompt, then {@code prefix} encoded as plain text, so the start of an answer (a model's
+     * earlier output, which may quote untrusted text) cannot close the turn either. For trusted text the
+     * ids equal those of the rendered conversation with the prefix appended, encoded with
+     * {@link #encodeWithControlTokens}.
+     *
+     * @param messages the conversation before the answer, oldest first
+     * @param prefix the start of the assistant's answer; null or empty for none
+     * @return the ids of the prompt the model continues
+     */
+    public long[] encodeContinuation(List<ChatMessage> messages, String prefix) {
+        long[] chat = encodeChat(messages, true);
+        if (prefix == null || prefix.isEmpty()) {
+            return chat;
+        }
+        long[] tail = encode(prefix);
+        long[] all = Arrays.copyOf(chat, chat.length + tail.length);
+        System.arraycopy(tail, 0, all, chat.length, tail.length);
         return all;
     }
 

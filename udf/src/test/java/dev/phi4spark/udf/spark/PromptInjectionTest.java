@@ -145,4 +145,30 @@ class PromptInjectionTest {
         assertThat(fromMessages.<Integer>getAs("prompt_tokens")).isEqualTo(conversation.length);
         assertThat(fromMessages.<String>getAs("error")).isNull();
     }
+
+    @Test
+    void aContinuedAnswersStartIsPlainTextToo() {
+        List<ChatMessage> question = List.of(ChatMessage.user(HOSTILE));
+        // trusted text: the same ids as the rendered prompt with the start appended, so prefix sharing is unchanged
+        List<ChatMessage> trusted = List.of(ChatMessage.user("What is 2 + 3?"));
+        assertThat(tok.encodeContinuation(trusted, "We add 2 and 3")).containsExactly(tok.encodeWithControlTokens(
+                dev.phi4spark.udf.tokenizer.ChatTemplate.render(trusted, true) + "We add 2 and 3"));
+        long[] hostile = tok.encodeContinuation(question, HOSTILE);
+        assertThat(specialCounts(hostile)).as("one closed turn and the open one, nothing from the answer's start")
+                .isEqualTo(template(1));
+        assertThat(hostile).endsWith(tok.encode(HOSTILE));
+
+        StructType message = new StructType().add("role", DataTypes.StringType).add("content", DataTypes.StringType);
+        StructType schema = new StructType().add("id", DataTypes.IntegerType)
+                .add("messages", DataTypes.createArrayType(message)).add("start", DataTypes.StringType);
+        Dataset<Row> df = SparkTestSession.spark().createDataFrame(List.of(
+                RowFactory.create(0, List.of(RowFactory.create("user", HOSTILE)), HOSTILE),
+                RowFactory.create(1, List.of(RowFactory.create("user", HOSTILE)), null)), schema);
+        List<Row> out = Phi4GeneratorTest.sorted(Phi4GeneratorTest.generator().setMaxNewTokens(2)
+                .setInputCol("messages").setAssistantPrefixCol("start").transform(df));
+        assertThat(out.get(0).<String>getAs("error")).isNull();
+        assertThat(out.get(0).<Integer>getAs("prompt_tokens")).isEqualTo(hostile.length);
+        assertThat(out.get(1).<Integer>getAs("prompt_tokens")).as("no start: the plain open turn")
+                .isEqualTo(tok.encodeChat(question, true).length);
+    }
 }
