@@ -1,5 +1,6 @@
 package dev.phi4spark.datagen;
 
+import dev.phi4spark.udf.engine.SamplingParams;
 import static org.apache.spark.sql.functions.col;
 
 import dev.phi4spark.datagen.recipe.Recipe;
@@ -125,7 +126,7 @@ public final class Datagen {
         for (int i = 0; i < recipes.size(); i++) {
             Recipe recipe = recipes.get(i);
             RecipePlan plan = config.recipes().get(i);
-            SamplingSpec sampling = config.samplingFor(plan);
+            SamplingParams sampling = config.samplingFor(plan);
             RecipeContext context = new RecipeContext(stage, sampling,
                     config.systemPrompt().isBlank() ? null : config.systemPrompt(), config.keepRejected(), createdAt,
                     config.runKey());

@@ -1,5 +1,6 @@
 package dev.phi4spark.datagen;
 
+import dev.phi4spark.udf.engine.SamplingParams;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A data-generation plan: which recipes, how many rows each, with which seed and sampling. Built from
@@ -20,7 +22,7 @@ import java.util.List;
  * {@link Datagen#run}.
  *
  * @param seed the master seed: of the topic draws and the base of every model call's seed
- * @param sampling the plan-wide sampling keys over {@link SamplingSpec#DEFAULTS}
+ * @param sampling the plan-wide sampling keys ({@link SamplingParams#KEYS}) over {@link SamplingParams#DEFAULTS}
  * @param taxonomy path of a taxonomy YAML, or empty for the bundled one
  * @param templatesDir folder whose {@code <name>.txt} files override bundled templates, or empty
  * @param systemPrompt system message put before every prompt, or empty for none
@@ -32,7 +34,7 @@ import java.util.List;
  */
 public record DatagenConfig(
         @JsonProperty("seed") long seed,
-        @JsonProperty("sampling") SamplingConfig sampling,
+        @JsonProperty("sampling") Map<String, Object> sampling,
         @JsonProperty("taxonomy") String taxonomy,
         @JsonProperty("templates_dir") String templatesDir,
         @JsonProperty("system_prompt") String systemPrompt,
@@ -49,7 +51,7 @@ public record DatagenConfig(
     /** Normalises empties and checks the partitions. */
     @JsonCreator
     public DatagenConfig {
-        sampling = sampling == null ? SamplingConfig.EMPTY : sampling;
+        sampling = SamplingParams.checkKeys(sampling);
         taxonomy = taxonomy == null ? "" : taxonomy.trim();
         templatesDir = templatesDir == null ? "" : templatesDir.trim();
         systemPrompt = systemPrompt == null ? "" : systemPrompt;
@@ -66,8 +68,8 @@ public record DatagenConfig(
     }
 
     /** The same plan with plan-wide sampling keys. */
-    public DatagenConfig withSampling(SamplingConfig newSampling) {
-        return new DatagenConfig(seed, newSampling, taxonomy, templatesDir, systemPrompt, keepRejected, partitions, recipes,
+    public DatagenConfig withSampling(Map<String, ?> newSampling) {
+        return new DatagenConfig(seed, SamplingParams.checkKeys(newSampling), taxonomy, templatesDir, systemPrompt, keepRejected, partitions, recipes,
                 runKey);
     }
 
@@ -120,10 +122,29 @@ public record DatagenConfig(
         }
     }
 
+    /**
+     * Reads the {@code recipes} list of a plan given as a tree (a job config's {@code generate.recipes}).
+     *
+     * @throws IllegalArgumentException naming the offending key or value
+     */
+    public static List<RecipePlan> recipes(com.fasterxml.jackson.databind.JsonNode recipes) {
+        if (recipes == null || recipes.isNull()) {
+            return List.of();
+        }
+        try {
+            return YAML.readerFor(new com.fasterxml.jackson.core.type.TypeReference<List<RecipePlan>>() { })
+                    .readValue(recipes);
+        } catch (JsonMappingException e) {
+            Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+            throw new IllegalArgumentException("Cannot read datagen config: " + cause.getMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read datagen config: " + e.getMessage(), e);
+        }
+    }
+
     /** The sampling of one recipe: its keys over the plan's over the defaults, with its seed. */
-    public SamplingSpec samplingFor(RecipePlan plan) {
-        SamplingSpec planWide = sampling.over(SamplingSpec.DEFAULTS);
-        return plan.sampling().over(planWide).withSeed(seedFor(plan));
+    public SamplingParams samplingFor(RecipePlan plan) {
+        return SamplingParams.DEFAULTS.over(sampling).over(plan.sampling()).withSeed(seedFor(plan));
     }
 
     /** The recipe's own seed, else the plan's. */

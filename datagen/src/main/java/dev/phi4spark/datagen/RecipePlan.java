@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * @param recipe the recipe's name ({@link Recipes#NAMES})
  * @param count rows to plan: topic combinations to draw, or the most text seeds to use
  * @param params the recipe's named parameters; each recipe documents its own and their defaults
- * @param sampling sampling keys overriding the plan's, or null
+ * @param sampling sampling keys ({@code SamplingParams.KEYS}) overriding the plan's, or null
  * @param seed a seed overriding the plan's for this recipe, or null
  * @param source where text seeds come from; required by the recipes that read passages, questions or
  *     code, refused by those that draw topics
@@ -22,7 +22,7 @@ public record RecipePlan(
         @JsonProperty(value = "recipe", required = true) String recipe,
         @JsonProperty(value = "count", required = true) int count,
         @JsonProperty("params") Map<String, String> params,
-        @JsonProperty("sampling") SamplingConfig sampling,
+        @JsonProperty("sampling") Map<String, Object> sampling,
         @JsonProperty("seed") Long seed,
         @JsonProperty("source") SeedSource source) implements Serializable {
 
@@ -38,7 +38,7 @@ public record RecipePlan(
             throw new IllegalArgumentException("Cannot plan recipe '" + recipe + "': count must be >= 0 (" + count + ")");
         }
         params = params == null ? Map.of() : new TreeMap<>(params);
-        sampling = sampling == null ? SamplingConfig.EMPTY : sampling;
+        sampling = dev.phi4spark.udf.engine.SamplingParams.checkKeys(sampling);
     }
 
     /** A recipe with its defaults. */
@@ -57,7 +57,8 @@ public record RecipePlan(
     }
 
     /** The same plan with its own sampling overrides. */
-    public RecipePlan withSampling(SamplingConfig newSampling) {
-        return new RecipePlan(recipe, count, params, newSampling, seed, source);
+    public RecipePlan withSampling(Map<String, ?> newSampling) {
+        return new RecipePlan(recipe, count, params, dev.phi4spark.udf.engine.SamplingParams.checkKeys(newSampling),
+                seed, source);
     }
 }

@@ -1,5 +1,6 @@
 package dev.phi4spark.datagen;
 
+import dev.phi4spark.udf.engine.SamplingParams;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,8 +35,14 @@ class DatagenConfigTest {
                   - {recipe: textbook_section, count: 1, sampling: {max_new_tokens: 50}}
                   - {recipe: textbook_section, count: 1, seed: 3}
                 """);
-        SamplingSpec first = config.samplingFor(config.recipes().get(0));
-        assertThat(first).isEqualTo(new SamplingSpec(0.5, 0, 0.95, 1.0, 50, 9, List.of()));
+        SamplingParams first = config.samplingFor(config.recipes().get(0));
+        assertThat(first).isEqualTo(new SamplingParams(0.5, 0, 0.95, 1.0, 50, 9, List.of()));
+        assertThatThrownBy(() -> DatagenConfig.parseYaml("sampling: {temprature: 0.5}\nrecipes: []"))
+                .hasMessageContaining("Cannot use sampling key 'temprature': expected one of [temperature, top_k,");
+        assertThatThrownBy(() -> DatagenConfig.parseYaml("recipes: [{recipe: textbook_section, count: 1, sampling: {stop: 3}}]"))
+                .hasMessageContaining("Cannot use sampling key 'stop': expected a list of strings (3).");
+        assertThatThrownBy(() -> DatagenConfig.parseYaml("sampling: {max_new_tokens: 2.5}\nrecipes: []"))
+                .hasMessageContaining("Cannot use sampling key 'max_new_tokens': expected an integer (2.5).");
         assertThat(config.samplingFor(config.recipes().get(1)).seed()).isEqualTo(3);
     }
 

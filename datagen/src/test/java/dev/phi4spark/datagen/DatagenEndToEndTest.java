@@ -56,10 +56,10 @@ class DatagenEndToEndTest {
                         .withSource(SeedSource.input("passages").withJudge(10)),
                 RecipePlan.of("self_revision", 2).withParams(Map.of("rounds", "2")),
                 RecipePlan.of("majority_vote_qa", 3).withParams(Map.of("k", "3", "low", "0.3", "high", "1"))
-                        .withSampling(new SamplingConfig(1.0, null, null, null, null, null))
+                        .withSampling(java.util.Map.of("temperature", 1.0))
                         .withSource(SeedSource.input("questions")),
                 RecipePlan.of("instruction_reversal", 5).withSource(SeedSource.input("code"))))
-                .withSampling(new SamplingConfig(null, null, null, null, 512, null))
+                .withSampling(java.util.Map.of("max_new_tokens", 512))
                 .withSystemPrompt("You are a careful teacher.")
                 .withKeepRejected(keepRejected);
     }

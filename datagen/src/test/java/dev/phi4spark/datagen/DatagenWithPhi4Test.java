@@ -52,10 +52,10 @@ class DatagenWithPhi4Test {
                 RecipePlan.of("seed_rewrite", 2).withSource(SeedSource.input("passages").withJudge(0)),
                 RecipePlan.of("self_revision", 1).withParams(Map.of("rounds", "1")),
                 RecipePlan.of("majority_vote_qa", 2).withParams(Map.of("k", "3"))
-                        .withSampling(new SamplingConfig(1.0, null, null, null, null, null))
+                        .withSampling(java.util.Map.of("temperature", 1.0))
                         .withSource(SeedSource.input("questions")),
                 RecipePlan.of("instruction_reversal", 1).withSource(SeedSource.input("code"))))
-                .withSampling(new SamplingConfig(null, null, null, null, 12, null))
+                .withSampling(java.util.Map.of("max_new_tokens", 12))
                 .withKeepRejected(true);
     }
 

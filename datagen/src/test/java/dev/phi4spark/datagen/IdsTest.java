@@ -1,5 +1,6 @@
 package dev.phi4spark.datagen;
 
+import dev.phi4spark.udf.engine.SamplingParams;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class IdsTest {
 
-    private static final String SAMPLING = SamplingSpec.DEFAULTS.toJson();
+    private static final String SAMPLING = SamplingParams.DEFAULTS.toJson();
 
     @Test
     void rowIdIsStableAndDependsOnEveryPart() {
@@ -25,7 +26,7 @@ class IdsTest {
                 Ids.rowId("textbook_section", "seed2", "words=600", "model-a", SAMPLING),
                 Ids.rowId("textbook_section", "seed1", "words=700", "model-a", SAMPLING),
                 Ids.rowId("textbook_section", "seed1", "words=600", "model-b", SAMPLING),
-                Ids.rowId("textbook_section", "seed1", "words=600", "model-a", SamplingSpec.DEFAULTS.withSeed(1).toJson())))
+                Ids.rowId("textbook_section", "seed1", "words=600", "model-a", SamplingParams.DEFAULTS.withSeed(1).toJson())))
                 .doesNotContain(id)
                 .doesNotHaveDuplicates();
         // the separator keeps part boundaries: ("a b", "c") is not ("a", "b c")
@@ -63,8 +64,8 @@ class IdsTest {
 
     @Test
     void samplingJsonIsCanonical() {
-        assertThat(SamplingSpec.DEFAULTS.toJson()).isEqualTo("{\"temperature\":0.7,\"top_k\":0,\"top_p\":0.95,"
-                + "\"repetition_penalty\":1.0,\"max_new_tokens\":1024,\"seed\":0,\"stop\":[]}");
-        assertThat(new SamplingSpec(0.7, 0, 0.95, 1.0, 1024, 0, null).toJson()).isEqualTo(SamplingSpec.DEFAULTS.toJson());
+        assertThat(SamplingParams.DEFAULTS.toJson()).isEqualTo("{\"temperature\":0.7,\"top_k\":0,\"top_p\":0.95,"
+                + "\"repetition_penalty\":1.0,\"max_new_tokens\":512,\"seed\":0,\"stop\":[]}");
+        assertThat(new SamplingParams(0.7, 0, 0.95, 1.0, 512, 0, null).toJson()).isEqualTo(SamplingParams.DEFAULTS.toJson());
     }
 }

@@ -1,5 +1,6 @@
 package dev.phi4spark.datagen;
 
+import dev.phi4spark.udf.engine.SamplingParams;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,7 +52,7 @@ class PairRecipesWithPhi4Test {
         Phi4Metrics metrics = Phi4Metrics.create(spark, "pairs-test");
         Phi4GeneratorStage stage = new Phi4GeneratorStage(options, identity).withMetrics(metrics);
         Dataset<Row> question = spark.range(1).select(Messages.of(null, lit("What is 3 + 4?")).as("m"));
-        String whole = stage.generate(question, "m", null, SamplingSpec.greedy(12), "g_").first().getAs("g_completion");
+        String whole = stage.generate(question, "m", null, SamplingParams.greedy(12), "g_").first().getAs("g_completion");
         String[] pieces;
         try (Phi4Tokenizer tok = Phi4Tokenizer.load(dir)) {
             pieces = Phi4GeneratorStage.tokenPieces(tok, whole);
@@ -62,7 +63,7 @@ class PairRecipesWithPhi4Test {
 
         Dataset<Row> rollouts = spark.range(8).select(Messages.of(null, lit("What is 3 + 4?")).as("m"),
                 lit(prefix).as("prefix"), col("id").as("seed"));
-        List<Row> out = stage.continueFrom(rollouts.repartition(1), "m", "prefix", "seed", SamplingSpec.greedy(8), "r_")
+        List<Row> out = stage.continueFrom(rollouts.repartition(1), "m", "prefix", "seed", SamplingParams.greedy(8), "r_")
                 .collectAsList();
 
         String continued = out.get(0).getAs("r_completion");
@@ -71,7 +72,7 @@ class PairRecipesWithPhi4Test {
         // the same as generating from the rendered conversation with the answer's start appended
         String raw = ChatTemplate.render(List.of(ChatMessage.user("What is 3 + 4?")), true) + prefix;
         String direct = new Phi4Generator().setOptions(options).setApplyChatTemplate(false).setInputCol("p")
-                .setMaxNewTokens(8).setSeed(0).transform(spark.range(1).select(lit(raw).as("p")))
+                .setMaxNewTokens(8).setTemperature(0).setSeed(0).transform(spark.range(1).select(lit(raw).as("p")))
                 .first().getAs("completion");
         assertThat(continued).isEqualTo(direct);
         assertThat(metrics.cachedPromptTokens().value()).as("the 8 rollouts share their prompt").isPositive();
@@ -93,7 +94,7 @@ class PairRecipesWithPhi4Test {
                         .withSource(SeedSource.input("questions")),
                 RecipePlan.of("preference_pairs", 2).withParams(Map.of("k", "2", "by", "correctness"))
                         .withSource(SeedSource.input("answered").withAnswerColumn("solution"))))
-                .withSampling(new SamplingConfig(1.0, null, null, null, 10, null))
+                .withSampling(java.util.Map.of("temperature", 1.0, "max_new_tokens", 10))
                 .withKeepRejected(true);
         Column[] content = PairSchema.CONTENT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new);
 

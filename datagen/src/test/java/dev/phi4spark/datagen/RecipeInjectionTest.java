@@ -64,7 +64,7 @@ class RecipeInjectionTest {
                 RecipePlan.of("instruction_reversal", 1).withSource(seeds),
                 RecipePlan.of("preference_pairs", 1).withParams(Map.of("k", "2", "by", "judge")).withSource(seeds),
                 RecipePlan.of("pivotal_tokens", 1).withParams(Map.of("k", "2", "rollouts", "1")).withSource(seeds)))
-                .withSampling(new SamplingConfig(1.0, null, null, null, null, null))
+                .withSampling(java.util.Map.of("temperature", 1.0))
                 .withKeepRejected(true);
         SEEN.clear();
 

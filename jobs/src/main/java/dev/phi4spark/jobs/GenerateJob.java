@@ -5,8 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.phi4spark.datagen.Datagen;
 import dev.phi4spark.datagen.DatagenConfig;
 import dev.phi4spark.datagen.Ids;
@@ -16,10 +15,13 @@ import dev.phi4spark.datagen.seed.Seeds;
 import dev.phi4spark.datagen.stage.Phi4GeneratorStage;
 import dev.phi4spark.datagen.stage.Phi4JudgeStage;
 import dev.phi4spark.jobs.config.ConfigException;
+import dev.phi4spark.jobs.config.ConfigKey;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
 import dev.phi4spark.jobs.delta.TableStore;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,36 +41,41 @@ public final class GenerateJob {
 
     private GenerateJob() {}
 
-    /** The datagen plan the config describes. */
+    /** The datagen plan the config describes: its keys handed over as they are typed. */
     public static DatagenConfig datagenConfig(JobConfig config) {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode plan = json.createObjectNode();
-        plan.put("seed", config.get(ConfigKeys.GENERATE_SEED));
-        putIfSet(plan, "run_key", config.get(ConfigKeys.GENERATE_RUN_KEY));
-        putIfSet(plan, "taxonomy", config.get(ConfigKeys.GENERATE_TAXONOMY));
-        putIfSet(plan, "templates_dir", config.get(ConfigKeys.GENERATE_TEMPLATES_DIR));
-        putIfSet(plan, "system_prompt", config.get(ConfigKeys.GENERATE_SYSTEM_PROMPT));
-        plan.put("keep_rejected", config.get(ConfigKeys.GENERATE_KEEP_REJECTED));
-        plan.put("partitions", config.get(ConfigKeys.GENERATE_PARTITIONS));
-        ObjectNode sampling = plan.putObject("sampling");
-        sampling.put("temperature", config.get(ConfigKeys.SAMPLING_TEMPERATURE));
-        sampling.put("top_p", config.get(ConfigKeys.SAMPLING_TOP_P));
-        sampling.put("top_k", config.get(ConfigKeys.SAMPLING_TOP_K));
-        sampling.put("repetition_penalty", config.get(ConfigKeys.SAMPLING_REPETITION_PENALTY));
-        sampling.put("max_new_tokens", config.get(ConfigKeys.SAMPLING_MAX_NEW_TOKENS));
-        sampling.set("stop", config.get(ConfigKeys.SAMPLING_STOP));
-        plan.set("recipes", config.get(ConfigKeys.GENERATE_RECIPES));
-        try {
-            return DatagenConfig.parseYaml(json.writeValueAsString(plan));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return new DatagenConfig(config.get(ConfigKeys.GENERATE_SEED), sampling(config),
+                unlessBlank(config.get(ConfigKeys.GENERATE_TAXONOMY)),
+                unlessBlank(config.get(ConfigKeys.GENERATE_TEMPLATES_DIR)),
+                unlessBlank(config.get(ConfigKeys.GENERATE_SYSTEM_PROMPT)),
+                config.get(ConfigKeys.GENERATE_KEEP_REJECTED), config.get(ConfigKeys.GENERATE_PARTITIONS),
+                DatagenConfig.recipes(config.get(ConfigKeys.GENERATE_RECIPES)),
+                unlessBlank(config.get(ConfigKeys.GENERATE_RUN_KEY)));
     }
 
-    private static void putIfSet(ObjectNode node, String key, String value) {
-        if (value != null && !value.isBlank()) {
-            node.put(key, value);
+    /** The plan-wide sampling keys: every {@code sampling.<key>} value under its plan name {@code <key>}. */
+    static Map<String, Object> sampling(JobConfig config) {
+        Map<String, Object> keys = new LinkedHashMap<>();
+        for (ConfigKey<?> key : ConfigKeys.SAMPLING_KEYS) {
+            Object value = config.get(key);
+            keys.put(key.name().substring("sampling.".length()), value instanceof JsonNode list ? strings(key, list)
+                    : value);
         }
+        return keys;
+    }
+
+    private static List<String> strings(ConfigKey<?> key, JsonNode list) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode s : list) {
+            if (!s.isTextual()) {
+                throw new ConfigException("Cannot use " + key.name() + ": every item must be a string (" + s + ")");
+            }
+            out.add(s.asText());
+        }
+        return out;
+    }
+
+    private static String unlessBlank(String value) {
+        return value == null || value.isBlank() ? null : value;
     }
 
     /** Checks the plan without Spark: templates, recipe parameters and sources. */
@@ -85,8 +92,7 @@ public final class GenerateJob {
         // Datagen keeps every row; what is dropped is decided here, see keep().
         DatagenConfig plan = datagenConfig(ctx.config()).withKeepRejected(true);
         var options = ctx.modelOptions();
-        var stage = new Phi4GeneratorStage(options, ctx.model().identity()).withBatching(
-                ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_TOKENS), ctx.config().get(ConfigKeys.MODEL_MAX_BATCH_ROWS));
+        var stage = new Phi4GeneratorStage(options, ctx.model().identity());
         var judge = new Phi4JudgeStage(options);
         List<Datagen.Part> parts = Datagen.plan(ctx.spark(), plan, stage, judge, Map.of(), usedSeeds(ctx));
         long planned = parts.stream().mapToLong(p -> p.planned().seeds()).sum();

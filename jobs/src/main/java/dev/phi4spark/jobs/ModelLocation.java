@@ -3,6 +3,7 @@ package dev.phi4spark.jobs;
 import dev.phi4spark.jobs.config.ConfigException;
 import dev.phi4spark.jobs.config.ConfigKeys;
 import dev.phi4spark.jobs.config.JobConfig;
+import dev.phi4spark.udf.engine.ModelOptions;
 import dev.phi4spark.udf.engine.Phi4Engine;
 import dev.phi4spark.udf.engine.SafetensorsDType;
 import dev.phi4spark.udf.engine.TinyModelWriter;
@@ -49,7 +50,7 @@ public record ModelLocation(String path, String identity, boolean tiny) {
         }
         if (!scheme.equals("file")) {
             // Staged on the executors; named here by the content of its files, read once and cached.
-            String cache = config.get(ConfigKeys.MODEL_CACHE_DIR);
+            String cache = config.get(ConfigKeys.model(ModelOptions.CACHE_DIR));
             Path cacheRoot = cache == null || cache.isBlank() ? Phi4Options.defaultCacheDir() : Path.of(cache);
             java.util.Map<String, String> sparkConf = new java.util.HashMap<>();
             config.get(ConfigKeys.SPARK_CONF).fields().forEachRemaining(e -> sparkConf.put(e.getKey(), e.getValue().asText()));
@@ -73,12 +74,11 @@ public record ModelLocation(String path, String identity, boolean tiny) {
         return new ModelLocation(dir.toString(), create ? Phi4Engine.identity(dir) : dir.getFileName().toString(), false);
     }
 
-    /** The options every Phi-4 transformer of the run gets. */
+    /**
+     * The options every Phi-4 transformer and stage of the run gets: this location and each model
+     * option's {@code model.*} key, batching included.
+     */
     public Phi4Options options(JobConfig config) {
-        String cache = config.get(ConfigKeys.MODEL_CACHE_DIR);
-        return new Phi4Options(path, config.get(ConfigKeys.MODEL_DEVICE), config.get(ConfigKeys.MODEL_DTYPE),
-                config.get(ConfigKeys.MODEL_THREADS), config.get(ConfigKeys.MODEL_PREFILL_CHUNK),
-                cache == null ? "" : cache, config.get(ConfigKeys.MODEL_ATTENTION),
-                config.get(ConfigKeys.MODEL_MIN_SHARED_PREFIX));
+        return Phi4Options.of(path, option -> config.get(ConfigKeys.model(option)));
     }
 }

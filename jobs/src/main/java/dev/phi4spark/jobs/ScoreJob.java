@@ -100,7 +100,7 @@ public final class ScoreJob {
         return "window_tokens=" + config.get(ConfigKeys.SCORE_WINDOW_TOKENS)
                 + ";judge=" + (judge ? "rubric-" + sha256(JudgePrompt.DEFAULT_RUBRIC).substring(0, 12) : "off")
                 + ";benchmarks=" + config.get(ConfigKeys.SCORE_BENCHMARKS)
-                + ";dtype=" + config.get(ConfigKeys.MODEL_DTYPE);
+                + ";dtype=" + config.get(ConfigKeys.model(dev.phi4spark.udf.engine.ModelOptions.DTYPE));
     }
 
     /** A table from before score keys cannot take keyed rows: say so instead of failing in the MERGE. */
@@ -128,17 +128,14 @@ public final class ScoreJob {
         }
         JobConfig config = ctx.config();
         Phi4Options options = ctx.modelOptions();
-        int batchTokens = config.get(ConfigKeys.MODEL_MAX_BATCH_TOKENS);
-        int batchRows = config.get(ConfigKeys.MODEL_MAX_BATCH_ROWS);
         Dataset<Row> df = new Phi4Scorer().setOptions(options).setMetrics(ctx.metrics()).setInputCol("text")
-                .setMaxBatchTokens(batchTokens).setMaxBatchRows(batchRows)
                 .setWindowTokens(config.get(ConfigKeys.SCORE_WINDOW_TOKENS))
                 .setMeanLogprobCol("mean_logprob").setPerplexityCol("perplexity").setTokenCountCol("token_count")
                 .setErrorCol("_score_error").transform(docs);
         boolean judge = config.get(ConfigKeys.SCORE_JUDGE);
         if (judge) {
             df = new Phi4Judge().setOptions(options).setMetrics(ctx.metrics()).setInputCol("text")
-                    .setMaxBatchTokens(batchTokens).setMaxBatchRows(batchRows).setScoreCol("judge_score")
+                    .setScoreCol("judge_score")
                     .setArgmaxCol("judge_argmax").setDistributionCol("judge_distribution")
                     .setErrorCol("_judge_error").transform(df);
         } else {

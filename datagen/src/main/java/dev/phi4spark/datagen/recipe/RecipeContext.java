@@ -1,6 +1,6 @@
 package dev.phi4spark.datagen.recipe;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.stage.GenerationStage;
 import java.io.Serializable;
 import java.time.Instant;
@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param createdAt the run's start, written to {@code created_at}
  * @param runKey the run key (a date, say) hashed into the row ids, or empty for none
  */
-public record RecipeContext(GenerationStage stage, SamplingSpec sampling, String systemPrompt, boolean keepRejected,
+public record RecipeContext(GenerationStage stage, SamplingParams sampling, String systemPrompt, boolean keepRejected,
         Instant createdAt, String runKey) implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -30,13 +30,13 @@ public record RecipeContext(GenerationStage stage, SamplingSpec sampling, String
     }
 
     /** A context without a run key. */
-    public RecipeContext(GenerationStage stage, SamplingSpec sampling, String systemPrompt, boolean keepRejected,
+    public RecipeContext(GenerationStage stage, SamplingParams sampling, String systemPrompt, boolean keepRejected,
             Instant createdAt) {
         this(stage, sampling, systemPrompt, keepRejected, createdAt, "");
     }
 
     /** A context with no system prompt that drops rejected rows, created now. */
-    public static RecipeContext of(GenerationStage stage, SamplingSpec sampling) {
+    public static RecipeContext of(GenerationStage stage, SamplingParams sampling) {
         return new RecipeContext(stage, sampling, null, false, Instant.now());
     }
 

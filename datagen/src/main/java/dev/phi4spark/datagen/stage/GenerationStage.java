@@ -1,6 +1,6 @@
 package dev.phi4spark.datagen.stage;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import java.io.Serializable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -43,7 +43,7 @@ public interface GenerationStage extends Serializable {
      * @param outputPrefix prefix of the five added columns, for example {@code "draft_"}
      * @return the input plus the five prefixed columns
      */
-    Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingSpec sampling,
+    Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingParams sampling,
             String outputPrefix);
 
     /**
@@ -62,7 +62,7 @@ public interface GenerationStage extends Serializable {
      * @throws UnsupportedOperationException when the stage cannot continue a turn
      */
     default Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
-            SamplingSpec sampling, String outputPrefix) {
+            SamplingParams sampling, String outputPrefix) {
         throw new UnsupportedOperationException("Cannot continue an answer: the stage " + model()
                 + " only answers whole prompts (use the Phi-4 stage or a scripted one)");
     }

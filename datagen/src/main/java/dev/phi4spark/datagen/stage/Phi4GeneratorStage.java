@@ -1,6 +1,6 @@
 package dev.phi4spark.datagen.stage;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.spark.ModelRegistry;
 import dev.phi4spark.udf.spark.Phi4Generator;
 import dev.phi4spark.udf.spark.Phi4Metrics;
@@ -31,8 +31,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
     private final Phi4Options options;
     private final String model;
     private Phi4Metrics metrics;
-    private int maxBatchTokens = Phi4Options.DEFAULT_MAX_BATCH_TOKENS;
-    private int maxBatchRows = Phi4Options.DEFAULT_MAX_BATCH_ROWS;
 
     /** A stage on the model at {@code options.modelPath()}, identified by its path. */
     public Phi4GeneratorStage(Phi4Options options) {
@@ -51,13 +49,6 @@ public final class Phi4GeneratorStage implements GenerationStage {
         options.requireModelPath();
     }
 
-    /** Sets the batch budget of each generation step: padded tokens and rows per batch. */
-    public Phi4GeneratorStage withBatching(int maxTokens, int maxRows) {
-        this.maxBatchTokens = maxTokens;
-        this.maxBatchRows = maxRows;
-        return this;
-    }
-
     /** Counts rows and tokens into {@code metrics}, for progress lines. */
     public Phi4GeneratorStage withMetrics(Phi4Metrics newMetrics) {
         this.metrics = newMetrics;
@@ -70,7 +61,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
     }
 
     @Override
-    public Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingSpec sampling,
+    public Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingParams sampling,
             String outputPrefix) {
         return generator(messagesColumn, seedColumn, sampling, outputPrefix).transform(input);
     }
@@ -83,7 +74,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
      */
     @Override
     public Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
-            SamplingSpec sampling, String outputPrefix) {
+            SamplingParams sampling, String outputPrefix) {
         return generator(messagesColumn, seedColumn, sampling, outputPrefix).setAssistantPrefixCol(prefixColumn)
                 .transform(input);
     }
@@ -119,7 +110,8 @@ public final class Phi4GeneratorStage implements GenerationStage {
         return out.toArray(String[]::new);
     }
 
-    private Phi4Generator generator(String inputColumn, String seedColumn, SamplingSpec sampling, String outputPrefix) {
+    /** The generator of one call: every model option, batching included, from the stage's options. */
+    Phi4Generator generator(String inputColumn, String seedColumn, SamplingParams sampling, String outputPrefix) {
         Phi4Generator generator = new Phi4Generator()
                 .setOptions(options)
                 .setInputCol(inputColumn)
@@ -134,9 +126,7 @@ public final class Phi4GeneratorStage implements GenerationStage {
                 .setFinishReasonCol(outputPrefix + FINISH_REASON)
                 .setPromptTokensCol(outputPrefix + PROMPT_TOKENS)
                 .setCompletionTokensCol(outputPrefix + COMPLETION_TOKENS)
-                .setErrorCol(outputPrefix + ERROR)
-                .setMaxBatchTokens(maxBatchTokens)
-                .setMaxBatchRows(maxBatchRows);
+                .setErrorCol(outputPrefix + ERROR);
         if (metrics != null) {
             generator.setMetrics(metrics);
         }

@@ -38,6 +38,11 @@ public final class Phi4JudgeStage implements JudgeStage {
 
     @Override
     public Dataset<Row> judge(Dataset<Row> input, String textColumn, String outputPrefix) {
+        return transformer(textColumn, outputPrefix).transform(input);
+    }
+
+    /** The judge of one call: every model option, batching included, from the stage's options. */
+    Phi4Judge transformer(String textColumn, String outputPrefix) {
         Phi4Judge judge = new Phi4Judge()
                 .setOptions(options)
                 .setInputCol(textColumn)
@@ -48,6 +53,6 @@ public final class Phi4JudgeStage implements JudgeStage {
         if (rubric != null) {
             judge.setRubric(rubric);
         }
-        return judge.transform(input);
+        return judge;
     }
 }

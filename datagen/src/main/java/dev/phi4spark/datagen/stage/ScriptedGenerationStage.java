@@ -4,7 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.udf;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +64,7 @@ public final class ScriptedGenerationStage implements GenerationStage {
     }
 
     @Override
-    public Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingSpec sampling,
+    public Dataset<Row> generate(Dataset<Row> input, String messagesColumn, String seedColumn, SamplingParams sampling,
             String outputPrefix) {
         String step = outputPrefix.endsWith("_") ? outputPrefix.substring(0, outputPrefix.length() - 1) : outputPrefix;
         Column seed = seedColumn == null ? lit(sampling.seed()) : col(seedColumn);
@@ -82,7 +82,7 @@ public final class ScriptedGenerationStage implements GenerationStage {
      */
     @Override
     public Dataset<Row> continueFrom(Dataset<Row> input, String messagesColumn, String prefixColumn, String seedColumn,
-            SamplingSpec sampling, String outputPrefix) {
+            SamplingParams sampling, String outputPrefix) {
         String open = outputPrefix + "__open";
         Column turn = org.apache.spark.sql.functions.struct(lit("assistant").as("role"),
                 org.apache.spark.sql.functions.coalesce(col(prefixColumn), lit("")).as("content"));
@@ -120,14 +120,14 @@ public final class ScriptedGenerationStage implements GenerationStage {
      * Spark may otherwise copy a deterministic call into every later reference (a filter pushed below
      * the projection, for one) and run it twice.
      */
-    private UserDefinedFunction callUdf(SamplingSpec sampling) {
+    private UserDefinedFunction callUdf(SamplingParams sampling) {
         Responder script = responder;
         UDF3<String, Seq<Row>, Long, Row> call = (step, messages, seed) ->
                 respond(script, sampling, step, toMessages(messages), seed == null ? sampling.seed() : seed);
         return udf(call, RESULT).asNondeterministic();
     }
 
-    static Row respond(Responder script, SamplingSpec sampling, String step, List<ChatMessage> messages, long seed) {
+    static Row respond(Responder script, SamplingParams sampling, String step, List<ChatMessage> messages, long seed) {
         int promptTokens = estimateTokens(messages.stream().mapToInt(m -> m.content().length()).sum());
         String text;
         try {

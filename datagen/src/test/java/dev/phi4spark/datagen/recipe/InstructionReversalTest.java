@@ -2,7 +2,7 @@ package dev.phi4spark.datagen.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.SparkTestSession;
 import dev.phi4spark.datagen.SyntheticSchema;
 import dev.phi4spark.datagen.seed.SeedSource;
@@ -39,7 +39,7 @@ class InstructionReversalTest {
                 (step, messages, seed) -> respond(step, messages.get(messages.size() - 1).content()));
         InstructionReversal recipe = new InstructionReversal(0.5, 3, "python", null);
 
-        Map<String, Row> byCode = recipe.run(seeds, RecipeContext.of(stage, SamplingSpec.DEFAULTS).withKeepRejected(true))
+        Map<String, Row> byCode = recipe.run(seeds, RecipeContext.of(stage, SamplingParams.DEFAULTS).withKeepRejected(true))
                 .collectAsList().stream().collect(Collectors.toMap(r -> r.<String>getAs(Seeds.SEED_TEXT), r -> r));
 
         Row add = byCode.get(ADD);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.phi4spark.datagen.Ids;
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.SparkTestSession;
 import dev.phi4spark.datagen.SyntheticSchema;
 import dev.phi4spark.datagen.seed.Seeds;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class MajorityVoteQATest {
 
     private static final String MODEL = "scripted:vote-test";
-    private static final SamplingSpec SAMPLING = SamplingSpec.DEFAULTS.withSeed(11);
+    private static final SamplingParams SAMPLING = SamplingParams.DEFAULTS.withSeed(11);
     private static final Map<String, List<String>> PLANNED = Map.of(
             "Q easy: 2+2?", List.of("4", "4", "4", "4", "4"),
             "Q mid: 3+4?", List.of("7", "7.0", "\\boxed{7}", "8", "9"),
@@ -77,7 +77,7 @@ class MajorityVoteQATest {
         Dataset<Row> seeds = TextSeeds.questions(
                 spark.createDataset(List.of("q"), Encoders.STRING()).toDF("question"), "question", 1);
         RecipeContext greedy = RecipeContext.of(new ScriptedGenerationStage(MODEL, (s, m, seed) -> "1"),
-                SamplingSpec.greedy(10));
+                SamplingParams.greedy(10));
         assertThatThrownBy(() -> new MajorityVoteQA().run(seeds, greedy))
                 .hasMessage("Cannot run recipe 'majority_vote_qa': greedy sampling gives k identical answers;"
                         + " set temperature > 0 (0.0)");

@@ -3,7 +3,7 @@ package dev.phi4spark.datagen.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.phi4spark.datagen.PairSchema;
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.SparkTestSession;
 import dev.phi4spark.datagen.SyntheticSchema;
 import dev.phi4spark.datagen.seed.Seeds;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PivotalTokensTest {
 
     private static final String MODEL = "scripted:pivotal-test";
-    private static final SamplingSpec SAMPLING = SamplingSpec.DEFAULTS.withSeed(5);
+    private static final SamplingParams SAMPLING = SamplingParams.DEFAULTS.withSeed(5);
     private static final String GOOD = "We add 2 and 3 , so 2 + 3 = 5 . Final answer: 5";
     private static final String BAD = "We add 2 and 3 but slip : 2 + 3 = 6 . Final answer: 6";
     private static final List<String> QUESTIONS = List.of("Q add: 2+3?", "Q slip: 2+3?", "Q flat: 2+3?", "Q vague: taste?");

@@ -3,7 +3,7 @@ package dev.phi4spark.datagen.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.phi4spark.datagen.PairSchema;
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.SparkTestSession;
 import dev.phi4spark.datagen.SyntheticSchema;
 import dev.phi4spark.datagen.seed.SeedSource;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PreferencePairsTest {
 
     private static final String MODEL = "scripted:pairs-test";
-    private static final SamplingSpec SAMPLING = SamplingSpec.DEFAULTS.withSeed(9);
+    private static final SamplingParams SAMPLING = SamplingParams.DEFAULTS.withSeed(9);
     private static final List<String> QUESTIONS = List.of("Q sum: 2+3?", "Q cat: describe a cat", "Q dog: describe a dog");
     /** Questions the judge was asked about: the script runs in this JVM (local mode). */
     private static final Set<String> JUDGED = ConcurrentHashMap.newKeySet();

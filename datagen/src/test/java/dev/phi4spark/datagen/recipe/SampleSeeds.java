@@ -3,7 +3,7 @@ package dev.phi4spark.datagen.recipe;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.phi4spark.datagen.Ids;
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.seed.Seeds;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,7 +18,7 @@ final class SampleSeeds {
 
     /** Seed to sample index, for samples {@code 0..k-1} of every seed of {@code seeds}. */
     static Map<Long, Integer> of(SparkSession spark, Recipe recipe, Dataset<Row> seeds, String model,
-            SamplingSpec sampling, int k) {
+            SamplingParams sampling, int k) {
         Map<Long, Integer> out = new HashMap<>();
         for (Row seed : seeds.collectAsList()) {
             String id = Ids.rowId(recipe.name(), seed.<String>getAs(Seeds.SEED_ID), recipe.variant(), model, sampling.toJson());

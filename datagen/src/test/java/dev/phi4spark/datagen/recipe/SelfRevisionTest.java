@@ -2,7 +2,7 @@ package dev.phi4spark.datagen.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.SparkTestSession;
 import dev.phi4spark.datagen.SyntheticSchema;
 import dev.phi4spark.datagen.seed.DiversitySampler;
@@ -39,7 +39,7 @@ class SelfRevisionTest {
                 (step, messages, seed) -> respond(step, messages.get(messages.size() - 1).content()));
         List<Row> rows = recipe.run(
                 TopicSeeds.create(SparkTestSession.get(), Taxonomy.bundled(), 3, 5, recipe.axes()),
-                RecipeContext.of(stage, SamplingSpec.DEFAULTS)).collectAsList();
+                RecipeContext.of(stage, SamplingParams.DEFAULTS)).collectAsList();
 
         assertThat(rows).hasSize(3);
         Row row = rows.get(0);
@@ -70,13 +70,13 @@ class SelfRevisionTest {
             return "text";
         });
         List<Row> rows = recipe.run(TopicSeeds.create(SparkTestSession.get(), Taxonomy.bundled(), 2, 5, recipe.axes()),
-                RecipeContext.of(stage, SamplingSpec.DEFAULTS).withKeepRejected(true)).collectAsList();
+                RecipeContext.of(stage, SamplingParams.DEFAULTS).withKeepRejected(true)).collectAsList();
         assertThat(rows).allSatisfy(r -> {
             assertThat(r.<Boolean>getAs(SyntheticSchema.ACCEPTED)).isFalse();
             assertThat(r.<String>getAs(SyntheticSchema.REJECT_REASON)).isEqualTo("error");
             assertThat(r.<String>getAs(SyntheticSchema.ERROR)).isEqualTo("critique1: Cannot generate: out of memory");
         });
         assertThat(recipe.run(TopicSeeds.create(SparkTestSession.get(), Taxonomy.bundled(), 2, 5, recipe.axes()),
-                RecipeContext.of(stage, SamplingSpec.DEFAULTS)).count()).isZero();
+                RecipeContext.of(stage, SamplingParams.DEFAULTS)).count()).isZero();
     }
 }

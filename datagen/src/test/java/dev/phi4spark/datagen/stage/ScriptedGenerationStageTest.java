@@ -4,7 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.phi4spark.datagen.SamplingSpec;
+import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.datagen.SparkTestSession;
 import dev.phi4spark.datagen.recipe.Messages;
 import java.util.List;
@@ -25,7 +25,7 @@ class ScriptedGenerationStageTest {
             case "long" -> "x".repeat(100);
             default -> throw new IllegalArgumentException("scripted failure");
         });
-        SamplingSpec sampling = new SamplingSpec(0.7, 0, 1, 1, 5, 3, List.of("<END>"));
+        SamplingParams sampling = new SamplingParams(0.7, 0, 1, 1, 5, 3, List.of("<END>"));
 
         Dataset<Row> out = stage.generate(input, "msgs", null, sampling, "g_");
 
@@ -49,7 +49,7 @@ class ScriptedGenerationStageTest {
     void passesEachRowsSeedAndStep() {
         Dataset<Row> input = SparkTestSession.get().range(3).withColumn("msgs", Messages.of(null, lit("hi")));
         ScriptedGenerationStage stage = new ScriptedGenerationStage("m", (step, messages, seed) -> step + ":" + seed);
-        List<String> out = stage.generate(input, "msgs", "id", SamplingSpec.DEFAULTS, "draft_")
+        List<String> out = stage.generate(input, "msgs", "id", SamplingParams.DEFAULTS, "draft_")
                 .orderBy("id").select("draft_completion").as(Encoders.STRING()).collectAsList();
         assertThat(out).containsExactly("draft:0", "draft:1", "draft:2");
     }

@@ -42,11 +42,21 @@ public final class JudgeScoreStep implements PipelineStep {
         return "judge_score";
     }
 
+    /** The model location and options the judge runs with, batching included. */
+    public Phi4Options options() {
+        return options;
+    }
+
+    /** The judge over a text column: every model option, batching included, from {@link #options()}. */
+    Phi4Judge judge(String textColumn) {
+        return new Phi4Judge().setOptions(options).setInputCol(textColumn)
+                .setScoreCol(SCORE).setArgmaxCol("_judge_argmax").setDistributionCol("_judge_distribution")
+                .setErrorCol("_judge_error");
+    }
+
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
-        Dataset<Row> judged = new Phi4Judge().setOptions(options).setInputCol(context.textColumn())
-                .setScoreCol(SCORE).setArgmaxCol("_judge_argmax").setDistributionCol("_judge_distribution")
-                .setErrorCol("_judge_error").transform(docs);
+        Dataset<Row> judged = judge(context.textColumn()).transform(docs);
         return judged.withColumn(context.reasonColumn(),
                         when(col("_judge_error").isNotNull(), lit("judge_error"))
                                 .when(col(SCORE).lt(minScore), lit("judge_low_score")))

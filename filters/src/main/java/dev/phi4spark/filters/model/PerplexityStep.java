@@ -40,11 +40,21 @@ public final class PerplexityStep implements PipelineStep {
         return "perplexity";
     }
 
+    /** The model location and options the scorer runs with, batching included. */
+    public Phi4Options options() {
+        return options;
+    }
+
+    /** The scorer over a text column: every model option, batching included, from {@link #options()}. */
+    Phi4Scorer scorer(String textColumn) {
+        return new Phi4Scorer().setOptions(options).setInputCol(textColumn)
+                .setPerplexityCol(PERPLEXITY).setMeanLogprobCol("_ppl_mean_logprob").setTokenCountCol("_ppl_tokens")
+                .setErrorCol("_ppl_error");
+    }
+
     @Override
     public Dataset<Row> apply(Dataset<Row> docs, StepContext context) {
-        Dataset<Row> scored = new Phi4Scorer().setOptions(options).setInputCol(context.textColumn())
-                .setPerplexityCol(PERPLEXITY).setMeanLogprobCol("_ppl_mean_logprob").setTokenCountCol("_ppl_tokens")
-                .setErrorCol("_ppl_error").transform(docs);
+        Dataset<Row> scored = scorer(context.textColumn()).transform(docs);
         return scored.withColumn(context.reasonColumn(),
                         when(col("_ppl_error").isNotNull(), lit("perplexity_error"))
                                 .when(col(PERPLEXITY).gt(maxPerplexity), lit("perplexity_too_high")))

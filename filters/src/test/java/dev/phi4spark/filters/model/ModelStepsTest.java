@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.phi4spark.filters.SparkTestSession;
 import dev.phi4spark.filters.pipeline.FilterPipeline;
 import dev.phi4spark.filters.pipeline.PipelineResult;
+import dev.phi4spark.udf.engine.ModelOptions;
 import dev.phi4spark.udf.engine.Phi4Engine;
 import dev.phi4spark.udf.engine.SafetensorsDType;
 import dev.phi4spark.udf.engine.TinyModelWriter;
+import dev.phi4spark.udf.spark.Phi4Judge;
 import dev.phi4spark.udf.spark.Phi4Options;
+import dev.phi4spark.udf.spark.Phi4Scorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +83,24 @@ class ModelStepsTest {
             }
             assertThat(reasons).containsEntry("d3", "perplexity_error");
             assertThat(result.funnel().kept()).isEqualTo(2);
+        } finally {
+            result.unpersist();
+        }
+    }
+
+    @Test
+    void theModelOptionsBatchingIncludedReachTheStepsTransformers() {
+        Phi4Options batched = options.with(ModelOptions.MAX_BATCH_TOKENS, 999).with(ModelOptions.MAX_BATCH_ROWS, 3);
+        Phi4Judge judge = new JudgeScoreStep(batched, 0).judge("text");
+        Phi4Scorer scorer = new PerplexityStep(batched, 10).scorer("text");
+        assertThat(judge.getOptions()).isEqualTo(batched);
+        assertThat(scorer.getOptions()).isEqualTo(batched);
+        assertThat(judge.getOrDefault(judge.param(ModelOptions.MAX_BATCH_ROWS))).isEqualTo(3);
+        assertThat(scorer.getOrDefault(scorer.param(ModelOptions.MAX_BATCH_TOKENS))).isEqualTo(999);
+        PipelineResult result = FilterPipeline.builder().textColumn("text").idColumn("id")
+                .step(new JudgeScoreStep(batched, 0)).build().run(docs);
+        try {
+            assertThat(result.funnel().kept()).isEqualTo(3); // the same rows as with the default batching
         } finally {
             result.unpersist();
         }

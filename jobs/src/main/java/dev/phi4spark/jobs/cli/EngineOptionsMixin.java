@@ -1,31 +1,58 @@
 package dev.phi4spark.jobs.cli;
 
 import dev.phi4spark.udf.engine.EngineOptions;
-import picocli.CommandLine.Option;
+import dev.phi4spark.udf.engine.ModelOption;
+import dev.phi4spark.udf.engine.ModelOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** The device options every engine command takes. */
+/**
+ * The engine options every engine command takes: one option per engine row of {@link ModelOptions}
+ * ({@code prefill_chunk} is {@code --prefill-chunk}), with the table's default and doc. Picocli finds
+ * options through annotated fields; these are made from the table instead and added by {@link #install}
+ * to each command that mixes this group in.
+ */
+@Command // picocli takes a class as a mixin only when it is annotated; the options come from install()
 public final class EngineOptionsMixin {
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    private final Map<String, OptionSpec> options = new LinkedHashMap<>();
 
-    @Option(names = "--dtype", defaultValue = "auto",
-            description = "auto (float32 on CPU, float16 on GPU), float32 or float16 (default: ${DEFAULT-VALUE}).")
-    String dtype;
+    /** Adds the table's engine options to every command under {@code root} that has this mixin. */
+    public static void install(CommandLine root) {
+        for (CommandSpec mixin : root.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof EngineOptionsMixin group) {
+                group.addTo(root.getCommandSpec());
+            }
+        }
+        root.getSubcommands().values().forEach(EngineOptionsMixin::install);
+    }
 
-    @Option(names = "--threads", defaultValue = "0", description = "libtorch intra-op threads (0: libtorch's default).")
-    int threads;
+    private void addTo(CommandSpec command) {
+        if (!options.isEmpty()) {
+            return;
+        }
+        for (ModelOption<?> o : ModelOptions.of(ModelOption.Scope.ENGINE)) {
+            OptionSpec spec = OptionSpec.builder(o.cliName())
+                    .type(o.type() == Integer.class ? int.class : String.class)
+                    .paramLabel("<" + o.paramName() + ">")
+                    .defaultValue(String.valueOf(o.defaultValue()))
+                    .description(o.doc() + " Default: ${DEFAULT-VALUE}.")
+                    .build();
+            command.addOption(spec);
+            options.put(o.name(), spec);
+        }
+    }
 
-    @Option(names = "--prefill-chunk", defaultValue = "512", description = "Prompt tokens per forward pass while prefilling.")
-    int prefillChunk;
-
-    @Option(names = "--attention", defaultValue = "auto",
-            description = "auto (layers where libtorch loads them), layers (all decoder layers in one TorchScript call),"
-                    + " fused (attention only) or plain (the reference path).")
-    String attention;
-
-    /** The options as the engine takes them. */
+    /** The options as the engine takes them, checked by the table's rules. */
     public EngineOptions toOptions() {
-        return new EngineOptions(device, dtype, threads, prefillChunk, attention);
+        if (options.isEmpty()) {
+            throw new IllegalStateException("Cannot read engine options: EngineOptionsMixin.install was not called"
+                    + " on this command line (" + this + ").");
+        }
+        return EngineOptions.of(o -> options.get(o.name()).getValue());
     }
 }

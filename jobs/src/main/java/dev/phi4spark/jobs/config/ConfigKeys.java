@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.phi4spark.udf.engine.ModelOption;
+import dev.phi4spark.udf.engine.ModelOptions;
+import dev.phi4spark.udf.engine.SamplingParams;
 
 /**
  * Every configuration key of the jobs, with its default: the one place they are defined (the README's
@@ -15,7 +18,7 @@ public final class ConfigKeys {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     /** Upper bound of token counts: far above any context (Phi-4: 16,384), far below int overflow. */
-    private static final int MAX_TOKENS = dev.phi4spark.udf.spark.Phi4Options.MAX_TOKENS;
+    private static final int MAX_TOKENS = ModelOptions.MAX_TOKENS;
 
     public static final ConfigKey<String> SPARK_MASTER = ConfigKey.string("spark.master", null,
             "Spark master; unset runs embedded local[*] unless spark-submit or --master gives one.");
@@ -34,49 +37,31 @@ public final class ConfigKeys {
             "Phi-4 snapshot: a local folder or a Hadoop URI (hdfs:, s3a:, abfss:, gs:). Unset: a tiny random model.");
     public static final ConfigKey<String> MODEL_TINY_PATH = ConfigKey.string("model.tiny_path", "phi4spark-work/tiny-model",
             "Where the tiny random model is written when model.path is unset.");
-    public static final ConfigKey<String> MODEL_DEVICE = ConfigKey.string("model.device",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_DEVICE,
-            "auto, cpu, gpu or gpu:N.");
-    public static final ConfigKey<String> MODEL_DTYPE = ConfigKey.string("model.dtype",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_DTYPE,
-            "auto (float32 on CPU, float16 on GPU), float32 or float16.");
-    public static final ConfigKey<Integer> MODEL_THREADS = ConfigKey.integer("model.threads",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_THREADS,
-            "libtorch intra-op threads per executor (0: libtorch's default).")
-            .range(0, dev.phi4spark.udf.spark.Phi4Options.MAX_THREADS);
-    public static final ConfigKey<Integer> MODEL_PREFILL_CHUNK = ConfigKey.integer("model.prefill_chunk",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_PREFILL_CHUNK,
-            "Prompt tokens per forward pass while prefilling.").range(1, MAX_TOKENS);
-    public static final ConfigKey<String> MODEL_ATTENTION = ConfigKey.string("model.attention",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_ATTENTION,
-            "auto (layers where libtorch loads them), layers (one TorchScript call per step for all decoder layers),"
-                    + " fused (scaled_dot_product_attention only) or plain (the reference).");
-    public static final ConfigKey<Integer> MODEL_MIN_SHARED_PREFIX = ConfigKey.integer("model.min_shared_prefix",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MIN_SHARED_PREFIX,
-            "Shortest prompt prefix (tokens) that rows share (system prompt, template, judge rubric) whose"
-                    + " keys/values are computed once per executor (0: off).").range(0, MAX_TOKENS);
-    public static final ConfigKey<Integer> MODEL_MAX_BATCH_TOKENS = ConfigKey.integer("model.max_batch_tokens",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MAX_BATCH_TOKENS,
-            "Token budget of one batch (padded prompt length x rows).").range(1, Integer.MAX_VALUE);
-    public static final ConfigKey<Integer> MODEL_MAX_BATCH_ROWS = ConfigKey.integer("model.max_batch_rows",
-            dev.phi4spark.udf.spark.Phi4Options.DEFAULT_MAX_BATCH_ROWS,
-            "Most rows in one batch.")
-            .range(1, dev.phi4spark.udf.spark.Phi4Options.MAX_BATCH_ROWS);
-    public static final ConfigKey<String> MODEL_CACHE_DIR = ConfigKey.string("model.cache_dir", null,
-            "Local folder where executors stage a remote model (default: the temp folder).");
+    /** The {@code model.*} keys of the model options table ({@link ModelOptions}), in its order. */
+    public static final List<ConfigKey<?>> MODEL_OPTIONS = ModelOptions.ALL.stream()
+            .<ConfigKey<?>>map(ConfigKeys::modelKey).toList();
 
-    public static final ConfigKey<Double> SAMPLING_TEMPERATURE = ConfigKey.number("sampling.temperature", 0.7,
+    /** The one default of each sampling field, which the {@code sampling.*} keys show. */
+    private static final SamplingParams SAMPLING = SamplingParams.DEFAULTS;
+
+    public static final ConfigKey<Double> SAMPLING_TEMPERATURE = ConfigKey.number("sampling.temperature", SAMPLING.temperature(),
             "Softmax temperature; 0 is greedy.").range(0, 100);
-    public static final ConfigKey<Double> SAMPLING_TOP_P = ConfigKey.number("sampling.top_p", 0.95,
+    public static final ConfigKey<Double> SAMPLING_TOP_P = ConfigKey.number("sampling.top_p", SAMPLING.topP(),
             "Nucleus sampling mass.").rangeAbove(0, 1);
-    public static final ConfigKey<Integer> SAMPLING_TOP_K = ConfigKey.integer("sampling.top_k", 0,
+    public static final ConfigKey<Integer> SAMPLING_TOP_K = ConfigKey.integer("sampling.top_k", SAMPLING.topK(),
             "Keep the k likeliest tokens (0: all).").range(0, Integer.MAX_VALUE);
     public static final ConfigKey<Double> SAMPLING_REPETITION_PENALTY = ConfigKey.number("sampling.repetition_penalty",
-            1.0, "HF repetition penalty (1: none).").rangeAbove(0, 100);
-    public static final ConfigKey<Integer> SAMPLING_MAX_NEW_TOKENS = ConfigKey.integer("sampling.max_new_tokens", 512,
+            SAMPLING.repetitionPenalty(), "HF repetition penalty (1: none).").rangeAbove(0, 100);
+    public static final ConfigKey<Integer> SAMPLING_MAX_NEW_TOKENS = ConfigKey.integer("sampling.max_new_tokens", SAMPLING.maxNewTokens(),
             "Most tokens generated per completion.").range(1, MAX_TOKENS);
     public static final ConfigKey<JsonNode> SAMPLING_STOP = ConfigKey.tree("sampling.stop", "list", JSON.arrayNode(),
             "Stop strings that end a completion.");
+    /**
+     * The {@code sampling.*} keys: named {@code sampling.<key>} after {@code SamplingParams.KEYS}, with the
+     * defaults of {@code SamplingParams.DEFAULTS}, so the generate command hands them to a plan by name.
+     */
+    public static final List<ConfigKey<?>> SAMPLING_KEYS = List.of(SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
+            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP);
 
     public static final ConfigKey<JsonNode> GENERATE_RECIPES = ConfigKey.tree("generate.recipes", "list",
             defaultRecipes(), "Recipes to run: [{recipe: textbook_section, count: 100, params: {...},"
@@ -159,17 +144,15 @@ public final class ConfigKeys {
             "Seconds between progress lines (0: none).").range(0, 86_400);
 
     /** Every key, in reference order. */
-    public static final List<ConfigKey<?>> ALL = List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, WAREHOUSE,
-            DATABASE, MODEL_PATH, MODEL_TINY_PATH, MODEL_DEVICE, MODEL_DTYPE, MODEL_THREADS, MODEL_PREFILL_CHUNK,
-            MODEL_ATTENTION, MODEL_MIN_SHARED_PREFIX, MODEL_MAX_BATCH_TOKENS, MODEL_MAX_BATCH_ROWS, MODEL_CACHE_DIR, SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
-            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP, GENERATE_RECIPES,
+    public static final List<ConfigKey<?>> ALL = concat(List.of(SPARK_MASTER, SPARK_APP_NAME, SPARK_CONF, WAREHOUSE,
+            DATABASE, MODEL_PATH, MODEL_TINY_PATH), MODEL_OPTIONS, SAMPLING_KEYS, List.of(GENERATE_RECIPES,
             GENERATE_SEED, GENERATE_RUN_KEY, GENERATE_TAXONOMY, GENERATE_TEMPLATES_DIR, GENERATE_SYSTEM_PROMPT, GENERATE_KEEP_REJECTED,
             GENERATE_PARTITIONS, FILTER_INPUT,
             FILTER_TEXT_COLUMN, FILTER_STEPS, SCORE_INPUT, SCORE_FORMAT, SCORE_TEXT_COLUMN, SCORE_ID_COLUMN,
             SCORE_WINDOW_TOKENS, SCORE_MAX_DOCUMENT_CHARS, SCORE_JUDGE, SCORE_BENCHMARKS,
             EXPORT_INPUT, EXPORT_PATH, EXPORT_FORMATS, EXPORT_VALIDATION_FRACTION, EXPORT_SHARD_ROWS,
             EXPORT_MIN_JUDGE_SCORE, EXPORT_MAX_PERPLEXITY, EXPORT_RECIPES,
-            WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR, PROGRESS_SECONDS, RUNS_HEARTBEAT_SECONDS);
+            WRITE_COMMIT_ROWS, WRITE_MAX_RETRIES, FAIL_ON_ERROR, PROGRESS_SECONDS, RUNS_HEARTBEAT_SECONDS));
 
     private static final Map<String, ConfigKey<?>> BY_NAME = new LinkedHashMap<>();
 
@@ -178,6 +161,31 @@ public final class ConfigKeys {
     }
 
     private ConfigKeys() {}
+
+    @SafeVarargs
+    private static List<ConfigKey<?>> concat(List<ConfigKey<?>>... parts) {
+        return java.util.Arrays.stream(parts).flatMap(List::stream).toList();
+    }
+
+    /**
+     * The config key of a model option: {@code model.<name>}, its default (an empty string is shown as
+     * unset), doc and range from the table.
+     */
+    private static ConfigKey<?> modelKey(ModelOption<?> option) {
+        String name = "model." + option.name();
+        if (option.type() == Integer.class) {
+            return ConfigKey.integer(name, (Integer) option.defaultValue(), option.doc())
+                    .range(option.min(), option.max());
+        }
+        String d = (String) option.defaultValue();
+        return ConfigKey.string(name, d.isEmpty() ? null : d, option.doc());
+    }
+
+    /** The {@code model.*} key of a model option. */
+    @SuppressWarnings("unchecked")
+    public static <T> ConfigKey<T> model(ModelOption<T> option) {
+        return (ConfigKey<T>) MODEL_OPTIONS.get(ModelOptions.ALL.indexOf(option));
+    }
 
     private static JsonNode defaultRecipes() {
         com.fasterxml.jackson.databind.node.ArrayNode list = JSON.arrayNode();

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.phi4spark.udf.engine.ModelOption;
+import dev.phi4spark.udf.engine.ModelOptions;
+import dev.phi4spark.udf.engine.SamplingParams;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -78,7 +82,7 @@ class ModelCommandTest {
         }
         Run bad = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5", "--attention", "flash");
         assertThat(bad.status()).isNotZero();
-        assertThat(bad.err().strip()).isEqualTo("phi4spark: Cannot use attention 'flash': expected auto, layers, fused or plain");
+        assertThat(bad.err().strip()).isEqualTo("phi4spark: Cannot use attention: expected auto, layers, fused or plain (flash).");
     }
 
     @Test
@@ -96,6 +100,25 @@ class ModelCommandTest {
         Run ids = run("model", "generate", "--model", tiny.toString(), "--token-ids", "5,17,42",
                 "--max-new-tokens", "4", "--json", "--device", "cpu");
         assertThat(ids.json().get("new_token_ids").size()).isBetween(1, 4);
+    }
+
+    @Test
+    void theEngineOptionsAndSamplingDefaultsComeFromTheirTables() {
+        for (String command : List.of("logits", "generate")) {
+            Run help = run("model", command, "--help");
+            assertThat(help.status()).isZero();
+            for (ModelOption<?> o : ModelOptions.of(ModelOption.Scope.ENGINE)) {
+                assertThat(help.out()).as(command + " " + o.cliName()).contains(o.cliName())
+                        .contains("Default: " + o.defaultValue() + ".");
+            }
+        }
+        String generate = run("model", "generate", "--help").out();
+        assertThat(generate).contains("Most tokens to generate (default: " + SamplingParams.DEFAULTS.maxNewTokens() + ")")
+                .contains("0 is greedy (default: " + SamplingParams.DEFAULTS.temperature() + ")")
+                .contains("Nucleus sampling mass (default: " + SamplingParams.DEFAULTS.topP() + ")");
+        Run threads = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5", "--threads", "2000");
+        assertThat(threads.status()).isEqualTo(1);
+        assertThat(threads.err().strip()).isEqualTo("phi4spark: Cannot use threads: it must be from 0 to 1024 (2000).");
     }
 
     @Test

@@ -3,6 +3,19 @@ package dev.phi4spark.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.phi4spark.datagen.DatagenConfig;
+import dev.phi4spark.filters.model.JudgeScoreStep;
+import dev.phi4spark.filters.model.PerplexityStep;
+import dev.phi4spark.filters.pipeline.PipelineStep;
+import dev.phi4spark.jobs.FilterJob;
+import dev.phi4spark.jobs.GenerateJob;
+import dev.phi4spark.jobs.ModelLocation;
+import dev.phi4spark.udf.engine.ModelOption;
+import dev.phi4spark.udf.engine.ModelOptions;
+import dev.phi4spark.udf.engine.SamplingParams;
+import dev.phi4spark.udf.spark.Phi4Options;
+import dev.phi4spark.udf.spark.Phi4Transformer;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +42,7 @@ class JobConfigTest {
         assertThat(c.get(ConfigKeys.SAMPLING_TEMPERATURE)).isEqualTo(0.2);
         assertThat(c.get(ConfigKeys.SAMPLING_MAX_NEW_TOKENS)).isEqualTo(32);
         assertThat(c.get(ConfigKeys.WAREHOUSE)).isEqualTo("/data/wh");
-        assertThat(c.get(ConfigKeys.MODEL_DEVICE)).isEqualTo("cpu");
+        assertThat(c.get(ConfigKeys.model(dev.phi4spark.udf.engine.ModelOptions.DEVICE))).isEqualTo("cpu");
         assertThat(c.get(ConfigKeys.SAMPLING_TOP_P)).isEqualTo(0.95);
     }
 
@@ -41,9 +54,58 @@ class JobConfigTest {
     }
 
     @Test
+    void theModelOptionsOfARunComeFromTheModelKeysBatchingIncluded() throws IOException {
+        JobConfig c = JobConfig.load(yaml("model:\n  max_batch_rows: 3\n  max_batch_tokens: 999\n  attention: plain\n"
+                + "filter:\n  steps: [{name: judge_score}, {name: perplexity, max_perplexity: 50}]\n"),
+                List.of("model.cache_dir=/tmp/c"));
+        Phi4Options o = new ModelLocation("/m", "m", false).options(c);
+        assertThat(o).isEqualTo(Phi4Options.of("/m").with(ModelOptions.MAX_BATCH_ROWS, 3)
+                .with(ModelOptions.MAX_BATCH_TOKENS, 999).withAttention("plain").withCacheDir("/tmp/c"));
+        // the model steps of the filter command get them (they used 16384/32 whatever the config said)
+        List<PipelineStep> steps = FilterJob.pipeline(c, o).steps();
+        assertThat(steps).filteredOn(JudgeScoreStep.class::isInstance).singleElement()
+                .satisfies(s -> assertThat(((JudgeScoreStep) s).options().batching())
+                        .isEqualTo(new Phi4Transformer.Batching(999, 3)));
+        assertThat(steps).filteredOn(PerplexityStep.class::isInstance).singleElement()
+                .satisfies(s -> assertThat(((PerplexityStep) s).options().batching())
+                        .isEqualTo(new Phi4Transformer.Batching(999, 3)));
+        assertThatThrownBy(() -> new ModelLocation("/m", "m", false).options(
+                JobConfig.load(yaml("model.device: tpu\n"), List.of())))
+                .hasMessage("Cannot use device: expected auto, cpu, gpu or gpu:N (tpu).");
+    }
+
+    @Test
+    void theSamplingKeysAreTheSamplingTypesKeysAndReachThePlanAsTyped() throws IOException {
+        assertThat(ConfigKeys.SAMPLING_KEYS).extracting(k -> k.name().substring("sampling.".length()))
+                .containsExactlyInAnyOrderElementsOf(SamplingParams.KEYS);
+        DatagenConfig defaults = GenerateJob.datagenConfig(JobConfig.load(yaml("warehouse: w\n"), List.of()));
+        assertThat(defaults.samplingFor(defaults.recipes().get(0))).isEqualTo(SamplingParams.DEFAULTS.withSeed(7));
+        DatagenConfig set = GenerateJob.datagenConfig(JobConfig.load(
+                yaml("sampling:\n  temperature: 0\n  stop: [END]\n  top_k: 5\n"), List.of("sampling.max_new_tokens=64")));
+        assertThat(set.samplingFor(set.recipes().get(0))).isEqualTo(new SamplingParams(0, 5, 0.95, 1.0, 64, 7,
+                List.of("END")));
+        assertThatThrownBy(() -> GenerateJob.datagenConfig(JobConfig.load(yaml("sampling:\n  stop: [1]\n"), List.of())))
+                .hasMessage("Cannot use sampling.stop: every item must be a string (1)");
+    }
+
+    @Test
+    void everyModelOptionIsAModelKeyWithTheTablesDefaultAndRange() {
+        for (ModelOption<?> opt : ModelOptions.ALL) {
+            ConfigKey<?> key = ConfigKeys.byName("model." + opt.name());
+            assertThat(key).as(opt.name()).isSameAs(ConfigKeys.model(opt));
+            assertThat(key.doc()).isEqualTo(opt.doc());
+            Object d = opt.defaultValue();
+            assertThat(key.defaultValue()).as(opt.name()).isEqualTo("".equals(d) ? null : d);
+            if (opt.type() == Integer.class) {
+                assertThat(key.typeAndRange()).isEqualTo("integer [" + opt.min() + ", " + opt.max() + "]");
+            }
+        }
+    }
+
+    @Test
     void dottedKeysAtTopLevelWorkLikeNesting() throws IOException {
         JobConfig c = JobConfig.load(yaml("model.device: gpu:1\n"), List.of());
-        assertThat(c.get(ConfigKeys.MODEL_DEVICE)).isEqualTo("gpu:1");
+        assertThat(c.get(ConfigKeys.model(dev.phi4spark.udf.engine.ModelOptions.DEVICE))).isEqualTo("gpu:1");
     }
 
     @Test

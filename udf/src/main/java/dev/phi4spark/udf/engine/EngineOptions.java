@@ -1,80 +1,105 @@
 package dev.phi4spark.udf.engine;
 
 import java.io.Serializable;
-import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * How to run a model.
+ * How to load a model: the {@link ModelOption.Scope#ENGINE} options of {@link ModelOptions}, checked.
+ * A new engine option is a row of that table, read here with {@link #get}; the named accessors are
+ * shortcuts for the engine's own code.
  *
- * @param device {@code auto} (GPU 0 when CUDA is visible, else the CPU), {@code cpu}, {@code gpu} or
- *     {@code gpu:N}
- * @param dtype {@code auto} (float32 on the CPU, float16 on a GPU), {@code float32} or {@code float16}
- * @param threads libtorch intra-op threads, process-wide (0: libtorch's default)
- * @param prefillChunk prompt columns per forward while prefilling: bounds the memory of long prompts
- * @param attention {@code auto} (layers where libtorch loads them, else fused, else plain), {@code layers}
- *     (each decoder layer as one TorchScript call, attention by scaled_dot_product_attention), {@code
- *     fused} (NDArray layers, libtorch's scaled_dot_product_attention) or {@code plain} (the NDArray
- *     reference path)
+ * @param values each engine option's checked value, by name, in table order
  */
-public record EngineOptions(String device, String dtype, int threads, int prefillChunk, String attention)
-        implements Serializable {
+public record EngineOptions(Map<String, Object> values) implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    /** Defaults: automatic device and dtype, libtorch's threads, 512-column prefill chunks. */
-    public static final EngineOptions DEFAULTS = new EngineOptions("auto", "auto", 0, 512, "auto");
+    /** Every engine option at its default. */
+    public static final EngineOptions DEFAULTS = of(o -> null);
 
-    /** Normalises and checks the values. */
+    /** Checks the values against the table; a missing option takes its default, an unknown one is refused. */
     public EngineOptions {
-        device = device == null ? "auto" : device.trim().toLowerCase(Locale.ROOT);
-        dtype = dtype == null ? "auto" : dtype.trim().toLowerCase(Locale.ROOT);
-        attention = attention == null ? "auto" : attention.trim().toLowerCase(Locale.ROOT);
-        if (!device.matches("auto|cpu|gpu|gpu:\\d+")) {
-            throw new IllegalArgumentException("Cannot use device '" + device
-                    + "': expected auto, cpu, gpu or gpu:N");
+        Map<String, Object> given = new java.util.HashMap<>(values);
+        java.util.List<ModelOption<?>> engine = ModelOptions.of(ModelOption.Scope.ENGINE);
+        for (String name : given.keySet()) {
+            if (engine.stream().noneMatch(o -> o.name().equals(name))) {
+                throw new IllegalArgumentException("Cannot use engine option " + name + ": expected one of "
+                        + engine.stream().map(ModelOption::name).toList() + " (" + name + ").");
+            }
         }
-        if (!dtype.matches("auto|float32|float16")) {
-            throw new IllegalArgumentException("Cannot use dtype '" + dtype + "': expected auto, float32 or float16");
-        }
-        if (threads < 0) {
-            throw new IllegalArgumentException("Cannot use " + threads + " threads: expected 0 (default) or more");
-        }
-        if (prefillChunk <= 0) {
-            throw new IllegalArgumentException("Cannot use prefill chunk " + prefillChunk + ": expected > 0");
-        }
-        if (!attention.matches("auto|layers|fused|plain")) {
-            throw new IllegalArgumentException("Cannot use attention '" + attention
-                    + "': expected auto, layers, fused or plain");
-        }
+        values = ModelOptions.values(engine, o -> given.get(o.name()));
     }
 
-    /** Options with the default attention ({@code auto}). */
-    public EngineOptions(String device, String dtype, int threads, int prefillChunk) {
-        this(device, dtype, threads, prefillChunk, "auto");
+    /** The engine options that {@code source} gives (null: the default). */
+    public static EngineOptions of(Function<ModelOption<?>, Object> source) {
+        return new EngineOptions(ModelOptions.values(ModelOptions.of(ModelOption.Scope.ENGINE), source));
+    }
+
+    /** One option's value. */
+    public <T> T get(ModelOption<T> option) {
+        if (!values.containsKey(option.name())) {
+            throw new IllegalArgumentException("Cannot read " + option.name() + ": not an engine option.");
+        }
+        return option.type().cast(values.get(option.name()));
+    }
+
+    /** The same options with one changed (checked). */
+    public <T> EngineOptions with(ModelOption<T> option, T value) {
+        return new EngineOptions(ModelOptions.with(values, option, value));
+    }
+
+    /** {@code auto} (GPU 0 when CUDA is visible, else the CPU), {@code cpu}, {@code gpu} or {@code gpu:N}. */
+    public String device() {
+        return get(ModelOptions.DEVICE);
+    }
+
+    /** {@code auto} (float32 on the CPU, float16 on a GPU), {@code float32} or {@code float16}. */
+    public String dtype() {
+        return get(ModelOptions.DTYPE);
+    }
+
+    /** libtorch intra-op threads, process-wide (0: libtorch's default). */
+    public int threads() {
+        return get(ModelOptions.THREADS);
+    }
+
+    /** Prompt columns per forward while prefilling: bounds the memory of long prompts. */
+    public int prefillChunk() {
+        return get(ModelOptions.PREFILL_CHUNK);
+    }
+
+    /**
+     * {@code auto} (layers where libtorch loads them, else fused, else plain), {@code layers} (each
+     * decoder layer as one TorchScript call), {@code fused} (NDArray layers, libtorch's
+     * scaled_dot_product_attention) or {@code plain} (the NDArray reference path).
+     */
+    public String attention() {
+        return get(ModelOptions.ATTENTION);
     }
 
     /** The same options on another device. */
     public EngineOptions withDevice(String newDevice) {
-        return new EngineOptions(newDevice, dtype, threads, prefillChunk, attention);
+        return with(ModelOptions.DEVICE, newDevice);
     }
 
     /** The same options with another dtype. */
     public EngineOptions withDtype(String newDtype) {
-        return new EngineOptions(device, newDtype, threads, prefillChunk, attention);
+        return with(ModelOptions.DTYPE, newDtype);
     }
 
     /** The same options with another thread count. */
     public EngineOptions withThreads(int newThreads) {
-        return new EngineOptions(device, dtype, newThreads, prefillChunk, attention);
+        return with(ModelOptions.THREADS, newThreads);
     }
 
     /** The same options with another prefill chunk. */
     public EngineOptions withPrefillChunk(int chunk) {
-        return new EngineOptions(device, dtype, threads, chunk, attention);
+        return with(ModelOptions.PREFILL_CHUNK, chunk);
     }
 
     /** The same options with another attention path. */
     public EngineOptions withAttention(String newAttention) {
-        return new EngineOptions(device, dtype, threads, prefillChunk, newAttention);
+        return with(ModelOptions.ATTENTION, newAttention);
     }
 }

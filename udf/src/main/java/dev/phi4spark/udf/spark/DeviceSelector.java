@@ -1,7 +1,6 @@
 package dev.phi4spark.udf.spark;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -43,15 +42,12 @@ public final class DeviceSelector {
      * @throws IllegalArgumentException "Cannot use device '...': ..." when the option cannot be met
      */
     public String select(String option, List<String> assignedGpus, int visibleGpus) {
-        String o = option == null ? "auto" : option.trim().toLowerCase(Locale.ROOT);
+        String o = dev.phi4spark.udf.engine.ModelOptions.DEVICE.check(option); // the table's rule and message
         if (o.equals("cpu")) {
             return "cpu";
         }
         if (o.startsWith("gpu:")) {
             return explicit(o, visibleGpus);
-        }
-        if (!o.equals("auto") && !o.equals("gpu")) {
-            throw new IllegalArgumentException("Cannot use device '" + o + "': expected auto, cpu, gpu or gpu:N");
         }
         boolean required = o.equals("gpu");
         if (visibleGpus <= 0) {

@@ -1,6 +1,9 @@
 package dev.phi4spark.udf.spark;
 
 import dev.phi4spark.udf.engine.Devices;
+import dev.phi4spark.udf.engine.EngineOptions;
+import dev.phi4spark.udf.engine.ModelOption;
+import dev.phi4spark.udf.engine.ModelOptions;
 import dev.phi4spark.udf.engine.Phi4Engine;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,9 +36,25 @@ public final class ModelRegistry {
 
     private ModelRegistry() {}
 
-    /** The registry key: the same model on another device or dtype is another load. */
-    private record Key(String location, String cacheDir, String device, String dtype, int threads, int prefillChunk,
-            String attention) {}
+    /**
+     * The registry key, a projection of {@link Phi4Options}: the location, the staging options and the
+     * engine options on the resolved device. The same model on another device or dtype is another load;
+     * options of the run scope (batching, prefix reuse) share one engine.
+     */
+    private record Key(String location, Map<String, Object> staging, EngineOptions engine) {
+
+        static Key of(Phi4Options options, String resolvedDevice) {
+            Map<String, Object> staging = new java.util.LinkedHashMap<>();
+            for (ModelOption<?> o : ModelOptions.of(ModelOption.Scope.STAGING)) {
+                staging.put(o.name(), options.get(o));
+            }
+            return new Key(options.requireModelPath(), staging, options.engineOptions(resolvedDevice));
+        }
+
+        String device() {
+            return engine.device();
+        }
+    }
 
     /** Holds one engine; its lock makes concurrent first requests wait for one load. */
     private static final class Slot {
@@ -63,10 +82,8 @@ public final class ModelRegistry {
      * @param metrics where the load time goes when this call loads; may be null
      */
     public static Phi4Engine engine(Phi4Options options, Phi4Metrics metrics) {
-        String location = options.requireModelPath();
-        String device = selectDevice(options.device(), assignedGpus());
-        Key key = new Key(location, options.cacheFolder().toString(), device, options.dtype(), options.threads(),
-                options.prefillChunk(), options.attention());
+        options.requireModelPath();
+        Key key = Key.of(options, selectDevice(options.device(), assignedGpus()));
         return MODELS.computeIfAbsent(key, k -> new Slot()).get(key, options, metrics);
     }
 
@@ -106,7 +123,7 @@ public final class ModelRegistry {
     private static Phi4Engine load(Key key, Phi4Options options, Phi4Metrics metrics) {
         long started = System.nanoTime();
         Path dir = ModelStager.stage(key.location(), options.cacheFolder());
-        Phi4Engine engine = Phi4Engine.load(dir, options.engineOptions(key.device()));
+        Phi4Engine engine = Phi4Engine.load(dir, key.engine());
         double seconds = (System.nanoTime() - started) / 1e9;
         int n = LOADS.incrementAndGet();
         LOG.info("Loaded model {} from {} on {} in {} s (load {} in this JVM)", key.location(), dir, key.device(),

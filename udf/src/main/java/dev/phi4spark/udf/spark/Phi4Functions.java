@@ -33,8 +33,9 @@ import scala.runtime.AbstractFunction1;
  *
  * <ul>
  *   <li>{@code phi4_generate(prompt [, max_new_tokens [, temperature]])}: the completion string of the
- *       prompt rendered as one chat user turn; defaults 256 tokens and temperature 0 (greedy). Sampled
- *       rows get the seed {@code Phi4Generator.rowSeed(0, renderedPrompt)}.
+ *       prompt rendered as one chat user turn; the other fields and the defaults of these two are
+ *       {@link SamplingParams#DEFAULTS} (512 tokens, temperature 0.7, top_p 0.95). Rows get the seed
+ *       {@code Phi4Generator.rowSeed(0, renderedPrompt)}, so a sampled completion is the same on every run.
  *   <li>{@code phi4_score(text)}: {@code struct<mean_logprob: double, perplexity: double, token_count: int>}
  *       with {@link Phi4Scorer}'s default windows.
  *   <li>{@code phi4_judge(text)}: the expected 0-5 score under {@link Phi4Judge}'s default rubric.
@@ -69,8 +70,8 @@ public final class Phi4Functions {
         spark.udf().register(SCORE, new Score(options), SCORE_TYPE);
         spark.udf().register(JUDGE, new Judge(options), DataTypes.DoubleType);
         allowOptionalArguments(spark, GENERATE, 1,
-                List.of(Literal.create(Phi4Options.DEFAULT_MAX_NEW_TOKENS, DataTypes.IntegerType),
-                        Literal.create(0.0, DataTypes.DoubleType)));
+                List.of(Literal.create(SamplingParams.DEFAULTS.maxNewTokens(), DataTypes.IntegerType),
+                        Literal.create(SamplingParams.DEFAULTS.temperature(), DataTypes.DoubleType)));
     }
 
     /**
@@ -133,9 +134,13 @@ public final class Phi4Functions {
             Phi4Engine engine = ModelRegistry.engine(options, null);
             List<ChatMessage> chat = ChatTemplate.question(null, prompt);
             String rendered = ChatTemplate.render(chat, true);
-            int max = maxNewTokens == null ? Phi4Options.DEFAULT_MAX_NEW_TOKENS : ((Number) maxNewTokens).intValue();
-            double t = temperature == null ? 0 : ((Number) temperature).doubleValue();
-            SamplingParams params = new SamplingParams(t, 0, 1, 1, max, Phi4Generator.rowSeed(0, rendered), List.of());
+            SamplingParams params = SamplingParams.DEFAULTS.withSeed(Phi4Generator.rowSeed(0, rendered));
+            if (maxNewTokens != null) {
+                params = params.withMaxNewTokens(((Number) maxNewTokens).intValue());
+            }
+            if (temperature != null) {
+                params = params.withTemperature(((Number) temperature).doubleValue());
+            }
             GenerationResult r = engine.generate(List.of(
                     new GenerationRequest(engine.requireTokenizer().encodeChat(chat, true), params))).get(0);
             return r.error() == null ? r.text() : null;

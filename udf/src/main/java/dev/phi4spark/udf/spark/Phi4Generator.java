@@ -102,13 +102,14 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         setDefault(inputCol, "prompt");
         setDefault(systemPrompt, "");
         setDefault(applyChatTemplate, true);
-        setDefault(maxNewTokens, Phi4Options.DEFAULT_MAX_NEW_TOKENS);
-        setDefault(temperature, 0.0);
-        setDefault(topP, 1.0);
-        setDefault(topK, 0);
-        setDefault(repetitionPenalty, 1.0);
-        setDefault(stopStrings, new String[0]);
-        setDefault(seed, 0L);
+        SamplingParams d = SamplingParams.DEFAULTS; // the sampling params are its projection
+        setDefault(maxNewTokens, d.maxNewTokens());
+        setDefault(temperature, d.temperature());
+        setDefault(topP, d.topP());
+        setDefault(topK, d.topK());
+        setDefault(repetitionPenalty, d.repetitionPenalty());
+        setDefault(stopStrings, d.stopStrings().toArray(new String[0]));
+        setDefault(seed, d.seed());
         setDefault(seedCol, "");
         setDefault(assistantPrefixCol, "");
         setDefault(outputCol, "completion");
@@ -142,17 +143,17 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         return applyChatTemplate;
     }
 
-    /** Most new tokens per row (default 256). */
+    /** Most new tokens per row (default: {@link SamplingParams#DEFAULTS}, 512). */
     public IntParam maxNewTokens() {
         return maxNewTokens;
     }
 
-    /** Sampling temperature; 0 (default) is greedy. */
+    /** Sampling temperature; 0 is greedy (default: {@link SamplingParams#DEFAULTS}, 0.7). */
     public DoubleParam temperature() {
         return temperature;
     }
 
-    /** Nucleus mass (default 1: off). */
+    /** Nucleus mass, 1 is off (default: {@link SamplingParams#DEFAULTS}, 0.95). */
     public DoubleParam topP() {
         return topP;
     }

@@ -1,11 +1,15 @@
 package dev.phi4spark.udf.spark;
 
+import dev.phi4spark.udf.engine.ModelOption;
+import dev.phi4spark.udf.engine.ModelOptions;
 import dev.phi4spark.udf.engine.Phi4Engine;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -25,8 +29,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * What {@link Phi4Generator}, {@link Phi4Scorer} and {@link Phi4Judge} share: the model params (names
- * and defaults from {@link Phi4Options}), batching params, error handling, and the partition loop.
+ * What {@link Phi4Generator}, {@link Phi4Scorer} and {@link Phi4Judge} share: the model params (one per
+ * row of {@link ModelOptions}, named in camelCase: {@code prefill_chunk} is {@code prefillChunk}, batching
+ * included), the window param, error handling, and the partition loop.
  *
  * <p>A partition is read a window of {@code windowRows} rows at a time; the subclass tokenizes the
  * window, runs it in length-sorted batches and returns one outcome per row in the window's order, so
@@ -44,15 +49,8 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
 
     private final String uid;
     private final Param<String> modelPath;
-    private final Param<String> device;
-    private final Param<String> dtype;
-    private final IntParam threads;
-    private final IntParam prefillChunk;
-    private final Param<String> attention;
-    private final IntParam minSharedPrefix;
-    private final Param<String> cacheDir;
-    private final IntParam maxBatchTokens;
-    private final IntParam maxBatchRows;
+    /** One param per model option, by option name: made from the table, so none is written by hand. */
+    private final Map<String, Param<Object>> optionParams = new LinkedHashMap<>();
     private final IntParam windowRows;
     private final BooleanParam failOnError;
     private final Param<String> errorCol;
@@ -60,30 +58,18 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
 
     protected Phi4Transformer(String uid) {
         this.uid = uid;
-        modelPath = new Param<>(uid, Phi4Options.MODEL_PATH, "model folder or Hadoop FileSystem URI");
-        device = new Param<>(uid, Phi4Options.DEVICE, "auto, cpu, gpu or gpu:N");
-        dtype = new Param<>(uid, Phi4Options.DTYPE, "auto, float32 or float16");
-        threads = new IntParam(uid, Phi4Options.THREADS, "libtorch intra-op threads per executor (0: default)");
-        prefillChunk = new IntParam(uid, Phi4Options.PREFILL_CHUNK, "prompt columns per prefill forward");
-        attention = new Param<>(uid, Phi4Options.ATTENTION, "auto, layers, fused or plain");
-        minSharedPrefix = new IntParam(uid, Phi4Options.MIN_SHARED_PREFIX, "shortest prompt prefix, in tokens, that"
-                + " rows share and that is computed once and reused (0: off)");
-        cacheDir = new Param<>(uid, Phi4Options.CACHE_DIR, "local folder for staged models (empty: tmp)");
-        maxBatchTokens = new IntParam(uid, "maxBatchTokens", "most padded tokens in one batch");
-        maxBatchRows = new IntParam(uid, "maxBatchRows", "most rows in one batch");
+        modelPath = new Param<>(uid, "modelPath", "model folder or Hadoop FileSystem URI");
+        for (ModelOption<?> o : ModelOptions.ALL) {
+            @SuppressWarnings("unchecked")
+            Param<Object> p = o.type() == Integer.class ? (Param<Object>) (Param<?>) new IntParam(uid, o.paramName(),
+                    o.doc()) : (Param<Object>) (Param<?>) new Param<String>(uid, o.paramName(), o.doc());
+            optionParams.put(o.name(), p);
+            setDefault(p, o.defaultValue());
+        }
         windowRows = new IntParam(uid, "windowRows", "rows read from a partition before sorting into batches");
         failOnError = new BooleanParam(uid, "failOnError", "fail the task on the first row error");
         errorCol = new Param<>(uid, "errorCol", "output column of row errors (null when fine)");
         setDefault(modelPath, "");
-        setDefault(device, Phi4Options.DEFAULT_DEVICE);
-        setDefault(dtype, Phi4Options.DEFAULT_DTYPE);
-        setDefault(threads, Phi4Options.DEFAULT_THREADS);
-        setDefault(prefillChunk, Phi4Options.DEFAULT_PREFILL_CHUNK);
-        setDefault(attention, Phi4Options.DEFAULT_ATTENTION);
-        setDefault(minSharedPrefix, Phi4Options.DEFAULT_MIN_SHARED_PREFIX);
-        setDefault(cacheDir, "");
-        setDefault(maxBatchTokens, Phi4Options.DEFAULT_MAX_BATCH_TOKENS);
-        setDefault(maxBatchRows, Phi4Options.DEFAULT_MAX_BATCH_ROWS);
         setDefault(windowRows, Phi4Options.DEFAULT_WINDOW_ROWS);
         setDefault(failOnError, false);
         setDefault(errorCol, "error");
@@ -106,53 +92,27 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         return modelPath;
     }
 
-    /** {@code auto} (default), {@code cpu}, {@code gpu} or {@code gpu:N}. */
-    public Param<String> device() {
-        return device;
-    }
-
-    /** {@code auto} (default), {@code float32} or {@code float16}. */
-    public Param<String> dtype() {
-        return dtype;
-    }
-
-    /** libtorch intra-op threads per executor JVM; 0 (default) keeps libtorch's. */
-    public IntParam threads() {
-        return threads;
-    }
-
-    /** Prompt columns per prefill forward (default 512). */
-    public IntParam prefillChunk() {
-        return prefillChunk;
-    }
-
     /**
-     * Shortest prefix, in tokens, that several prompts share (a system prompt, a recipe template, a
-     * judge's rubric) for its keys and values to be computed once per executor and copied into each
-     * prompt (default {@value Phi4Options#DEFAULT_MIN_SHARED_PREFIX}; 0: off). Results are the same either way.
+     * Spark finds params through public no-arg methods; the model params are made from the table
+     * instead, so they are added here (sorted by name, as Spark sorts its own).
      */
-    public IntParam minSharedPrefix() {
-        return minSharedPrefix;
+    @Override
+    public Param<?>[] params() {
+        Map<String, Param<?>> all = new java.util.TreeMap<>();
+        for (Param<?> p : super.params()) {
+            all.put(p.name(), p);
+        }
+        optionParams.values().forEach(p -> all.put(p.name(), p));
+        return all.values().toArray(new Param<?>[0]);
     }
 
-    /** The attention path: auto (fused where libtorch loads it), fused, or plain (the reference). */
-    public Param<String> attention() {
-        return attention;
-    }
-
-    /** Local folder staged models are copied into; empty (default) for {@code ${java.io.tmpdir}/phi4spark-models}. */
-    public Param<String> cacheDir() {
-        return cacheDir;
-    }
-
-    /** Most padded tokens per batch, {@code rows * (longest + new tokens)} (default 16384). */
-    public IntParam maxBatchTokens() {
-        return maxBatchTokens;
-    }
-
-    /** Most rows per batch (default 32). */
-    public IntParam maxBatchRows() {
-        return maxBatchRows;
+    /** The param of a model option, named {@link ModelOption#paramName()}. */
+    public Param<Object> param(ModelOption<?> option) {
+        Param<Object> p = optionParams.get(option.name());
+        if (p == null) {
+            throw new IllegalArgumentException("Cannot find the param of " + option.name() + ": not a model option.");
+        }
+        return p;
     }
 
     /** Rows read from a partition before they are sorted into batches (default 256). */
@@ -178,58 +138,59 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         return self();
     }
 
-    /** Sets {@link #device()}. */
+    /**
+     * Sets a model option's param, checked with the option's rule so a bad value fails where it is set.
+     * The named setters below are shortcuts for the options there were when they were written; a new
+     * option needs none.
+     */
+    public <V> T setOption(ModelOption<V> option, V value) {
+        set(param(option), option.check(value));
+        return self();
+    }
+
+    /** Sets the {@code device} option: {@code auto} (default), {@code cpu}, {@code gpu} or {@code gpu:N}. */
     public T setDevice(String value) {
-        set(device, value);
-        return self();
+        return setOption(ModelOptions.DEVICE, value);
     }
 
-    /** Sets {@link #dtype()}. */
+    /** Sets the {@code dtype} option: {@code auto} (default), {@code float32} or {@code float16}. */
     public T setDtype(String value) {
-        set(dtype, value);
-        return self();
+        return setOption(ModelOptions.DTYPE, value);
     }
 
-    /** Sets {@link #threads()}. */
+    /** Sets the {@code threads} option: libtorch intra-op threads per executor (0: libtorch's default). */
     public T setThreads(int value) {
-        set(threads, value);
-        return self();
+        return setOption(ModelOptions.THREADS, value);
     }
 
-    /** Sets {@link #prefillChunk()}. */
+    /** Sets the {@code prefill_chunk} option: prompt columns per prefill forward. */
     public T setPrefillChunk(int value) {
-        set(prefillChunk, value);
-        return self();
+        return setOption(ModelOptions.PREFILL_CHUNK, value);
     }
 
-    /** Sets {@link #minSharedPrefix()}. */
-    public T setMinSharedPrefix(int value) {
-        set(minSharedPrefix, value);
-        return self();
-    }
-
-    /** Sets {@link #attention()}. */
+    /** Sets the {@code attention} option: {@code auto}, {@code layers}, {@code fused} or {@code plain}. */
     public T setAttention(String value) {
-        set(attention, value);
-        return self();
+        return setOption(ModelOptions.ATTENTION, value);
     }
 
-    /** Sets {@link #cacheDir()}. */
+    /** Sets the {@code cache_dir} option: where staged models are copied (empty: the temp folder). */
     public T setCacheDir(String value) {
-        set(cacheDir, value);
-        return self();
+        return setOption(ModelOptions.CACHE_DIR, value);
     }
 
-    /** Sets {@link #maxBatchTokens()}. */
+    /** Sets the {@code min_shared_prefix} option (0: no prefix reuse). */
+    public T setMinSharedPrefix(int value) {
+        return setOption(ModelOptions.MIN_SHARED_PREFIX, value);
+    }
+
+    /** Sets the {@code max_batch_tokens} option: most padded tokens per batch. */
     public T setMaxBatchTokens(int value) {
-        set(maxBatchTokens, inRange("maxBatchTokens", value, 1, Integer.MAX_VALUE));
-        return self();
+        return setOption(ModelOptions.MAX_BATCH_TOKENS, value);
     }
 
-    /** Sets {@link #maxBatchRows()}. */
+    /** Sets the {@code max_batch_rows} option: most rows per batch. */
     public T setMaxBatchRows(int value) {
-        set(maxBatchRows, inRange("maxBatchRows", value, 1, Phi4Options.MAX_BATCH_ROWS));
-        return self();
+        return setOption(ModelOptions.MAX_BATCH_ROWS, value);
     }
 
     /** Sets {@link #windowRows()}. */
@@ -250,18 +211,16 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
         return self();
     }
 
-    /** Sets every model param from one options object. */
+    /** Sets the model path and every model option's param from one options object. */
     public T setOptions(Phi4Options options) {
-        return setModelPath(options.modelPath()).setDevice(options.device()).setDtype(options.dtype())
-                .setThreads(options.threads()).setPrefillChunk(options.prefillChunk())
-                .setCacheDir(options.cacheDir()).setAttention(options.attention())
-                .setMinSharedPrefix(options.minSharedPrefix());
+        set(modelPath, options.modelPath());
+        ModelOptions.ALL.forEach(o -> set(param(o), options.get(o)));
+        return self();
     }
 
-    /** The model params as one options object (checked). */
+    /** The model path and model params as one options object (checked). */
     public Phi4Options getOptions() {
-        return new Phi4Options($(modelPath), $(device), $(dtype), (Integer) $(threads), (Integer) $(prefillChunk),
-                $(cacheDir), $(attention), (Integer) $(minSharedPrefix));
+        return Phi4Options.of($(modelPath), o -> $(param(o)));
     }
 
     /** The error column name. */
@@ -321,7 +280,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
     /**
      * A value checked against its range, so that a bad setting fails where it is set, in one line.
      *
-     * @throws IllegalArgumentException "Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)"
+     * @throws IllegalArgumentException "Cannot set windowRows: it must be from 1 to 1048576 (got 0)"
      */
     static int inRange(String param, int value, int min, int max) {
         if (value < min || value > max) {
@@ -333,14 +292,12 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
 
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
-        // params set through a ParamMap or copy() skip the setters: check them again here
-        inRange("maxBatchTokens", (Integer) $(maxBatchTokens), 1, Integer.MAX_VALUE);
-        inRange("maxBatchRows", (Integer) $(maxBatchRows), 1, Phi4Options.MAX_BATCH_ROWS);
+        // params set through a ParamMap or copy() skip the setters: getOptions() checks them again here
         inRange("windowRows", (Integer) $(windowRows), 1, Phi4Options.MAX_WINDOW_ROWS);
         StructType out = transformSchema(dataset.schema());
-        PartitionTask task = new PartitionTask(getOptions(), new Batching((Integer) $(maxBatchTokens),
-                (Integer) $(maxBatchRows)), (Integer) $(windowRows), (Boolean) $(failOnError), verb(),
-                windowWork(dataset.schema()), metrics);
+        Phi4Options options = getOptions();
+        PartitionTask task = new PartitionTask(options, options.batching(), (Integer) $(windowRows),
+                (Boolean) $(failOnError), verb(), windowWork(dataset.schema()), metrics);
         return dataset.toDF().mapPartitions(task, Encoders.row(out));
     }
 

@@ -114,6 +114,6 @@ class FusedAttentionTest {
     @Test
     void anInvalidAttentionOptionIsRefused() {
         assertThatThrownBy(() -> EngineOptions.DEFAULTS.withAttention("flash"))
-                .hasMessage("Cannot use attention 'flash': expected auto, layers, fused or plain");
+                .hasMessage("Cannot use attention: expected auto, layers, fused or plain (flash).");
     }
 }

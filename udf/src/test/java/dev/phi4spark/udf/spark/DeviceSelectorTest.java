@@ -53,6 +53,6 @@ class DeviceSelectorTest {
         assertThat(selector.select("gpu:1", List.of("0"), 2)).isEqualTo("gpu:1");
         assertThat(warnings).isEmpty();
         assertThatThrownBy(() -> selector.select("tpu", List.of(), 0))
-                .hasMessage("Cannot use device 'tpu': expected auto, cpu, gpu or gpu:N");
+                .hasMessage("Cannot use device: expected auto, cpu, gpu or gpu:N (tpu).");
     }
 }

@@ -33,6 +33,11 @@ class ModelRegistryTest {
         // another dtype is another model
         ModelRegistry.engine(SparkTestSession.options().withDtype("float16"), null);
         assertThat(ModelRegistry.loadCount()).isEqualTo(loads + 2);
+        // options of the run scope (batching, prefix reuse) are not part of the key: the same engine
+        Phi4Options batched = SparkTestSession.options().with(dev.phi4spark.udf.engine.ModelOptions.MAX_BATCH_ROWS, 3)
+                .withMinSharedPrefix(0);
+        assertThat(ModelRegistry.engine(batched, null)).isSameAs(engines.get(0).get());
+        assertThat(ModelRegistry.loadCount()).isEqualTo(loads + 2);
     }
 
     @Test

@@ -24,7 +24,8 @@ class Phi4FunctionsTest {
     static String generate(String prompt, int max, double t) {
         Phi4Engine engine = SparkTestSession.directEngine();
         String rendered = ChatTemplate.render(null, prompt);
-        SamplingParams p = new SamplingParams(t, 0, 1, 1, max, Phi4Generator.rowSeed(0, rendered), List.of());
+        SamplingParams p = SamplingParams.DEFAULTS.withTemperature(t).withMaxNewTokens(max)
+                .withSeed(Phi4Generator.rowSeed(0, rendered));
         return engine.generate(List.of(new GenerationRequest(engine.requireTokenizer().encodeWithControlTokens(rendered), p)))
                 .get(0).text();
     }
@@ -34,7 +35,8 @@ class Phi4FunctionsTest {
         SparkSession spark = SparkTestSession.spark();
         Row r = spark.sql("SELECT phi4_generate('Tell me about rivers', 6) AS a, "
                 + "phi4_generate('Tell me about rivers', 5, 0.8) AS b, phi4_generate(NULL) AS c").first();
-        assertThat(r.getString(0)).isEqualTo(generate("Tell me about rivers", 6, 0));
+        // the temperature left out is the one default of SamplingParams
+        assertThat(r.getString(0)).isEqualTo(generate("Tell me about rivers", 6, SamplingParams.DEFAULTS.temperature()));
         assertThat(r.getString(1)).isEqualTo(generate("Tell me about rivers", 5, 0.8));
         assertThat(r.isNullAt(2)).isTrue();
         assertThatThrownBy(() -> spark.sql("SELECT phi4_generate('a', 1, 0.5, 9)").first())

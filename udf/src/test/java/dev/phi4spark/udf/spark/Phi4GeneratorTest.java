@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.phi4spark.udf.engine.GenerationRequest;
 import dev.phi4spark.udf.engine.GenerationResult;
 import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.ModelOptions;
 import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.tokenizer.ChatMessage;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
@@ -115,21 +116,24 @@ class Phi4GeneratorTest {
 
     @Test
     void aNegativeMinSharedPrefixIsRefusedOnTheDriver() {
-        assertThatThrownBy(() -> generator().setMinSharedPrefix(-1).transform(prompts(1)))
-                .hasMessage("Cannot reuse prefixes: minSharedPrefix must be from 0 (off) to 1048576 (-1)");
+        assertThatThrownBy(() -> generator().setMinSharedPrefix(-1))
+                .hasMessage("Cannot use min_shared_prefix: it must be from 0 to 1048576 (-1).");
+        Phi4Generator g = generator();
+        assertThatThrownBy(() -> g.transform(prompts(1), g.param(ModelOptions.MIN_SHARED_PREFIX).w(-1)))
+                .hasMessage("Cannot use min_shared_prefix: it must be from 0 to 1048576 (-1).");
     }
 
     @Test
     void batchParamsOutOfRangeAreRefusedWhereTheyAreSet() {
         assertThatThrownBy(() -> generator().setMaxBatchRows(0))
-                .hasMessage("Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)");
+                .hasMessage("Cannot use max_batch_rows: it must be from 1 to 65536 (0).");
         assertThatThrownBy(() -> generator().setMaxBatchTokens(-5))
-                .hasMessage("Cannot set maxBatchTokens: it must be from 1 to 2147483647 (got -5)");
+                .hasMessage("Cannot use max_batch_tokens: it must be from 1 to 2147483647 (-5).");
         assertThatThrownBy(() -> generator().setWindowRows(0))
                 .hasMessage("Cannot set windowRows: it must be from 1 to 1048576 (got 0)");
         Phi4Generator g = generator();
-        assertThatThrownBy(() -> g.transform(prompts(1), g.maxBatchRows().w(0)))
-                .hasMessage("Cannot set maxBatchRows: it must be from 1 to 65536 (got 0)");
+        assertThatThrownBy(() -> g.transform(prompts(1), g.param(ModelOptions.MAX_BATCH_ROWS).w(0)))
+                .hasMessage("Cannot use max_batch_rows: it must be from 1 to 65536 (0).");
     }
 
     @Test

@@ -105,7 +105,7 @@ class Phi4ScorerJudgeTest {
             assertThat(reused.get(i).getDouble(2)).as("row %d", i).isCloseTo(plain.get(i).getDouble(2), within(1e-5));
         }
         long head = JudgePrompt.defaults().head(SparkTestSession.directEngine().requireTokenizer()).length;
-        assertThat(head).isGreaterThan(Phi4Options.DEFAULT_MIN_SHARED_PREFIX);
+        assertThat(head).isGreaterThan(dev.phi4spark.udf.engine.ModelOptions.MIN_SHARED_PREFIX.defaultValue());
         assertThat(off.cachedPromptTokens().value()).isZero();
         // Every judged row (4 of the 6: null and blank are refused) starts from the cached rubric head.
         assertThat(on.cachedPromptTokens().value()).isEqualTo(4 * head);

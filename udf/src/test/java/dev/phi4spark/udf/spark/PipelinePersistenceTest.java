@@ -39,7 +39,9 @@ class PipelinePersistenceTest {
         assertThat(loaded.stages()[0]).isInstanceOf(Phi4Generator.class);
         Phi4Generator gen = (Phi4Generator) loaded.stages()[0];
         assertThat(gen.$(gen.stopStrings())).containsExactly("\n\n");
-        assertThat(gen.getOptions()).isEqualTo(SparkTestSession.options());
+        // every model option is a saved param, batching included (the generator batches 4 rows)
+        assertThat(gen.getOptions()).isEqualTo(SparkTestSession.options()
+                .with(dev.phi4spark.udf.engine.ModelOptions.MAX_BATCH_ROWS, 4));
         assertThat(((Phi4Judge) loaded.stages()[2]).judgePrompt().maxDocumentTokens()).isEqualTo(40);
 
         pipeline().write().overwrite().save(tmp.resolve("pipeline").toString());

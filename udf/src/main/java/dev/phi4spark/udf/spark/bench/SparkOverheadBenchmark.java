@@ -53,7 +53,7 @@ public final class SparkOverheadBenchmark {
         int maxNew = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
-        String attention = args.length > 5 ? args[5] : Phi4Options.DEFAULT_ATTENTION;
+        String attention = args.length > 5 ? args[5] : dev.phi4spark.udf.engine.ModelOptions.ATTENTION.defaultValue();
         Map<String, Object> figures = measure(model, n, maxNew, repeats, threads, attention);
         System.out.printf(Locale.ROOT, "model %s, %d prompts, max_new_tokens %d, libtorch threads %d, %d cores, "
                 + "best of %d%n", model.getFileName(), n, maxNew, threads, Runtime.getRuntime().availableProcessors(),
@@ -135,14 +135,13 @@ public final class SparkOverheadBenchmark {
         }
         long tokens = 0;
         int window = Phi4Options.DEFAULT_WINDOW_ROWS;
-        Phi4Transformer.Batching batching = new Phi4Transformer.Batching(Phi4Options.DEFAULT_MAX_BATCH_TOKENS,
-                Phi4Options.DEFAULT_MAX_BATCH_ROWS);
+        Phi4Transformer.Batching batching = Phi4Options.of("defaults").batching();
         for (int from = 0; from < requests.size(); from += window) {
             List<GenerationRequest> w = new ArrayList<>(requests.subList(from, Math.min(requests.size(), from + window)));
             w.sort(Comparator.comparingInt(r -> r.promptIds().length));
             int[] lengths = w.stream().mapToInt(r -> r.promptIds().length).toArray();
             for (GenerationResult r : engine.generateContinuous(w, batching.slots(lengths, params.maxNewTokens()),
-                    Phi4Options.DEFAULT_MIN_SHARED_PREFIX)) {
+                    dev.phi4spark.udf.engine.ModelOptions.MIN_SHARED_PREFIX.defaultValue())) {
                 tokens += r.completionTokens();
             }
         }
