@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.nio.file.Path;
 import java.util.function.Supplier;
@@ -240,7 +241,26 @@ public final class Phi3Model implements AutoCloseable {
 
     /** Float32 logits {@code [batch, seq, vocab]} of hidden states {@code [batch, seq, hidden]}. */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(weights.lmHead).toType(DataType.FLOAT32, false);
+        return lmHeadProduct(hidden).toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * {@code hidden x lmHead}, split in two along the hidden dimension for a few rows on the CPU as {@link
+     * FusedDecoder} splits the layers' products (one libtorch thread would read the largest matrix alone).
+     * A tied lm_head is the embedding's transposed view, which a split would copy: it keeps the one product.
+     */
+    private NDArray lmHeadProduct(NDArray hidden) {
+        Shape s = hidden.getShape();
+        long rows = s.get(0) * s.get(1);
+        long k = s.get(2);
+        long split = FusedDecoder.splitFor(device());
+        if (split < 2 || rows > FusedDecoder.SPLIT_MAX_ROWS || k % split != 0 || !weights.lmHeadContiguous) {
+            return hidden.matMul(weights.lmHead);
+        }
+        long vocab = weights.lmHead.getShape().get(1);
+        NDArray halves = hidden.reshape(rows, split, k / split).transpose(1, 0, 2);   // [split, rows, k/split]
+        NDArray parts = halves.batchMatMul(weights.lmHead.reshape(split, k / split, vocab)); // [split, rows, vocab]
+        return parts.sum(new int[] {0}).reshape(s.get(0), s.get(1), vocab);           // [batch, seq, vocab]
     }
 
     private NDArray attention(NDManager step, NDArray h, Phi3Weights.Layer w, int layer, NDList cosSin,

@@ -20,12 +20,14 @@ final class Phi3Weights {
     final Layer[] layers;
     final NDArray finalNorm; // [hidden]
     final NDArray lmHead;    // [hidden, vocab] (contiguous, or the embedding's transposed view when tied)
+    final boolean lmHeadContiguous;
 
-    private Phi3Weights(NDArray embed, Layer[] layers, NDArray finalNorm, NDArray lmHead) {
+    private Phi3Weights(NDArray embed, Layer[] layers, NDArray finalNorm, NDArray lmHead, boolean lmHeadContiguous) {
         this.embed = embed;
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
+        this.lmHeadContiguous = lmHeadContiguous;
     }
 
     /**
@@ -73,13 +75,9 @@ final class Phi3Weights {
                     inOut(loader.load(p + "mlp.down_proj.weight", h, c.intermediateSize)));
         }
         NDArray norm = loader.load("model.norm.weight", h);
-        NDArray lmHead;
-        if (c.tieWordEmbeddings && !checkpoint.has("lm_head.weight")) {
-            lmHead = embed.transpose();
-        } else {
-            lmHead = inOut(loader.load("lm_head.weight", c.vocabSize, h));
-        }
-        return new Phi3Weights(embed, layers, norm, lmHead);
+        boolean tied = c.tieWordEmbeddings && !checkpoint.has("lm_head.weight");
+        NDArray lmHead = tied ? embed.transpose() : inOut(loader.load("lm_head.weight", c.vocabSize, h));
+        return new Phi3Weights(embed, layers, norm, lmHead, !tied);
     }
 
     /** A contiguous {@code [in, out]} copy of an {@code [out, in]} matrix; the original is freed. */
