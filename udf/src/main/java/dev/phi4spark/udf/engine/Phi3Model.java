@@ -34,6 +34,8 @@ public final class Phi3Model implements AutoCloseable {
     private final FusedAttention fused;
     /** Every layer as one TorchScript call, or null for the per-op NDArray layers. */
     private final FusedDecoder decoder;
+    // The lm_head as [split, hidden/split, vocab] (a view of its storage, not a copy), or null: see lmHeadProduct
+    private final NDArray lmHeadHalves;
 
     private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights,
             FusedAttention fused, FusedDecoder decoder) {
@@ -44,6 +46,15 @@ public final class Phi3Model implements AutoCloseable {
         this.rope = new RotaryEmbedding(config, manager);
         this.fused = fused;
         this.decoder = decoder;
+        this.lmHeadHalves = lmHeadHalves(weights, config, manager.getDevice());
+    }
+
+    private static NDArray lmHeadHalves(Phi3Weights weights, Phi3Config config, Device device) {
+        long split = FusedDecoder.splitFor(device);
+        if (split < 2 || config.hiddenSize % split != 0 || !weights.lmHeadContiguous) {
+            return null;
+        }
+        return weights.lmHead.reshape(split, config.hiddenSize / split, config.vocabSize);
     }
 
     /**
@@ -251,16 +262,18 @@ public final class Phi3Model implements AutoCloseable {
      */
     private NDArray lmHeadProduct(NDArray hidden) {
         Shape s = hidden.getShape();
-        long rows = s.get(0) * s.get(1);
-        long k = s.get(2);
-        long split = FusedDecoder.splitFor(device());
-        if (split < 2 || rows > FusedDecoder.SPLIT_MAX_ROWS || k % split != 0 || !weights.lmHeadContiguous) {
+        long k = s.get(s.dimension() - 1);
+        long rows = s.size() / k;
+        if (lmHeadHalves == null || rows > FusedDecoder.SPLIT_MAX_ROWS) {
             return hidden.matMul(weights.lmHead);
         }
-        long vocab = weights.lmHead.getShape().get(1);
-        NDArray halves = hidden.reshape(rows, split, k / split).transpose(1, 0, 2);   // [split, rows, k/split]
-        NDArray parts = halves.batchMatMul(weights.lmHead.reshape(split, k / split, vocab)); // [split, rows, vocab]
-        return parts.sum(new int[] {0}).reshape(s.get(0), s.get(1), vocab);           // [batch, seq, vocab]
+        long split = lmHeadHalves.getShape().get(0);
+        long vocab = lmHeadHalves.getShape().get(2);
+        NDArray halves = hidden.reshape(rows, split, k / split).transpose(1, 0, 2); // [split, rows, k/split]
+        NDArray parts = halves.batchMatMul(lmHeadHalves);                         // [split, rows, vocab]
+        long[] out = s.getShape().clone();
+        out[out.length - 1] = vocab;
+        return parts.sum(new int[] {0}).reshape(new Shape(out));                   // hidden's shape, vocab last
     }
 
     private NDArray attention(NDManager step, NDArray h, Phi3Weights.Layer w, int layer, NDList cosSin,
