@@ -3,6 +3,7 @@ package dev.phi4spark.udf.engine;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.phi4spark.udf.engine.DecodingPolicy.Row;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,38 +14,30 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Generation with continuous batching: a fixed number of sequence slots decode together, and when a
- * sequence finishes the next queued prompt is prefilled and takes its slot while the others keep
- * decoding, instead of the whole batch waiting for its longest sequence as {@link Generator} does.
- * Newcomers that arrive together are prefilled together; with a {@link PrefixCache} a prompt's cached
- * prefix is copied in and only the rest is prefilled.
+ * The generation loop. A fixed number of sequence slots decode together, and when a sequence finishes
+ * the next queued prompt is prefilled and takes its slot while the others keep decoding (continuous
+ * batching). Without refill ({@link Generator}'s static batching) a batch of prompts runs until its last
+ * row ends before the next batch starts. Newcomers that arrive together are prefilled together; with a
+ * {@link PrefixCache} a prompt's cached prefix is copied in and only the rest is prefilled. Stops,
+ * budgets and results follow one {@link DecodingPolicy}.
  *
  * <p>Every row samples with its own seeded generator and only ever sees its own columns, so its tokens
- * are those {@link Generator} gives, whatever slot it lands in and whoever shares the batch.
+ * are the same whatever slot it lands in and whoever shares the batch.
  *
  * <p>When the device runs out of memory the unfinished rows are retried with half as many slots; a row
  * that still runs out of memory alone gets an {@link GenerationResult#OUT_OF_MEMORY} error and the others
- * go on. Instances are immutable and safe to share between threads.
+ * go on ({@link OutOfMemoryPolicy}). Instances are immutable and safe to share between threads.
  */
 public final class ContinuousGenerator {
 
-    /** Told the request indices of each forward's rows before it runs; tests inject failures here. */
-    @FunctionalInterface
-    interface ForwardHook {
-        void beforeForward(int[] requests);
-
-        ForwardHook NONE = requests -> { };
-    }
-
+    private final ModelForward forward;
     private final Phi3Model model;
     private final int slots;
+    private final boolean refill;
     private final int prefillChunk;
-    private final Set<Long> stopTokens;
-    private final TokenDecoder decoder;
-    private final Generator checker;
+    private final DecodingPolicy policy;
     private final PrefixCache prefixes;
     private final int minSharedPrefix;
-    private final ForwardHook hook;
 
     /**
      * @param model the model
@@ -55,23 +48,27 @@ public final class ContinuousGenerator {
      */
     public ContinuousGenerator(Phi3Model model, int slots, int prefillChunk, Set<Long> stopTokens,
             TokenDecoder decoder) {
-        this(model, slots, prefillChunk, stopTokens, decoder, null, 0, ForwardHook.NONE);
+        this(ModelForward.of(model), slots, true, prefillChunk, new DecodingPolicy(stopTokens, decoder), null, 0);
     }
 
-    private ContinuousGenerator(Phi3Model model, int slots, int prefillChunk, Set<Long> stopTokens,
-            TokenDecoder decoder, PrefixCache prefixes, int minSharedPrefix, ForwardHook hook) {
+    /** A generator running the model through {@code forward} (tests wrap the model to inject failures). */
+    ContinuousGenerator(ModelForward forward, int slots, boolean refill, int prefillChunk, DecodingPolicy policy,
+            PrefixCache prefixes, int minSharedPrefix) {
         if (slots <= 0) {
             throw new IllegalArgumentException("Cannot create generator: slots must be positive (" + slots + ")");
         }
-        this.model = model;
+        if (prefillChunk <= 0) {
+            throw new IllegalArgumentException("Cannot create generator: prefill chunk must be positive ("
+                    + prefillChunk + ")");
+        }
+        this.forward = forward;
+        this.model = forward.model();
         this.slots = slots;
+        this.refill = refill;
         this.prefillChunk = prefillChunk;
-        this.stopTokens = Set.copyOf(stopTokens);
-        this.decoder = decoder;
-        this.checker = new Generator(model, prefillChunk, stopTokens, decoder);
+        this.policy = policy;
         this.prefixes = prefixes;
         this.minSharedPrefix = minSharedPrefix;
-        this.hook = hook;
     }
 
     /**
@@ -79,12 +76,7 @@ public final class ContinuousGenerator {
      * {@code generate} call first caches the prefixes of at least that many tokens its prompts share.
      */
     public ContinuousGenerator withPrefixCache(PrefixCache cache, int minSharedPrefix) {
-        return new ContinuousGenerator(model, slots, prefillChunk, stopTokens, decoder, cache, minSharedPrefix, hook);
-    }
-
-    ContinuousGenerator withHook(ForwardHook newHook) {
-        return new ContinuousGenerator(model, slots, prefillChunk, stopTokens, decoder, prefixes, minSharedPrefix,
-                newHook);
+        return new ContinuousGenerator(forward, slots, refill, prefillChunk, policy, cache, minSharedPrefix);
     }
 
     /** Sequences decoded at once. */
@@ -102,7 +94,7 @@ public final class ContinuousGenerator {
         GenerationResult[] results = new GenerationResult[requests.size()];
         List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
-            results[i] = checker.check(requests.get(i));
+            results[i] = policy.check(requests.get(i), model.config());
             if (results[i] == null) {
                 pending.add(i);
             }
@@ -118,48 +110,25 @@ public final class ContinuousGenerator {
             GenerationResult[] results, PrefixCache.Pinned pinned, Generator.StepListener listener) {
         int width = slots;
         while (!pending.isEmpty()) {
-            Run run = new Run(requests, pending, width, results, pinned);
+            // Without refill a batch is the next `width` rows, run to the end before the next batch starts.
+            List<Integer> batch = refill ? pending : pending.subList(0, Math.min(width, pending.size()));
+            Run run = new Run(requests, batch, width, results, pinned);
             try {
                 run.run(listener);
             } catch (EngineException e) {
-                if (!OutOfMemory.is(e)) {
-                    throw e;
-                }
-                int failed = Math.max(run.rowsInUse(), run.current.length);
-                if (failed > 1) {
-                    width = failed / 2; // rows that finished keep their results; the rest start over
+                int retry = OutOfMemoryPolicy.retryRows(e, Math.max(run.rowsInUse(), run.current.length));
+                if (retry > 0) {
+                    width = retry; // rows that finished keep their results; the rest start over
                 } else {
                     for (int request : run.culprits()) {
                         results[request] = GenerationResult.failed(requests.get(request).promptIds().length,
-                                GenerationResult.OUT_OF_MEMORY + ": " + OutOfMemory.summary(e));
+                                OutOfMemoryPolicy.error(e));
                     }
                 }
             }
             pending = pending.stream().filter(i -> results[i] == null).toList();
         }
         return Arrays.asList(results);
-    }
-
-    /** One sequence: its request, and the tokens it has so far. */
-    private static final class Row {
-        final int request;
-        final long[] prompt;
-        final SamplingParams params;
-        final int budget;
-        final List<Long> generated = new ArrayList<>();
-        /** Prompt tokens copied from a cached prefix rather than prefilled. */
-        int cachedTokens;
-
-        Row(int request, long[] prompt, SamplingParams params, int budget) {
-            this.request = request;
-            this.prompt = prompt;
-            this.params = params;
-            this.budget = budget;
-        }
-
-        long last() {
-            return generated.get(generated.size() - 1);
-        }
     }
 
     /** One attempt at the pending requests with a given number of slots. */
@@ -182,9 +151,7 @@ public final class ContinuousGenerator {
             this.pinned = pinned;
             int context = model.config().maxPositions;
             for (int i : pending) {
-                GenerationRequest r = requests.get(i);
-                int budget = Math.min(r.params().maxNewTokens(), context - r.promptIds().length);
-                queue.add(new Row(i, r.promptIds(), r.params(), budget));
+                queue.add(policy.row(i, requests.get(i), context));
             }
         }
 
@@ -226,7 +193,7 @@ public final class ContinuousGenerator {
                 admit(call);
                 for (int step = 0; ; step++) {
                     boolean more = compact(call);
-                    listener.afterStep(step, slotRows.length);
+                    listener.afterStep(step, more ? slotRows.length : 0);
                     if (!more) {
                         return;
                     }
@@ -256,8 +223,9 @@ public final class ContinuousGenerator {
                 List<Row> newcomers = new ArrayList<>();
                 while (newcomers.size() < free.size() && !queue.isEmpty()) {
                     Row row = queue.poll();
-                    if (row.budget == 0) {
-                        finish(row, FinishReason.LENGTH, null);
+                    GenerationResult empty = policy.before(row);
+                    if (empty != null) {
+                        results[row.request] = empty;
                     } else {
                         newcomers.add(row);
                     }
@@ -305,7 +273,7 @@ public final class ContinuousGenerator {
                 Sampler first = new Sampler(params);
                 first.start(admission, prompts, model.config().vocabSize);
                 long[][] next = new long[1][];
-                prefill.run(model, admission, scratch, prefillChunk, () -> hook.beforeForward(current),
+                prefill.run(forward, admission, scratch, prefillChunk,
                         (step, logits) -> next[0] = first.next(step, logits));
                 for (int r = 0; r < prompts.length; r++) {
                     Row row = group.get(r);
@@ -360,12 +328,11 @@ public final class ContinuousGenerator {
                 maxPosition = Math.max(maxPosition, cache.length(s));
             }
             current = Arrays.stream(slotRows).mapToInt(r -> r.request).toArray();
-            hook.beforeForward(current);
             long[] next;
             try (NDManager step = call.newSubManager()) {
                 NDArray tokens = step.create(ids).reshape(rows, 1);
                 NDArray pos = step.create(positions).reshape(rows, 1);
-                NDArray hidden = model.hidden(step, tokens, pos, maxPosition, cache.decode(step));
+                NDArray hidden = forward.hidden(step, tokens, pos, maxPosition, cache.decode(step));
                 next = sampler.next(step, model.logits(hidden).squeeze(1));
             }
             cache.advance();
@@ -374,53 +341,11 @@ public final class ContinuousGenerator {
 
         /** Adds a token to a row; true when that finished it. */
         private boolean accept(Row row, long token) {
-            if (token == Sampler.NON_FINITE) {
-                results[row.request] = GenerationResult.failed(row.prompt.length, Sampler.NON_FINITE_ERROR);
-                return true;
+            GenerationResult result = policy.accept(row, token);
+            if (result != null) {
+                results[row.request] = result;
             }
-            row.generated.add(token);
-            if (stopTokens.contains(token)) {
-                finish(row, FinishReason.STOP, null);
-                return true;
-            }
-            return checkStopStrings(row) || row.generated.size() >= row.budget && finish(row, FinishReason.LENGTH, null);
+            return result != null;
         }
-
-        private boolean checkStopStrings(Row row) {
-            List<String> stops = row.params.stopStrings();
-            if (stops.isEmpty()) {
-                return false;
-            }
-            String text = decoder.decode(ids(row.generated));
-            int cut = -1;
-            for (String s : stops) {
-                int at = text.indexOf(s);
-                if (at >= 0 && (cut < 0 || at < cut)) {
-                    cut = at;
-                }
-            }
-            return cut >= 0 && finish(row, FinishReason.STOP, text.substring(0, cut));
-        }
-
-        /** Records a row's result; true, so callers can chain it. */
-        private boolean finish(Row row, FinishReason reason, String cutText) {
-            long[] tokens = ids(row.generated);
-            String text = cutText;
-            if (text == null) {
-                boolean stopped = reason == FinishReason.STOP && tokens.length > 0;
-                text = decoder.decode(stopped ? Arrays.copyOf(tokens, tokens.length - 1) : tokens);
-            }
-            results[row.request] = new GenerationResult(tokens, text, reason, row.prompt.length, tokens.length, null,
-                    row.cachedTokens);
-            return true;
-        }
-    }
-
-    private static long[] ids(List<Long> list) {
-        long[] out = new long[list.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = list.get(i);
-        }
-        return out;
     }
 }

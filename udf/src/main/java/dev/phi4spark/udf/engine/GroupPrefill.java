@@ -58,18 +58,17 @@ final class GroupPrefill {
         }
     }
 
-    /** Runs the rests through the model into {@code scratch}; {@code beforeForward} runs before each chunk. */
-    void run(Phi3Model model, NDManager parent, KvCache scratch, int chunk, Runnable beforeForward, LastLogits last) {
+    /** Runs the rests through the model into {@code scratch}. */
+    void run(ModelForward forward, NDManager parent, KvCache scratch, int chunk, LastLogits last) {
         for (int start = 0; start < rests.width; start += chunk) {
             int end = Math.min(rests.width, start + chunk);
-            beforeForward.run();
             try (NDManager step = parent.newSubManager()) {
                 NDArray positions = rests.positions(step, start, end).add(offset);
-                NDArray hidden = model.hidden(step, rests.tokens(step, start, end), positions,
+                NDArray hidden = forward.hidden(step, rests.tokens(step, start, end), positions,
                         offset + rests.maxPosition(end), scratch, offset + start);
                 if (end == rests.width) {
                     NDArray lastColumn = hidden.get(new NDIndex(":, {}:, :", end - start - 1));
-                    last.accept(step, model.logits(lastColumn).squeeze(1));
+                    last.accept(step, forward.model().logits(lastColumn).squeeze(1));
                 }
             }
         }

@@ -1,6 +1,5 @@
 package dev.phi4spark.udf.engine;
 
-import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import java.util.Map;
  */
 public final class PrefixCache implements AutoCloseable {
 
+    private final ModelForward forward;
     private final Phi3Model model;
     private final int prefillChunk;
     private final int maxEntries;
@@ -45,11 +45,17 @@ public final class PrefixCache implements AutoCloseable {
      *     until the call ends, even when it no longer fits)
      */
     public PrefixCache(Phi3Model model, int prefillChunk, int maxEntries, long maxTokens) {
+        this(ModelForward.of(model), prefillChunk, maxEntries, maxTokens);
+    }
+
+    /** A prefix cache running the model through {@code forward} (tests wrap the model to inject failures). */
+    PrefixCache(ModelForward forward, int prefillChunk, int maxEntries, long maxTokens) {
         if (prefillChunk <= 0 || maxEntries <= 0 || maxTokens <= 0) {
             throw new IllegalArgumentException("Cannot create prefix cache: prefill chunk, entries and tokens must be"
                     + " positive (" + prefillChunk + ", " + maxEntries + ", " + maxTokens + ")");
         }
-        this.model = model;
+        this.forward = forward;
+        this.model = forward.model();
         this.prefillChunk = prefillChunk;
         this.maxEntries = maxEntries;
         this.maxTokens = maxTokens;
@@ -133,7 +139,8 @@ public final class PrefixCache implements AutoCloseable {
      * #sharedPrefixes}). A row then starts from the longest of these that its prompt begins with, never
      * from another prefix earlier calls left in the cache: which prefix a row reuses, and so its float
      * rounding, depends on the call's prompts alone, and a rerun gives the same results. A prefix the
-     * device has no memory for is left out (those rows are prefilled whole).
+     * device has no memory for is, by the {@link OutOfMemoryPolicy}, a row that fails alone: it is left
+     * out (the rows starting with it are prefilled whole).
      */
     public Pinned pinShared(List<long[]> prompts, int minLength, List<long[]> known) {
         Map<Key, long[]> wanted = new LinkedHashMap<>();
@@ -148,7 +155,11 @@ public final class PrefixCache implements AutoCloseable {
         Pinned pinned = new Pinned();
         try {
             for (long[] prefix : wanted.values()) {
-                ignoringOutOfMemory(() -> pinned.entries.add(pin(prefix)));
+                // One prefix at a time, so that a failure cannot leave an earlier one pinned and unrecorded.
+                List<Entry> entry = OutOfMemoryPolicy.inHalves(List.of(0), one -> List.of(pin(prefix)), error -> null);
+                if (entry.get(0) != null) {
+                    pinned.entries.add(entry.get(0));
+                }
             }
             return pinned;
         } catch (RuntimeException e) {
@@ -196,7 +207,7 @@ public final class PrefixCache implements AutoCloseable {
         int layers = model.config().layers;
         NDManager manager = model.manager().newSubManager();
         try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(1, prefix.length)) {
-            model.prefill(call, new Batch(new long[][] {prefix}), cache, prefillChunk, (step, hidden, start, end) -> { });
+            forward.prefill(call, new Batch(new long[][] {prefix}), cache, prefillChunk, (step, hidden, start, end) -> { });
             NDArray[] keys = new NDArray[layers];
             NDArray[] values = new NDArray[layers];
             for (int i = 0; i < layers; i++) {
@@ -291,16 +302,6 @@ public final class PrefixCache implements AutoCloseable {
             i = j;
         }
         return shared;
-    }
-
-    private static void ignoringOutOfMemory(Runnable cache) {
-        try {
-            cache.run();
-        } catch (EngineException e) {
-            if (!OutOfMemory.is(e)) {
-                throw e;
-            }
-        }
     }
 
     static int commonPrefix(long[] a, long[] b) {

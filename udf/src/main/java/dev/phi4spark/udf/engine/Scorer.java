@@ -1,6 +1,5 @@
 package dev.phi4spark.udf.engine;
 
-import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -9,7 +8,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Teacher-forced scoring. Texts are left-padded into one batch and run through the model in chunks of
@@ -21,48 +19,20 @@ public final class Scorer {
     /** The most float32 logits bytes alive at once while scoring. */
     static final long LOGITS_BYTES = 64L << 20;
 
+    private final ModelForward forward;
     private final Phi3Model model;
     private final int prefillChunk;
-    private final ContinuousGenerator.ForwardHook hook;
 
     /** A scorer running {@code prefillChunk} columns per forward. */
     public Scorer(Phi3Model model, int prefillChunk) {
-        this(model, prefillChunk, ContinuousGenerator.ForwardHook.NONE);
+        this(ModelForward.of(model), prefillChunk);
     }
 
-    private Scorer(Phi3Model model, int prefillChunk, ContinuousGenerator.ForwardHook hook) {
-        this.model = model;
+    /** A scorer running the model through {@code forward} (tests wrap the model to inject failures). */
+    Scorer(ModelForward forward, int prefillChunk) {
+        this.forward = forward;
+        this.model = forward.model();
         this.prefillChunk = prefillChunk;
-        this.hook = hook;
-    }
-
-    /** The same scorer telling {@code newHook} the rows of each batch before it runs (tests inject failures). */
-    Scorer withHook(ContinuousGenerator.ForwardHook newHook) {
-        return new Scorer(model, prefillChunk, newHook);
-    }
-
-    /**
-     * Runs {@code work} on {@code rows} (indices into the caller's list); when the device runs out of
-     * memory, on each half instead, down to single rows, a single row that still fails getting {@code
-     * failed}'s result with the error. Results come back in {@code rows}' order.
-     */
-    private <R> List<R> halvingOnOutOfMemory(List<Integer> rows, Function<List<Integer>, List<R>> work,
-            Function<String, R> failed) {
-        try {
-            hook.beforeForward(rows.stream().mapToInt(Integer::intValue).toArray());
-            return work.apply(rows);
-        } catch (EngineException e) {
-            if (!OutOfMemory.is(e)) {
-                throw e;
-            }
-            if (rows.size() == 1) {
-                return List.of(failed.apply(GenerationResult.OUT_OF_MEMORY + ": " + OutOfMemory.summary(e)));
-            }
-            int half = rows.size() / 2;
-            List<R> out = new ArrayList<>(halvingOnOutOfMemory(rows.subList(0, half), work, failed));
-            out.addAll(halvingOnOutOfMemory(rows.subList(half, rows.size()), work, failed));
-            return out;
-        }
     }
 
     /**
@@ -79,7 +49,7 @@ public final class Scorer {
             }
         }
         if (!runnable.isEmpty()) {
-            List<ScoreResult> done = halvingOnOutOfMemory(runnable, rows -> run(
+            List<ScoreResult> done = OutOfMemoryPolicy.inHalves(runnable, rows -> run(
                     new Batch(rows.stream().map(texts::get).toArray(long[][]::new)),
                     rows.stream().mapToInt(i -> Math.max(1, firstScored[i])).toArray()), ScoreResult::failed);
             for (int j = 0; j < runnable.size(); j++) {
@@ -130,7 +100,7 @@ public final class Scorer {
         long vocab = model.config().vocabSize;
         int columnsAtOnce = (int) Math.max(1, LOGITS_BYTES / (4L * vocab * rows));
         try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(rows, batch.width)) {
-            model.prefill(call, batch, cache, prefillChunk, (step, hidden, start, end) -> {
+            forward.prefill(call, batch, cache, prefillChunk, (step, hidden, start, end) -> {
                 int last = Math.min(end, batch.width - 1); // the final column predicts nothing
                 for (int a = Math.max(start, firstNeeded); a < last; a += columnsAtOnce) {
                     gather(step, batch, hidden, start, a, Math.min(last, a + columnsAtOnce), from, logprobs);
@@ -220,12 +190,12 @@ public final class Scorer {
                 }
             }
             if (!plain.isEmpty()) {
-                place(results, runnable, plain, halvingOnOutOfMemory(plain, some -> ofAll(
+                place(results, runnable, plain, OutOfMemoryPolicy.inHalves(plain, some -> ofAll(
                         lastProbabilities(new Batch(pick(rows, some)), candidates), 0), ChoiceResult::failed));
             }
             for (Map.Entry<PrefixCache.Entry, List<Integer>> g : groups.entrySet()) {
                 PrefixCache.Entry prefix = g.getKey();
-                place(results, runnable, g.getValue(), halvingOnOutOfMemory(g.getValue(), some -> ofAll(
+                place(results, runnable, g.getValue(), OutOfMemoryPolicy.inHalves(g.getValue(), some -> ofAll(
                         prefixedProbabilities(pick(rows, some), prefix, candidates), prefix.length()),
                         ChoiceResult::failed));
             }
@@ -254,7 +224,7 @@ public final class Scorer {
         GroupPrefill prefill = new GroupPrefill(prompts, prefix);
         float[][] out = new float[prompts.length][];
         try (NDManager call = model.manager().newSubManager(); KvCache scratch = prefill.scratch(model)) {
-            prefill.run(model, call, scratch, prefillChunk, () -> { },
+            prefill.run(forward, call, scratch, prefillChunk,
                     (step, logits) -> candidateProbabilities(step, logits, candidates, out));
         }
         return out;
@@ -275,7 +245,7 @@ public final class Scorer {
         int rows = batch.rows();
         float[][] out = new float[rows][];
         try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(rows, batch.width)) {
-            model.prefill(call, batch, cache, prefillChunk, (step, hidden, start, end) -> {
+            forward.prefill(call, batch, cache, prefillChunk, (step, hidden, start, end) -> {
                 if (end == batch.width) {
                     NDArray last = hidden.get(new NDIndex(":, {}:, :", end - start - 1));
                     candidateProbabilities(step, model.logits(last).squeeze(1), candidates, out);

@@ -1,6 +1,7 @@
 package dev.phi4spark.udf.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.BaseNDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -69,6 +70,35 @@ class ContinuousGeneratorTest {
             assertThat(a.promptTokens()).isEqualTo(b.promptTokens());
             assertThat(a.completionTokens()).isEqualTo(b.completionTokens());
             assertThat(a.error()).isEqualTo(b.error());
+        }
+    }
+
+    @Test
+    void slotsAndPrefillChunksMustBePositive() {
+        assertThatThrownBy(() -> new ContinuousGenerator(model, 0, 8, Set.of(), TokenDecoder.NONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Cannot create generator: slots must be positive (0)");
+        assertThatThrownBy(() -> new ContinuousGenerator(model, 2, 0, Set.of(), TokenDecoder.NONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Cannot create generator: prefill chunk must be positive (0)");
+        assertThatThrownBy(() -> new Generator(model, -1, Set.of(), TokenDecoder.NONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Cannot create generator: prefill chunk must be positive (-1)");
+    }
+
+    @Test
+    void staticBatchingIsTheLoopWithoutRefillAndReportsEveryStep() {
+        List<GenerationRequest> requests = queue(5, 3);
+        List<int[]> steps = new ArrayList<>();
+        List<GenerationResult> results = new Generator(model, 8, Set.of(), TokenDecoder.NONE)
+                .generate(requests, (step, live) -> steps.add(new int[] {step, live}));
+        int longest = results.stream().mapToInt(GenerationResult::completionTokens).max().orElseThrow();
+        // Step 0 follows the prefill of all rows together; the last step reports no row left.
+        assertThat(steps).hasSize(longest);
+        assertThat(steps.get(0)).containsExactly(0, requests.size());
+        assertThat(steps.get(longest - 1)).containsExactly(longest - 1, 0);
+        for (int i = 1; i < steps.size(); i++) {
+            assertThat(steps.get(i)[1]).as("step %d", i).isLessThanOrEqualTo(steps.get(i - 1)[1]);
         }
     }
 

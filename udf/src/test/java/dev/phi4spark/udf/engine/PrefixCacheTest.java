@@ -56,7 +56,7 @@ class PrefixCacheTest {
         GroupPrefill prefill = new GroupPrefill(prompts, prefix);
         float[][] out = new float[prompts.length][];
         try (NDManager call = model.manager().newSubManager(); KvCache scratch = prefill.scratch(model)) {
-            prefill.run(model, call, scratch, chunk, () -> { }, (step, logits) -> {
+            prefill.run(ModelForward.of(model), call, scratch, chunk, (step, logits) -> {
                 for (int r = 0; r < prompts.length; r++) {
                     out[r] = logits.get(r).toFloatArray();
                 }
