@@ -381,7 +381,6 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                 getOptions().minSharedPrefix());
     }
 
-    /** A rendered prompt, or why there is none. */
     /**
      * A row's prompt.
      *
