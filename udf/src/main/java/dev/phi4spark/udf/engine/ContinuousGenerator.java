@@ -131,7 +131,7 @@ public final class ContinuousGenerator {
                 } else {
                     for (int request : run.culprits()) {
                         results[request] = GenerationResult.failed(requests.get(request).promptIds().length,
-                                GenerationResult.OUT_OF_MEMORY + ": " + OutOfMemory.summary(e));
+                                new RowError(GenerationResult.OUT_OF_MEMORY, OutOfMemory.summary(e)));
                     }
                 }
             }

@@ -47,7 +47,7 @@ public final class Scorer {
      * failed}'s result with the error. Results come back in {@code rows}' order.
      */
     private <R> List<R> halvingOnOutOfMemory(List<Integer> rows, Function<List<Integer>, List<R>> work,
-            Function<String, R> failed) {
+            Function<RowError, R> failed) {
         try {
             hook.beforeForward(rows.stream().mapToInt(Integer::intValue).toArray());
             return work.apply(rows);
@@ -56,7 +56,7 @@ public final class Scorer {
                 throw e;
             }
             if (rows.size() == 1) {
-                return List.of(failed.apply(GenerationResult.OUT_OF_MEMORY + ": " + OutOfMemory.summary(e)));
+                return List.of(failed.apply(new RowError(GenerationResult.OUT_OF_MEMORY, OutOfMemory.summary(e))));
             }
             int half = rows.size() / 2;
             List<R> out = new ArrayList<>(halvingOnOutOfMemory(rows.subList(0, half), work, failed));
@@ -99,21 +99,21 @@ public final class Scorer {
     private ScoreResult check(long[] ids, int from) {
         int context = model.config().maxPositions;
         if (ids == null || ids.length == 0) {
-            return ScoreResult.failed(GenerationResult.EMPTY_PROMPT + ": the text has no tokens");
+            return ScoreResult.failed(new RowError(GenerationResult.EMPTY_PROMPT, "the text has no tokens"));
         }
         if (ids.length > context) {
-            return ScoreResult.failed(GenerationResult.PROMPT_TOO_LONG + ": the text has " + ids.length
-                    + " tokens and the context holds " + context);
+            return ScoreResult.failed(new RowError(GenerationResult.PROMPT_TOO_LONG, "the text has " + ids.length
+                    + " tokens and the context holds " + context));
         }
         if (ids.length <= from) {
-            return ScoreResult.failed(ScoreResult.TOO_SHORT + ": nothing to score in " + ids.length
-                    + " tokens from token " + from);
+            return ScoreResult.failed(new RowError(ScoreResult.TOO_SHORT, "nothing to score in " + ids.length
+                    + " tokens from token " + from));
         }
         int vocab = model.config().vocabSize;
         for (long id : ids) {
             if (id < 0 || id >= vocab) {
-                return ScoreResult.failed(GenerationResult.INVALID_TOKEN + ": token id " + id
-                        + " is outside the vocabulary of " + vocab);
+                return ScoreResult.failed(new RowError(GenerationResult.INVALID_TOKEN, "token id " + id
+                        + " is outside the vocabulary of " + vocab));
             }
         }
         return null;
