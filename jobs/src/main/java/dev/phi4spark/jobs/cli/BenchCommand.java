@@ -1,5 +1,6 @@
 package dev.phi4spark.jobs.cli;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.phi4spark.udf.bench.EngineBenchmark;
 import dev.phi4spark.udf.bench.ThroughputBenchmark;
 import dev.phi4spark.udf.engine.EngineOptions;
@@ -185,7 +186,7 @@ public final class BenchCommand implements Runnable {
             // libtorch ran markedly slower on the JVM's main thread on the 2-core machine: a fresh thread runs it.
             ExecutorService worker = Executors.newSingleThreadExecutor();
             try {
-                Map<String, Object> figures = worker.submit(() -> measure(out)).get();
+                AllFigures figures = worker.submit(() -> measure(out)).get();
                 String json = Json.write(figures, true);
                 out.println(json);
                 Files.writeString(jsonOut, json);
@@ -202,14 +203,13 @@ public final class BenchCommand implements Runnable {
             }
         }
 
-        private Map<String, Object> measure(PrintWriter out) throws IOException {
+        private AllFigures measure(PrintWriter out) throws IOException {
             Consumer<String> log = line -> {
                 out.println(line);
                 out.flush();
             };
-            Map<String, Object> figures = new LinkedHashMap<>();
-            figures.put("machine", machine());
             EngineOptions options = engineOptions.toOptions();
+            AllFigures figures;
             Path temp = Files.createTempDirectory("phi4spark-bench-all");
             try {
                 Path big = roofline.model;
@@ -217,37 +217,41 @@ public final class BenchCommand implements Runnable {
                     log.accept("Writing a random ~150M-parameter Phi-3 to " + temp + " ...");
                     big = EngineBenchmark.write150M(temp.resolve("150m"));
                 }
-                figures.put("roofline_model", roofline.model == null ? "random 150M Phi-3 (EngineBenchmark.CONFIG_150M)" : big.toString());
+                String rooflineModel = roofline.model == null ? "random 150M Phi-3 (EngineBenchmark.CONFIG_150M)"
+                        : big.toString();
                 log.accept("== roofline (model FLOPs against libtorch GEMM)");
-                figures.put("roofline", new EngineBenchmark(options, log).run(big, roofline.gemmSize, roofline.decodeSteps));
+                Map<String, Object> rooflineFigures = new EngineBenchmark(options, log).run(big, roofline.gemmSize,
+                        roofline.decodeSteps);
+                Map<String, Object> attention = Map.of("skipped", "--attention-prompts 0");
                 if (attentionPrompts > 0) {
                     log.accept("== fused vs plain attention (the roofline's model)");
-                    figures.put("attention", new EngineBenchmark(options, log).attention(big, attentionPrompts,
-                            attentionTokens, roofline.decodeSteps));
-                } else {
-                    figures.put("attention", Map.of("skipped", "--attention-prompts 0"));
+                    attention = new EngineBenchmark(options, log).attention(big, attentionPrompts, attentionTokens,
+                            roofline.decodeSteps);
                 }
                 Path small = switch (throughputModel) {
                     case "21m" -> ThroughputBenchmark.write21M(temp.resolve("21m"));
                     case "150m" -> big;
                     default -> Path.of(throughputModel);
                 };
-                figures.put("throughput_model", switch (throughputModel) {
+                String smallName = switch (throughputModel) {
                     case "21m" -> "random 21M Phi-3 (ThroughputBenchmark.CONFIG_21M)";
-                    case "150m" -> figures.get("roofline_model");
+                    case "150m" -> rooflineModel;
                     default -> throughputModel;
-                });
+                };
                 try (Phi4Engine engine = Phi4Engine.load(small, options)) {
                     ThroughputBenchmark bench = new ThroughputBenchmark(engine.model(), options.prefillChunk(), repeats, log);
                     log.accept("== continuous vs static batching");
-                    figures.put("continuous_batching", bench.continuousVsStatic(prompts, batch));
+                    ThroughputBenchmark.BatchingFigures continuous = bench.continuousVsStatic(prompts, batch);
                     log.accept("== prefix reuse");
-                    figures.put("prefix_reuse", bench.prefixReuse(prefixTokens, ownTokens, prefixPrompts));
+                    ThroughputBenchmark.PrefixFigures prefix = bench.prefixReuse(prefixTokens, ownTokens, prefixPrompts);
+                    // the Spark figures come last, once this engine is closed and the models deleted
+                    figures = new AllFigures(Machine.current(), rooflineModel, rooflineFigures, attention, smallName,
+                            continuous, prefix, null);
                 }
             } finally {
                 Engine.deleteQuietly(temp);
             }
-            figures.put("spark_overhead", sparkOverhead(log));
+            figures = figures.withSparkOverhead(sparkOverhead(log));
             log.accept(summary(figures));
             return figures;
         }
@@ -270,23 +274,10 @@ public final class BenchCommand implements Runnable {
             return result;
         }
 
-        private static Map<String, Object> machine() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("cores", Runtime.getRuntime().availableProcessors());
-            m.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
-            m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                    + System.getProperty("os.arch"));
-            m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-            return m;
-        }
-
-        @SuppressWarnings("unchecked")
-        private static String summary(Map<String, Object> f) {
-            Map<String, Object> roof = (Map<String, Object>) f.get("roofline");
-            Map<String, Object> cont = (Map<String, Object>) f.get("continuous_batching");
-            Map<String, Object> prefix = (Map<String, Object>) f.get("prefix_reuse");
-            Map<String, Object> spark = (Map<String, Object>) f.get("spark_overhead");
-            Map<String, Object> attention = (Map<String, Object>) f.get("attention");
+        private static String summary(AllFigures f) {
+            Map<String, Object> roof = f.roofline();
+            Map<String, Object> spark = f.sparkOverhead();
+            Map<String, Object> attention = f.attention();
             return String.format(Locale.ROOT, "== summary%n"
                     + "continuous / static batching:      %sx (aim >= 1.5)%n"
                     + "prefix reuse on / off, prefill:    %sx with the prefix computed in the run, %sx cached (aim >= 2)%n"
@@ -294,11 +285,62 @@ public final class BenchCommand implements Runnable {
                     + "decode batch 32 / GEMM roofline:   %s%n"
                     + "fused / plain attention:           %sx prefill, %sx decode%n"
                     + "Spark / direct engine:             %s",
-                    cont.get("continuous_over_static"), prefix.get("reuse_cold_speedup"), prefix.get("reuse_warm_speedup"),
+                    f.continuous().continuousOverStatic(), f.prefix().reuseColdSpeedup(), f.prefix().reuseWarmSpeedup(),
                     roof.get("prefill_roofline_fraction"), roof.get("decode_b32_roofline_fraction"),
                     attention.getOrDefault("fused_over_plain_prefill", attention.get("skipped")),
                     attention.getOrDefault("fused_over_plain_decode", "-"),
                     spark.getOrDefault("spark_over_direct", spark.get("skipped")));
+        }
+    }
+
+    /**
+     * What {@code bench all} measured, under the JSON names it writes. The roofline, attention and Spark
+     * figures stay maps: they are printed as they come, never read field by field.
+     *
+     * @param machine where it ran
+     * @param rooflineModel the model of the roofline and attention figures
+     * @param roofline {@link EngineBenchmark#run}'s figures
+     * @param attention {@link EngineBenchmark#attention}'s figures, or {@code skipped}
+     * @param throughputModel the model of the batching and prefix figures
+     * @param continuous continuous against static batching
+     * @param prefix prefix reuse against prefilling whole
+     * @param sparkOverhead {@link SparkOverheadBenchmark#measure}'s figures, or {@code skipped}
+     */
+    record AllFigures(
+            @JsonProperty("machine") Machine machine,
+            @JsonProperty("roofline_model") String rooflineModel,
+            @JsonProperty("roofline") Map<String, Object> roofline,
+            @JsonProperty("attention") Map<String, Object> attention,
+            @JsonProperty("throughput_model") String throughputModel,
+            @JsonProperty("continuous_batching") ThroughputBenchmark.BatchingFigures continuous,
+            @JsonProperty("prefix_reuse") ThroughputBenchmark.PrefixFigures prefix,
+            @JsonProperty("spark_overhead") Map<String, Object> sparkOverhead) {
+
+        AllFigures withSparkOverhead(Map<String, Object> figures) {
+            return new AllFigures(machine, rooflineModel, roofline, attention, throughputModel, continuous, prefix,
+                    figures);
+        }
+    }
+
+    /**
+     * The machine a benchmark ran on.
+     *
+     * @param cores available processors
+     * @param maxHeapMb the JVM's maximum heap
+     * @param os name, version and architecture
+     * @param java the JVM and its version
+     */
+    record Machine(
+            @JsonProperty("cores") int cores,
+            @JsonProperty("max_heap_mb") long maxHeapMb,
+            @JsonProperty("os") String os,
+            @JsonProperty("java") String java) {
+
+        static Machine current() {
+            return new Machine(Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+                    System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                            + System.getProperty("os.arch"),
+                    System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         }
     }
 

@@ -176,8 +176,11 @@ final class JobCommands {
 
         @Override
         List<String> outputs() {
-            return List.of(TableStore.SYNTHETIC_RAW, TableStore.SYNTHETIC_CURATED, TableStore.SYNTHETIC_REJECTED,
-                    TableStore.CORPUS_SCORES);
+            // generate's tables first (the pair recipes write preference_pairs), then filter's and score's
+            List<String> tables = new ArrayList<>(new Generate().outputs());
+            tables.addAll(new Filter().outputs());
+            tables.addAll(new Score().outputs());
+            return tables;
         }
 
         /** The run report, written here rather than in execute: the runs row has its counts only now. */

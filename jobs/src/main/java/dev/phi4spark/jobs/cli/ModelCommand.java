@@ -231,7 +231,7 @@ public final class ModelCommand implements Runnable {
                 long[] prompt = input.tokenIds != null ? parseIds(input.tokenIds) : chat(engine);
                 GenerationResult r = engine.generate(List.of(new GenerationRequest(prompt, params))).get(0);
                 if (r.error() != null) {
-                    throw new IllegalArgumentException("Cannot generate: " + r.error());
+                    throw new IllegalArgumentException("Cannot generate: " + r.error().render());
                 }
                 print(r);
             }

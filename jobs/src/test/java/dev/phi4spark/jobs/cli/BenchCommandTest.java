@@ -36,6 +36,19 @@ class BenchCommandTest {
         assertThat(f.at("/attention/fused_over_plain_prefill").asDouble()).isPositive();
         assertThat(f.at("/attention/fused_over_plain_decode").asDouble()).isPositive();
         assertThat(f.at("/spark_overhead/skipped").asText()).isEqualTo("--spark-prompts 0");
+        // the typed figures keep the JSON names and order the maps had
+        assertThat(f.fieldNames()).toIterable().containsExactly("machine", "roofline_model", "roofline", "attention",
+                "throughput_model", "continuous_batching", "prefix_reuse", "spark_overhead");
+        assertThat(f.get("continuous_batching").fieldNames()).toIterable().containsExactly("prompts", "batch_rows",
+                "output_tokens_min_max", "generated_tokens", "static_s", "continuous_s", "static_tokens_per_s",
+                "continuous_tokens_per_s", "continuous_over_static");
+        assertThat(f.get("prefix_reuse").fieldNames()).toIterable().containsExactly("prompts", "shared_prefix_tokens",
+                "own_tokens", "prefill_off_s", "prefill_reuse_cold_s", "prefill_reuse_warm_s", "reuse_cold_speedup",
+                "reuse_warm_speedup");
+        assertThat(f.at("/continuous_batching/batch_rows").asInt()).isEqualTo(2);
+        assertThat(f.at("/prefix_reuse/shared_prefix_tokens").asInt()).isEqualTo(80);
+        assertThat(f.at("/machine/cores").asInt()).isPositive();
+        assertThat(f.at("/machine/max_heap_mb").asLong()).isPositive();
         assertThat(r.out()).contains("== summary").contains("fused / plain attention:")
                 .contains("continuous / static batching:").contains("prefix reuse on / off");
     }

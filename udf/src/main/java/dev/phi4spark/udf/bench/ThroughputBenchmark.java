@@ -1,5 +1,6 @@
 package dev.phi4spark.udf.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.phi4spark.udf.engine.ContinuousGenerator;
 import dev.phi4spark.udf.engine.GenerationRequest;
 import dev.phi4spark.udf.engine.GenerationResult;
@@ -15,9 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -52,6 +51,52 @@ public final class ThroughputBenchmark {
         return dir;
     }
 
+    /**
+     * Continuous against static batching on the same requests (JSON names as {@code bench all} writes them).
+     *
+     * @param prompts rows generated
+     * @param batchRows static batch size and continuous slots
+     * @param outputTokensMinMax the range of output lengths
+     * @param generatedTokens tokens each side generated
+     * @param staticSeconds best time of static batching
+     * @param continuousSeconds best time of continuous batching
+     * @param staticTokensPerSecond generated tokens per second, static
+     * @param continuousTokensPerSecond generated tokens per second, continuous
+     * @param continuousOverStatic the speed-up: static time over continuous time
+     */
+    public record BatchingFigures(
+            @JsonProperty("prompts") int prompts,
+            @JsonProperty("batch_rows") int batchRows,
+            @JsonProperty("output_tokens_min_max") String outputTokensMinMax,
+            @JsonProperty("generated_tokens") long generatedTokens,
+            @JsonProperty("static_s") double staticSeconds,
+            @JsonProperty("continuous_s") double continuousSeconds,
+            @JsonProperty("static_tokens_per_s") double staticTokensPerSecond,
+            @JsonProperty("continuous_tokens_per_s") double continuousTokensPerSecond,
+            @JsonProperty("continuous_over_static") double continuousOverStatic) {}
+
+    /**
+     * Prefill with a reused shared prefix against prefilling every prompt whole.
+     *
+     * @param prompts prompts prefilled
+     * @param sharedPrefixTokens tokens of the shared prefix
+     * @param ownTokens tokens of each prompt's own part
+     * @param offSeconds best time prefilling whole
+     * @param reuseColdSeconds best time with the prefix computed in the run
+     * @param reuseWarmSeconds best time with the prefix already cached
+     * @param reuseColdSpeedup whole over cold reuse
+     * @param reuseWarmSpeedup whole over warm reuse
+     */
+    public record PrefixFigures(
+            @JsonProperty("prompts") int prompts,
+            @JsonProperty("shared_prefix_tokens") int sharedPrefixTokens,
+            @JsonProperty("own_tokens") int ownTokens,
+            @JsonProperty("prefill_off_s") double offSeconds,
+            @JsonProperty("prefill_reuse_cold_s") double reuseColdSeconds,
+            @JsonProperty("prefill_reuse_warm_s") double reuseWarmSeconds,
+            @JsonProperty("reuse_cold_speedup") double reuseColdSpeedup,
+            @JsonProperty("reuse_warm_speedup") double reuseWarmSpeedup) {}
+
     private final Phi3Model model;
     private final int prefillChunk;
     private final int repeats;
@@ -75,7 +120,7 @@ public final class ThroughputBenchmark {
      * token), through static batches of {@code batch} rows in arrival order and through {@code batch}
      * continuous slots. Both generate the same tokens; the figure is the ratio of their times.
      */
-    public Map<String, Object> continuousVsStatic(int prompts, int batch) {
+    public BatchingFigures continuousVsStatic(int prompts, int batch) {
         Random random = new Random(17);
         List<GenerationRequest> requests = new ArrayList<>();
         long expected = 0;
@@ -96,16 +141,8 @@ public final class ThroughputBenchmark {
         Supplier<List<GenerationResult>> continuousRun = () -> continuous.generate(requests);
         warmUp(requests.subList(0, Math.min(batch, prompts)), batch);
         double[] best = bestOfInterleaved(staticRun, continuousRun, expected);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("prompts", prompts);
-        out.put("batch_rows", batch);
-        out.put("output_tokens_min_max", "8-256");
-        out.put("generated_tokens", expected);
-        out.put("static_s", round3(best[0]));
-        out.put("continuous_s", round3(best[1]));
-        out.put("static_tokens_per_s", round1(expected / best[0]));
-        out.put("continuous_tokens_per_s", round1(expected / best[1]));
-        out.put("continuous_over_static", round3(best[0] / best[1]));
+        BatchingFigures out = new BatchingFigures(prompts, batch, "8-256", expected, round3(best[0]), round3(best[1]),
+                round1(expected / best[0]), round1(expected / best[1]), round3(best[0] / best[1]));
         log.accept(String.format("continuous vs static, %d prompts, %d rows, outputs 8-256 tokens: %.1f vs %.1f"
                 + " tokens/s, %.2fx", prompts, batch, expected / best[1], expected / best[0], best[0] / best[1]));
         return out;
@@ -116,7 +153,7 @@ public final class ThroughputBenchmark {
      * own, one new token each so prefill is the whole cost: every prompt prefilled whole against the
      * prefix computed once (cold: a fresh cache each run) or already cached (warm).
      */
-    public Map<String, Object> prefixReuse(int prefix, int suffix, int prompts) {
+    public PrefixFigures prefixReuse(int prefix, int suffix, int prompts) {
         Random random = new Random(23);
         long[] shared = randomIds(random, prefix);
         List<GenerationRequest> requests = new ArrayList<>();
@@ -141,15 +178,8 @@ public final class ThroughputBenchmark {
             offCold = bestOfInterleaved(off, cold, prompts);
             warm = best(() -> reusing.generate(requests), prompts);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("prompts", prompts);
-        out.put("shared_prefix_tokens", prefix);
-        out.put("own_tokens", suffix);
-        out.put("prefill_off_s", round3(offCold[0]));
-        out.put("prefill_reuse_cold_s", round3(offCold[1]));
-        out.put("prefill_reuse_warm_s", round3(warm));
-        out.put("reuse_cold_speedup", round3(offCold[0] / offCold[1]));
-        out.put("reuse_warm_speedup", round3(offCold[0] / warm));
+        PrefixFigures out = new PrefixFigures(prompts, prefix, suffix, round3(offCold[0]), round3(offCold[1]),
+                round3(warm), round3(offCold[0] / offCold[1]), round3(offCold[0] / warm));
         log.accept(String.format("prefix reuse, %d prompts of %d shared + %d own tokens: prefill %.2f s whole,"
                 + " %.2f s reusing (prefix computed in the run, %.2fx), %.2f s with it cached (%.2fx)", prompts, prefix,
                 suffix, offCold[0], offCold[1], offCold[0] / offCold[1], warm, offCold[0] / warm));

@@ -6,13 +6,13 @@ package dev.phi4spark.udf.engine;
  *
  * @param probabilities each candidate's probability under the full softmax
  * @param normalized the same, rescaled to sum to 1 over the candidates
- * @param error a code and message when the row failed, else null
+ * @param error why the row failed, else null
  * @param cachedPromptTokens prompt tokens whose keys and values came from the prefix cache
  */
-public record ChoiceResult(float[] probabilities, float[] normalized, String error, int cachedPromptTokens) {
+public record ChoiceResult(float[] probabilities, float[] normalized, RowError error, int cachedPromptTokens) {
 
     /** A result computed without the prefix cache. */
-    public ChoiceResult(float[] probabilities, float[] normalized, String error) {
+    public ChoiceResult(float[] probabilities, float[] normalized, RowError error) {
         this(probabilities, normalized, error, 0);
     }
 
@@ -26,8 +26,8 @@ public record ChoiceResult(float[] probabilities, float[] normalized, String err
             total += p;
         }
         if (!Double.isFinite(total)) {
-            return failed(ScoreResult.NON_FINITE + ": the model produced NaN or infinite probabilities (damaged"
-                    + " weights, or float16 overflow: try model.dtype=float32)");
+            return failed(new RowError(ScoreResult.NON_FINITE, "the model produced NaN or infinite probabilities"
+                    + " (damaged weights, or float16 overflow: try model.dtype=float32)"));
         }
         float[] normalized = new float[probabilities.length];
         for (int i = 0; i < normalized.length; i++) {
@@ -36,7 +36,7 @@ public record ChoiceResult(float[] probabilities, float[] normalized, String err
         return new ChoiceResult(probabilities, normalized, null, cachedPromptTokens);
     }
 
-    static ChoiceResult failed(String error) {
+    static ChoiceResult failed(RowError error) {
         return new ChoiceResult(new float[0], new float[0], error);
     }
 

@@ -58,17 +58,17 @@ final class DecodingPolicy {
         long[] ids = request.promptIds();
         int context = config.maxPositions;
         if (ids == null || ids.length == 0) {
-            return GenerationResult.failed(0, GenerationResult.EMPTY_PROMPT + ": the prompt has no tokens");
+            return GenerationResult.failed(0, new RowError(GenerationResult.EMPTY_PROMPT, "the prompt has no tokens"));
         }
         if (ids.length >= context) {
-            return GenerationResult.failed(ids.length, GenerationResult.PROMPT_TOO_LONG + ": the prompt has "
-                    + ids.length + " tokens and the context holds " + context);
+            return GenerationResult.failed(ids.length, new RowError(GenerationResult.PROMPT_TOO_LONG, "the prompt has "
+                    + ids.length + " tokens and the context holds " + context));
         }
         int vocab = config.vocabSize;
         for (long id : ids) {
             if (id < 0 || id >= vocab) {
-                return GenerationResult.failed(ids.length, GenerationResult.INVALID_TOKEN + ": token id " + id
-                        + " is outside the vocabulary of " + vocab);
+                return GenerationResult.failed(ids.length, new RowError(GenerationResult.INVALID_TOKEN, "token id " + id
+                        + " is outside the vocabulary of " + vocab));
             }
         }
         return null;

@@ -8,12 +8,12 @@ package dev.phi4spark.udf.engine;
  * @param finishReason stop, length or error
  * @param promptTokens tokens in the prompt
  * @param completionTokens tokens generated
- * @param error a short code and message when the row failed, else null
+ * @param error why the row failed, else null
  * @param cachedPromptTokens prompt tokens whose keys and values came from the prefix cache instead of
  *     a forward pass (0 when no cached prefix matched)
  */
 public record GenerationResult(long[] tokenIds, String text, FinishReason finishReason, int promptTokens,
-        int completionTokens, String error, int cachedPromptTokens) {
+        int completionTokens, RowError error, int cachedPromptTokens) {
 
     /** Error code: the prompt has no tokens. */
     public static final String EMPTY_PROMPT = "empty_prompt";
@@ -26,21 +26,12 @@ public record GenerationResult(long[] tokenIds, String text, FinishReason finish
 
     /** A result computed without the prefix cache. */
     public GenerationResult(long[] tokenIds, String text, FinishReason finishReason, int promptTokens,
-            int completionTokens, String error) {
+            int completionTokens, RowError error) {
         this(tokenIds, text, finishReason, promptTokens, completionTokens, error, 0);
     }
 
-    /** A failed row. {@code error} starts with one of the codes above. */
-    public static GenerationResult failed(int promptTokens, String error) {
+    /** A failed row; {@code error}'s code is one of the codes above. */
+    public static GenerationResult failed(int promptTokens, RowError error) {
         return new GenerationResult(new long[0], "", FinishReason.ERROR, promptTokens, 0, error);
-    }
-
-    /** The error code (the part before the first colon), or null. */
-    public String errorCode() {
-        if (error == null) {
-            return null;
-        }
-        int colon = error.indexOf(':');
-        return colon < 0 ? error : error.substring(0, colon);
     }
 }

@@ -19,10 +19,10 @@ final class OutOfMemoryPolicy {
     /**
      * Runs {@code work} on {@code rows} (indices into the caller's list); when the device runs out of
      * memory, on each half instead, down to single rows, a single row that still fails getting {@code
-     * failed}'s result for the error text. Results come back in {@code rows}' order.
+     * failed}'s result for the row error. Results come back in {@code rows}' order.
      */
     static <R> List<R> inHalves(List<Integer> rows, Function<List<Integer>, List<R>> work,
-            Function<String, R> failed) {
+            Function<RowError, R> failed) {
         try {
             return work.apply(rows);
         } catch (EngineException e) {
@@ -51,9 +51,9 @@ final class OutOfMemoryPolicy {
         return rows > 1 ? rows / 2 : 0;
     }
 
-    /** The error text of a row that ran out of memory alone: the code and the first line of the message. */
-    static String error(Throwable t) {
-        return GenerationResult.OUT_OF_MEMORY + ": " + summary(t);
+    /** The error of a row that ran out of memory alone: the code and the first line of the message. */
+    static RowError error(Throwable t) {
+        return new RowError(GenerationResult.OUT_OF_MEMORY, summary(t));
     }
 
     /** True when {@code t} or one of its causes is an engine error about memory running out. */

@@ -88,8 +88,8 @@ public final class Sampler {
     static final long NON_FINITE = -1;
 
     /** The row error of a generation whose logits turned NaN or infinite. */
-    static final String NON_FINITE_ERROR = "non_finite_logits: the model produced NaN or infinite logits"
-            + " (damaged weights, or float16 overflow: try model.dtype=float32)";
+    static final RowError NON_FINITE_ERROR = new RowError(ScoreResult.NON_FINITE, "the model produced NaN or"
+            + " infinite logits (damaged weights, or float16 overflow: try model.dtype=float32)");
 
     /** HF's rule: a seen token's logit is divided by the penalty when positive, multiplied when not. */
     private NDArray penalize(NDManager step, NDArray logits) {

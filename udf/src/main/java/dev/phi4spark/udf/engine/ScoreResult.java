@@ -8,10 +8,10 @@ package dev.phi4spark.udf.engine;
  * @param mean their mean
  * @param perplexity {@code exp(-mean)}
  * @param tokenCount tokens scored
- * @param error a code and message when the row failed, else null
+ * @param error why the row failed, else null
  */
 public record ScoreResult(float[] tokenLogprobs, double sum, double mean, double perplexity, int tokenCount,
-        String error) {
+        RowError error) {
 
     /** Error code: fewer than two tokens, so no token has a context to be scored in. */
     public static final String TOO_SHORT = "too_short";
@@ -25,14 +25,14 @@ public record ScoreResult(float[] tokenLogprobs, double sum, double mean, double
             sum += lp;
         }
         if (!Double.isFinite(sum)) {
-            return failed(NON_FINITE + ": the model produced NaN or infinite log-probabilities (damaged weights,"
-                    + " or float16 overflow: try model.dtype=float32)");
+            return failed(new RowError(NON_FINITE, "the model produced NaN or infinite log-probabilities (damaged"
+                    + " weights, or float16 overflow: try model.dtype=float32)"));
         }
         double mean = sum / logprobs.length;
         return new ScoreResult(logprobs, sum, mean, Math.exp(-mean), logprobs.length, null);
     }
 
-    static ScoreResult failed(String error) {
+    static ScoreResult failed(RowError error) {
         return new ScoreResult(new float[0], Double.NaN, Double.NaN, Double.NaN, 0, error);
     }
 }

@@ -69,21 +69,21 @@ public final class Scorer {
     private ScoreResult check(long[] ids, int from) {
         int context = model.config().maxPositions;
         if (ids == null || ids.length == 0) {
-            return ScoreResult.failed(GenerationResult.EMPTY_PROMPT + ": the text has no tokens");
+            return ScoreResult.failed(new RowError(GenerationResult.EMPTY_PROMPT, "the text has no tokens"));
         }
         if (ids.length > context) {
-            return ScoreResult.failed(GenerationResult.PROMPT_TOO_LONG + ": the text has " + ids.length
-                    + " tokens and the context holds " + context);
+            return ScoreResult.failed(new RowError(GenerationResult.PROMPT_TOO_LONG, "the text has " + ids.length
+                    + " tokens and the context holds " + context));
         }
         if (ids.length <= from) {
-            return ScoreResult.failed(ScoreResult.TOO_SHORT + ": nothing to score in " + ids.length
-                    + " tokens from token " + from);
+            return ScoreResult.failed(new RowError(ScoreResult.TOO_SHORT, "nothing to score in " + ids.length
+                    + " tokens from token " + from));
         }
         int vocab = model.config().vocabSize;
         for (long id : ids) {
             if (id < 0 || id >= vocab) {
-                return ScoreResult.failed(GenerationResult.INVALID_TOKEN + ": token id " + id
-                        + " is outside the vocabulary of " + vocab);
+                return ScoreResult.failed(new RowError(GenerationResult.INVALID_TOKEN, "token id " + id
+                        + " is outside the vocabulary of " + vocab));
             }
         }
         return null;

@@ -98,11 +98,26 @@ public final class HadoopFiles {
         return conf;
     }
 
+    /**
+     * Refuses a relative {@code file:} URI ({@code file:conf.yaml}): Hadoop's local file system fails on one
+     * with a NullPointerException deep inside, so the user gets this sentence instead.
+     *
+     * @throws IllegalArgumentException for {@code file:} followed by anything but {@code /}
+     */
+    static void requireAbsoluteFileUri(String location) {
+        if (isUri(location) && scheme(location).equals("file")
+                && !location.substring(location.indexOf(':') + 1).startsWith("/")) {
+            throw new IllegalArgumentException("Cannot read " + location + ": a file: URI must be absolute ("
+                    + location + "); use a plain path or file:/abs/path.");
+        }
+    }
+
     /** True when the location names an existing regular file. */
     public static boolean isFile(String location) {
         if (!isUri(location)) {
             return Files.isRegularFile(Path.of(location));
         }
+        requireAbsoluteFileUri(location);
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
             FileStatus status = p.getFileSystem(conf()).getFileStatus(p);
@@ -119,6 +134,7 @@ public final class HadoopFiles {
         if (!isUri(location)) {
             return Files.newInputStream(Path.of(location));
         }
+        requireAbsoluteFileUri(location);
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(toUri(location));
         FSDataInputStream in = p.getFileSystem(conf()).open(p);
         return in;
@@ -129,6 +145,7 @@ public final class HadoopFiles {
         if (!isUri(location)) {
             return Files.size(Path.of(location));
         }
+        requireAbsoluteFileUri(location);
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(toUri(location));
         return p.getFileSystem(conf()).getFileStatus(p).getLen();
     }
@@ -157,6 +174,7 @@ public final class HadoopFiles {
             Files.write(file, bytes);
             return;
         }
+        requireAbsoluteFileUri(location);
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(toUri(location));
         try (var out = p.getFileSystem(conf()).create(p, true)) {
             out.write(bytes);
@@ -169,6 +187,7 @@ public final class HadoopFiles {
      * handful of small files from a folder (prompt templates) take any Hadoop URI.
      */
     public static Path localFolder(String dir, String suffix) {
+        requireAbsoluteFileUri(dir);
         if (!isRemote(dir)) {
             return isUri(dir) ? Path.of(URI.create(dir)) : Path.of(dir);
         }

@@ -1,6 +1,7 @@
 package dev.phi4spark.udf.spark;
 
 import dev.phi4spark.udf.engine.GenerationResult;
+import dev.phi4spark.udf.engine.RowError;
 import dev.phi4spark.udf.tokenizer.ChatMessage;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
 import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
@@ -160,8 +161,8 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
         }
         int overhead = ids(tok, "").length;
         if (overhead >= context) {
-            return new Encoded(null, false, GenerationResult.PROMPT_TOO_LONG + ": the rubric alone has " + overhead
-                    + " tokens and the context holds " + context);
+            return new Encoded(null, false, new RowError(GenerationResult.PROMPT_TOO_LONG, "the rubric alone has "
+                    + overhead + " tokens and the context holds " + context));
         }
         docIds = docIds == null ? tok.encode(document) : docIds;
         int keep = Math.min(docCap, Math.min(docIds.length, context - overhead));
@@ -173,8 +174,8 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
             }
             keep -= ids.length - context + 8;
         }
-        return new Encoded(null, true, GenerationResult.PROMPT_TOO_LONG + ": cannot cut the document to fit "
-                + context + " tokens");
+        return new Encoded(null, true, new RowError(GenerationResult.PROMPT_TOO_LONG, "cannot cut the document to fit "
+                + context + " tokens"));
     }
 
     /**
@@ -182,7 +183,7 @@ public record JudgePrompt(String rubric, String systemPrompt, String assistantPr
      *
      * @param ids the prompt, null on error
      * @param truncated whether the document was cut
-     * @param error null, or "code: message"
+     * @param error null, or why the prompt does not fit
      */
-    public record Encoded(long[] ids, boolean truncated, String error) {}
+    public record Encoded(long[] ids, boolean truncated, RowError error) {}
 }

@@ -158,7 +158,7 @@ public final class Phi4Functions {
         @Override
         public Row call(String text) {
             Phi4Engine engine = ModelRegistry.engine(options, null);
-            Object r = Phi4Scorer.scoreTexts(engine, java.util.Collections.singletonList(text),
+            ScoreWindows.TextScore r = Phi4Scorer.scoreTexts(engine, java.util.Collections.singletonList(text),
                     Phi4Scorer.DEFAULT_WINDOW_TOKENS, Phi4Scorer.DEFAULT_WINDOW_OVERLAP, ONE_ROW).get(0);
             if (r instanceof ScoreWindows.Total t) {
                 return RowFactory.create(t.mean(), t.perplexity(), t.count());

@@ -3,6 +3,7 @@ package dev.phi4spark.udf.spark;
 import dev.phi4spark.udf.engine.GenerationRequest;
 import dev.phi4spark.udf.engine.GenerationResult;
 import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.RowError;
 import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.tokenizer.ChatMessage;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
@@ -56,6 +57,9 @@ import org.apache.spark.sql.types.StructType;
 public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
 
     private static final long serialVersionUID = 1L;
+
+    /** Error code: a conversation whose messages cannot be rendered (a null message, an unknown role). */
+    public static final String INVALID_MESSAGES = "invalid_messages";
 
     private final Param<String> inputCol;
     private final Param<String> systemPrompt;
@@ -382,17 +386,16 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                 getOptions().minSharedPrefix());
     }
 
-    /** A rendered prompt, or why there is none. */
     /**
      * A row's prompt.
      *
      * @param text the rendered prompt (seeds derive from it), null on error
      * @param chat the conversation it renders, null for a raw prompt
      * @param prefix the start of the assistant's answer the model continues, or null
-     * @param error null, or "code: message"
+     * @param error null, or why there is none
      */
-    private record Prompt(String text, List<ChatMessage> chat, String prefix, String error) {
-        static Prompt failed(String error) {
+    private record Prompt(String text, List<ChatMessage> chat, String prefix, RowError error) {
+        static Prompt failed(RowError error) {
             return new Prompt(null, null, null, error);
         }
 
@@ -464,8 +467,8 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                 }
                 long[] ids = p.ids(tok);
                 if (ids.length >= context) {
-                    out[i] = failed(ids.length, GenerationResult.PROMPT_TOO_LONG + ": the prompt has " + ids.length
-                            + " tokens and the context holds " + context);
+                    out[i] = failed(ids.length, new RowError(GenerationResult.PROMPT_TOO_LONG, "the prompt has "
+                            + ids.length + " tokens and the context holds " + context));
                     continue;
                 }
                 runnable.add(i);
@@ -492,21 +495,21 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
 
         private Prompt prompt(Row row) {
             if (row.isNullAt(input)) {
-                return Prompt.failed(GenerationResult.EMPTY_PROMPT + ": the prompt is null");
+                return Prompt.failed(new RowError(GenerationResult.EMPTY_PROMPT, "the prompt is null"));
             }
             if (messageFields != null) {
                 return chat(row.getList(input));
             }
             String text = row.getString(input);
             if (text.isBlank()) {
-                return Prompt.failed(GenerationResult.EMPTY_PROMPT + ": the prompt is empty");
+                return Prompt.failed(new RowError(GenerationResult.EMPTY_PROMPT, "the prompt is empty"));
             }
             return chatTemplate ? Prompt.of(ChatTemplate.question(system, text)) : new Prompt(text, null, null, null);
         }
 
         private Prompt chat(List<Row> messages) {
             if (messages.isEmpty()) {
-                return Prompt.failed(GenerationResult.EMPTY_PROMPT + ": the conversation has no messages");
+                return Prompt.failed(new RowError(GenerationResult.EMPTY_PROMPT, "the conversation has no messages"));
             }
             List<ChatMessage> chat = new ArrayList<>();
             try {
@@ -517,7 +520,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
                     chat.add(new ChatMessage(m.getString(messageFields[0]), m.getString(messageFields[1])));
                 }
             } catch (IllegalArgumentException e) {
-                return Prompt.failed("invalid_messages: " + e.getMessage());
+                return Prompt.failed(new RowError(INVALID_MESSAGES, e.getMessage()));
             }
             if (system != null && !chat.get(0).role().equals(ChatMessage.SYSTEM)) {
                 chat.add(0, ChatMessage.system(system));
@@ -532,7 +535,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
             return rowSeed(seed, prompt);
         }
 
-        private static Outcome failed(Integer promptTokens, String error) {
+        private static Outcome failed(Integer promptTokens, RowError error) {
             return new Outcome(new Object[] {null, "error", promptTokens, 0}, error,
                     promptTokens == null ? 0 : promptTokens, 0);
         }

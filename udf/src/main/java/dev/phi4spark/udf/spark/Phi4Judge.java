@@ -3,6 +3,7 @@ package dev.phi4spark.udf.spark;
 import dev.phi4spark.udf.engine.ChoiceResult;
 import dev.phi4spark.udf.engine.GenerationResult;
 import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.RowError;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -223,7 +224,7 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
         for (int i = 0; i < texts.size(); i++) {
             String text = texts.get(i);
             if (text == null || text.isBlank()) {
-                out[i] = failed(GenerationResult.EMPTY_PROMPT + ": the text is " + (text == null ? "null" : "empty"), 0);
+                out[i] = failed(new RowError(GenerationResult.EMPTY_PROMPT, "the text is " + (text == null ? "null" : "empty")), 0);
                 continue;
             }
             JudgePrompt.Encoded e = prompt.encode(engine.requireTokenizer(), text, context);
@@ -246,7 +247,7 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
         return Arrays.asList(out);
     }
 
-    private static Judged failed(String error, int promptTokens) {
+    private static Judged failed(RowError error, int promptTokens) {
         return new Judged(new ChoiceResult(new float[0], new float[0], error), promptTokens);
     }
 

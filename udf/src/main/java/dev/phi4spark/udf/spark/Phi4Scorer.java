@@ -2,6 +2,7 @@ package dev.phi4spark.udf.spark;
 
 import dev.phi4spark.udf.engine.GenerationResult;
 import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.RowError;
 import dev.phi4spark.udf.engine.ScoreResult;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -164,25 +165,25 @@ public final class Phi4Scorer extends Phi4Transformer<Phi4Scorer> {
     }
 
     /**
-     * Scores texts in windows, batched across documents; one result per text in order, errors included.
+     * Scores texts in windows, batched across documents; one result per text in order, failures included.
      * Shared with the {@code phi4_score} SQL function.
      */
-    static List<Object> scoreTexts(Phi4Engine engine, List<String> texts, int windowTokens, int overlap,
+    static List<ScoreWindows.TextScore> scoreTexts(Phi4Engine engine, List<String> texts, int windowTokens, int overlap,
             Batching batching) {
         int window = Math.min(windowTokens, engine.config().maxPositions);
         int keep = Math.min(overlap, window - 1);
-        Object[] out = new Object[texts.size()];
+        ScoreWindows.TextScore[] out = new ScoreWindows.TextScore[texts.size()];
         List<ScoreWindows.Window> windows = new ArrayList<>();
         List<Integer> owner = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             String text = texts.get(i);
             if (text == null || text.isBlank()) {
-                out[i] = GenerationResult.EMPTY_PROMPT + ": the text is " + (text == null ? "null" : "empty");
+                out[i] = failed(GenerationResult.EMPTY_PROMPT, "the text is " + (text == null ? "null" : "empty"));
                 continue;
             }
             long[] ids = engine.requireTokenizer().encode(text);
             if (ids.length < 2) {
-                out[i] = ScoreResult.TOO_SHORT + ": nothing to score in " + ids.length + " token";
+                out[i] = failed(ScoreResult.TOO_SHORT, "nothing to score in " + ids.length + " token");
                 continue;
             }
             for (ScoreWindows.Window w : ScoreWindows.split(ids, window, keep)) {
@@ -208,19 +209,19 @@ public final class Phi4Scorer extends Phi4Transformer<Phi4Scorer> {
         return Arrays.asList(out);
     }
 
-    /** A text's total, or its first window's error (the Object is a Total or an error String). */
-    private static Object total(ScoreResult[] results, List<Integer> owner, int text) {
+    private static ScoreWindows.Failed failed(String code, String message) {
+        return new ScoreWindows.Failed(new RowError(code, message));
+    }
+
+    /** A text's total, or its first failed window's error. */
+    private static ScoreWindows.TextScore total(ScoreResult[] results, List<Integer> owner, int text) {
         List<ScoreResult> mine = new ArrayList<>();
         for (int j = 0; j < results.length; j++) {
             if (owner.get(j) == text) {
                 mine.add(results[j]);
             }
         }
-        try {
-            return ScoreWindows.combine(mine);
-        } catch (IllegalStateException e) {
-            return e.getMessage();
-        }
+        return ScoreWindows.combine(mine);
     }
 
     private static final class Work implements WindowWork {
@@ -238,13 +239,13 @@ public final class Phi4Scorer extends Phi4Transformer<Phi4Scorer> {
         @Override
         public List<Outcome> run(Phi4Engine engine, List<Row> rows, Batching batching) {
             List<String> texts = rows.stream().map(r -> r.isNullAt(input) ? null : r.getString(input)).toList();
-            List<Object> scored = scoreTexts(engine, texts, windowTokens, overlap, batching);
+            List<ScoreWindows.TextScore> scored = scoreTexts(engine, texts, windowTokens, overlap, batching);
             List<Outcome> out = new ArrayList<>(rows.size());
-            for (Object s : scored) {
+            for (ScoreWindows.TextScore s : scored) {
                 if (s instanceof ScoreWindows.Total t) {
                     out.add(new Outcome(new Object[] {t.mean(), t.perplexity(), t.count()}, null, t.count() + 1, 0));
-                } else {
-                    out.add(new Outcome(new Object[] {null, null, null}, (String) s, 0, 0));
+                } else if (s instanceof ScoreWindows.Failed f) {
+                    out.add(new Outcome(new Object[] {null, null, null}, f.error(), 0, 0));
                 }
             }
             return out;

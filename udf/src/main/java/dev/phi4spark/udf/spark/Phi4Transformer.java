@@ -3,6 +3,7 @@ package dev.phi4spark.udf.spark;
 import dev.phi4spark.udf.engine.ModelOption;
 import dev.phi4spark.udf.engine.ModelOptions;
 import dev.phi4spark.udf.engine.Phi4Engine;
+import dev.phi4spark.udf.engine.RowError;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -353,15 +354,15 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
      * What one row produced.
      *
      * @param values the output columns before the error column
-     * @param error null, or "code: message"
+     * @param error null, or why the row failed (the error column shows it as "code: message")
      * @param inputTokens tokens the row fed the model
      * @param generatedTokens tokens it generated
      * @param cachedTokens input tokens whose keys and values came from the prefix cache
      */
-    public record Outcome(Object[] values, String error, long inputTokens, long generatedTokens, long cachedTokens) {
+    public record Outcome(Object[] values, RowError error, long inputTokens, long generatedTokens, long cachedTokens) {
 
         /** An outcome that used no cached prefix. */
-        public Outcome(Object[] values, String error, long inputTokens, long generatedTokens) {
+        public Outcome(Object[] values, RowError error, long inputTokens, long generatedTokens) {
             this(values, error, inputTokens, generatedTokens, 0);
         }
     }
@@ -443,7 +444,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
                     errors++;
                     if (failOnError) {
                         throw new IllegalStateException("Cannot " + verb + ": a row failed and failOnError is true "
-                                + "(partition " + partition() + ", " + o.error() + ")");
+                                + "(partition " + partition() + ", " + o.error().render() + ")");
                     }
                 }
                 inputTokens += o.inputTokens();
@@ -466,7 +467,7 @@ public abstract class Phi4Transformer<T extends Phi4Transformer<T>> extends Tran
                 values[i] = row.get(i);
             }
             System.arraycopy(o.values(), 0, values, row.length(), o.values().length);
-            values[values.length - 1] = o.error();
+            values[values.length - 1] = RowError.render(o.error());
             return RowFactory.create(values);
         }
 

@@ -1,5 +1,6 @@
 package dev.phi4spark.udf.spark;
 
+import dev.phi4spark.udf.engine.RowError;
 import dev.phi4spark.udf.engine.ScoreResult;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +23,14 @@ public final class ScoreWindows {
     /** A window: its tokens and the first one scored. */
     public record Window(long[] ids, int firstScored) {}
 
+    /** What scoring one document gave: its totals, or why there are none. */
+    public sealed interface TextScore permits Total, Failed {}
+
+    /** A document that could not be scored, and why. */
+    public record Failed(RowError error) implements TextScore {}
+
     /** The document's totals. */
-    public record Total(double sum, int count) {
+    public record Total(double sum, int count) implements TextScore {
         /** Mean log-probability per scored token. */
         public double mean() {
             return sum / count;
@@ -62,13 +69,13 @@ public final class ScoreWindows {
         return out;
     }
 
-    /** Adds window results up; the first error wins. */
-    public static Total combine(List<ScoreResult> windows) {
+    /** Adds window results up; the first failed window's error is the document's. */
+    public static TextScore combine(List<ScoreResult> windows) {
         double sum = 0;
         int count = 0;
         for (ScoreResult r : windows) {
             if (r.error() != null) {
-                throw new IllegalStateException(r.error());
+                return new Failed(r.error());
             }
             sum += r.sum();
             count += r.tokenCount();

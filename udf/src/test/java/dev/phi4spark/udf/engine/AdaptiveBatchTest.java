@@ -93,8 +93,8 @@ class AdaptiveBatchTest {
         }).generate(requests);
         GenerationResult failed = results.get(6);
         assertThat(failed.finishReason()).isEqualTo(FinishReason.ERROR);
-        assertThat(failed.errorCode()).isEqualTo(GenerationResult.OUT_OF_MEMORY);
-        assertThat(failed.error()).startsWith("out_of_memory: [enforce fail at alloc_cpu.cpp:117] data."
+        assertThat(failed.error().code()).isEqualTo(GenerationResult.OUT_OF_MEMORY);
+        assertThat(failed.error().render()).startsWith("out_of_memory: [enforce fail at alloc_cpu.cpp:117] data."
                 + " DefaultCPUAllocator: can't allocate memory");
         assertThat(failed.promptTokens()).isEqualTo(requests.get(6).promptIds().length);
         for (int i = 0; i < requests.size(); i++) {
@@ -178,7 +178,7 @@ class AdaptiveBatchTest {
                 throw new EngineException(CUDA_OOM);
             }
         }).choose(prompts, candidates);
-        assertThat(results.get(3).error()).startsWith("out_of_memory: CUDA out of memory. Tried to allocate 2.00 GiB");
+        assertThat(results.get(3).error().render()).startsWith("out_of_memory: CUDA out of memory. Tried to allocate 2.00 GiB");
         assertThat(results.get(3).argmax()).isEqualTo(-1);
         for (int i = 0; i < prompts.size(); i++) {
             if (i != 3) {

@@ -142,7 +142,7 @@ class ContinuousGeneratorTest {
             assertThat(ours.get(i).text()).as("request %d", i).isEqualTo(reference.get(i).text());
         }
         assertThat(reference).extracting(GenerationResult::finishReason).contains(FinishReason.STOP, FinishReason.ERROR);
-        assertThat(ours.get(2).errorCode()).isEqualTo(GenerationResult.EMPTY_PROMPT);
+        assertThat(ours.get(2).error().code()).isEqualTo(GenerationResult.EMPTY_PROMPT);
         assertThat(ours.get(ours.size() - 1).text()).isEqualTo("[175, 197, 96, 72, 15, 209, ");
     }
 

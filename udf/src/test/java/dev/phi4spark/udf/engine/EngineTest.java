@@ -88,10 +88,10 @@ class EngineTest {
                 new GenerationRequest(good, p),
                 new GenerationRequest(tooLong, p),
                 new GenerationRequest(new long[] {5, 1_000_000}, p)));
-        assertThat(results.get(0).errorCode()).isEqualTo("empty_prompt");
+        assertThat(results.get(0).error().code()).isEqualTo("empty_prompt");
         assertThat(results.get(0).finishReason()).isEqualTo(FinishReason.ERROR);
-        assertThat(results.get(2).error()).isEqualTo("prompt_too_long: the prompt has 4096 tokens and the context holds 4096");
-        assertThat(results.get(3).errorCode()).isEqualTo("invalid_token");
+        assertThat(results.get(2).error().render()).isEqualTo("prompt_too_long: the prompt has 4096 tokens and the context holds 4096");
+        assertThat(results.get(3).error().code()).isEqualTo("invalid_token");
         GenerationResult alone = engine.generate(List.of(new GenerationRequest(good, p))).get(0);
         assertThat(results.get(1).tokenIds()).containsExactly(alone.tokenIds());
         assertThat(results.get(1).error()).isNull();

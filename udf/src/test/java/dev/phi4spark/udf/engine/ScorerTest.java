@@ -138,11 +138,11 @@ class ScorerTest {
     void badRowsGetAnErrorAndTheOthersAreScored() {
         long[] tooLong = new long[model.config().maxPositions + 1];
         List<ScoreResult> r = new Scorer(model, 512).score(List.of(new long[0], prompt, tooLong, new long[] {5}));
-        assertThat(r.get(0).error()).startsWith("empty_prompt");
+        assertThat(r.get(0).error().code()).isEqualTo("empty_prompt");
         assertThat(r.get(1).error()).isNull();
         assertThat(r.get(1).tokenCount()).isEqualTo(prompt.length - 1);
-        assertThat(r.get(2).error()).startsWith("prompt_too_long");
-        assertThat(r.get(3).error()).startsWith("too_short");
+        assertThat(r.get(2).error().code()).isEqualTo("prompt_too_long");
+        assertThat(r.get(3).error().render()).isEqualTo("too_short: nothing to score in 1 tokens from token 1");
     }
 
     private static int argmax(float[] values) {

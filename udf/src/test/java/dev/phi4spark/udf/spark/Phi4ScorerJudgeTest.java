@@ -149,7 +149,7 @@ class Phi4ScorerJudgeTest {
         assertThat(cut.truncated()).isTrue();
         assertThat(cut.ids().length).isBetween(overhead + 40, overhead + 52);
         assertThat(JudgePrompt.defaults().encode(tok, SHORT, 4096).truncated()).isFalse();
-        assertThat(JudgePrompt.defaults().encode(tok, SHORT, 100).error())
+        assertThat(JudgePrompt.defaults().encode(tok, SHORT, 100).error().render())
                 .startsWith("prompt_too_long: the rubric alone has ").endsWith(" tokens and the context holds 100");
         assertThatThrownBy(() -> judge().setRubric("Rate this.").transform(docs()))
                 .hasMessage("Cannot judge: the rubric has no {document} placeholder (Rate this.)");
