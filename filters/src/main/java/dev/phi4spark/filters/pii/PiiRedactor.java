@@ -209,7 +209,9 @@ public final class PiiRedactor implements TextCleaner {
      */
     static boolean mayHoldSecret(String s) {
         return s.contains("PRIVATE KEY") || s.contains("eyJ") || s.contains("AKIA") || s.contains("ASIA")
-                || s.indexOf('_') >= 0 || s.contains("xox") || s.contains("sk-");
+                || s.indexOf('_') >= 0 && (s.contains("ghp_") || s.contains("gho_") || s.contains("ghu_")
+                        || s.contains("ghs_") || s.contains("ghr_") || s.contains("github_pat_"))
+                || s.contains("xox") || s.contains("sk-");
     }
 
     /** True when some run of digits, single spaces and hyphens holds at least {@code min} digits. */
