@@ -237,17 +237,7 @@ public final class Phi3Model implements AutoCloseable {
      * step manager: a long prompt costs attention memory for one chunk, not the whole prompt.
      */
     void prefill(NDManager call, Batch batch, KvCache cache, int chunk, ChunkConsumer consumer) {
-        for (int r = 0; r < batch.rows(); r++) {
-            cache.markPadding(r, batch.pad[r]);
-        }
-        for (int start = 0; start < batch.width; start += chunk) {
-            int end = Math.min(batch.width, start + chunk);
-            try (NDManager step = call.newSubManager()) {
-                NDArray hidden = hidden(step, batch.tokens(step, start, end), batch.positions(step, start, end),
-                        batch.maxPosition(end), cache, start);
-                consumer.accept(step, hidden, start, end);
-            }
-        }
+        ModelForward.of(this).prefill(call, batch, cache, chunk, consumer);
     }
 
     /** Float32 logits {@code [batch, seq, vocab]} of hidden states {@code [batch, seq, hidden]}. */
