@@ -172,6 +172,28 @@ public final class FilterBenchmark {
         return kept;
     }
 
+    /**
+     * {@code (id, text)} rows of documents of 150 to 400 words, every tenth a near copy (two words
+     * changed) of the one before it: the near-dedup benchmarks' corpus.
+     */
+    public static Dataset<Row> nearDuplicateCorpus(SparkSession spark, long docs) {
+        var text = udf((UDF1<Long, String>) id -> {
+            long source = id % 10 == 9 ? id - 1 : id;
+            // Seeds k * golden-gamma would give shifted copies of one SplittableRandom stream.
+            SplittableRandom r = new SplittableRandom(dev.phi4spark.filters.Murmur3.fmix64(source + 1));
+            String doc = document(r, 150 + r.nextInt(251));
+            if (source != id) {
+                String[] w = doc.split(" ");
+                SplittableRandom edit = new SplittableRandom(id);
+                w[edit.nextInt(w.length)] = "changed";
+                w[edit.nextInt(w.length)] = "edited";
+                doc = String.join(" ", w);
+            }
+            return doc;
+        }, DataTypes.StringType);
+        return spark.range(docs).repartition(8).select(col("id"), text.apply(col("id")).as("text"));
+    }
+
     private static void nearDedup(int docs) {
         SparkSession spark = SparkSession.builder()
                 .master("local[2]")
@@ -181,24 +203,7 @@ public final class FilterBenchmark {
                 .config("spark.driver.host", "127.0.0.1")
                 .getOrCreate();
         try {
-            // Every tenth document is a near copy (two words changed) of the one before it.
-            var text = udf((UDF1<Long, String>) id -> {
-                long source = id % 10 == 9 ? id - 1 : id;
-                // Seeds k * golden-gamma would give shifted copies of one SplittableRandom stream.
-                SplittableRandom r = new SplittableRandom(dev.phi4spark.filters.Murmur3.fmix64(source + 1));
-                String doc = document(r, 150 + r.nextInt(251));
-                if (source != id) {
-                    String[] w = doc.split(" ");
-                    SplittableRandom edit = new SplittableRandom(id);
-                    w[edit.nextInt(w.length)] = "changed";
-                    w[edit.nextInt(w.length)] = "edited";
-                    doc = String.join(" ", w);
-                }
-                return doc;
-            }, DataTypes.StringType);
-            Dataset<Row> corpus = spark.range(docs).repartition(8)
-                    .select(col("id"), text.apply(col("id")).as("text"))
-                    .localCheckpoint();
+            Dataset<Row> corpus = nearDuplicateCorpus(spark, docs).localCheckpoint();
             long megabytes = corpus.selectExpr("sum(length(text))").first().getLong(0);
             long t = System.nanoTime();
             Dataset<Row> marked = MinHashDedup.forThreshold(MinHashDedup.DEFAULT_THRESHOLD,

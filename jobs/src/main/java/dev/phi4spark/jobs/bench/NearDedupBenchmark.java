@@ -1,9 +1,7 @@
 package dev.phi4spark.jobs.bench;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.udf;
 
-import dev.phi4spark.filters.Murmur3;
 import dev.phi4spark.filters.bench.FilterBenchmark;
 import dev.phi4spark.filters.dedup.MinHashDedup;
 import dev.phi4spark.jobs.SparkSessions;
@@ -12,18 +10,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Near dedup end to end through Delta, as the {@code filter} job runs it: a corpus of documents of 150
- * to 400 words (every tenth a two-word edit of the one before) is written to a Delta table first,
+ * to 400 words ({@link FilterBenchmark#nearDuplicateCorpus}) is written to a Delta table first,
  * untimed; then the timed part reads the table, marks near duplicates (MinHash at the default
  * threshold) and writes the marked rows to a second Delta table. The session is the jobs' own
  * ({@link SparkSessions#tuneLocal}) on {@code local[2]}. Not a test: {@code phi4spark bench filters}.
@@ -55,7 +50,7 @@ public final class NearDedupBenchmark {
         try {
             String corpus = dir.resolve("corpus").toString();
             String marked = dir.resolve("marked").toString();
-            generate(spark, documents).write().format("delta").save(corpus);
+            FilterBenchmark.nearDuplicateCorpus(spark, documents).write().format("delta").save(corpus);
             long t = System.nanoTime();
             Dataset<Row> docs = spark.read().format("delta").load(corpus);
             MinHashDedup.forThreshold(MinHashDedup.DEFAULT_THRESHOLD, MinHashDedup.DEFAULT_NUM_HASHES,
@@ -70,23 +65,6 @@ public final class NearDedupBenchmark {
             spark.stop();
             delete(dir);
         }
-    }
-
-    private static Dataset<Row> generate(SparkSession spark, long documents) {
-        var text = udf((UDF1<Long, String>) id -> {
-            long source = id % 10 == 9 ? id - 1 : id;
-            SplittableRandom r = new SplittableRandom(Murmur3.fmix64(source + 1));
-            String doc = FilterBenchmark.document(r, 150 + r.nextInt(251));
-            if (source != id) {
-                String[] w = doc.split(" ");
-                SplittableRandom edit = new SplittableRandom(id);
-                w[edit.nextInt(w.length)] = "changed";
-                w[edit.nextInt(w.length)] = "edited";
-                doc = String.join(" ", w);
-            }
-            return doc;
-        }, DataTypes.StringType);
-        return spark.range(documents).repartition(8).select(col("id"), text.apply(col("id")).as("text"));
     }
 
     private static Path createTempDir() {
