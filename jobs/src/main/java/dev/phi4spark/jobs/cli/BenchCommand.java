@@ -1,6 +1,7 @@
 package dev.phi4spark.jobs.cli;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.phi4spark.udf.bench.EngineBenchmark;
 import dev.phi4spark.udf.bench.ThroughputBenchmark;
 import dev.phi4spark.udf.engine.EngineOptions;
@@ -11,13 +12,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,7 +65,7 @@ public final class BenchCommand implements Runnable {
                     out.println("Writing a random ~150M-parameter Phi-3 to " + temp + " ...");
                     dir = EngineBenchmark.write150M(temp);
                 }
-                Map<String, Object> figures = new EngineBenchmark(engineOptions.toOptions(), out::println)
+                EngineBenchmark.Figures figures = new EngineBenchmark(engineOptions.toOptions(), out::println)
                         .run(dir, roofline.gemmSize, roofline.decodeSteps);
                 out.println(Json.write(figures, true));
                 if (jsonOut != null) {
@@ -220,13 +220,13 @@ public final class BenchCommand implements Runnable {
                 String rooflineModel = roofline.model == null ? "random 150M Phi-3 (EngineBenchmark.CONFIG_150M)"
                         : big.toString();
                 log.accept("== roofline (model FLOPs against libtorch GEMM)");
-                Map<String, Object> rooflineFigures = new EngineBenchmark(options, log).run(big, roofline.gemmSize,
-                        roofline.decodeSteps);
-                Map<String, Object> attention = Map.of("skipped", "--attention-prompts 0");
+                EngineBenchmark.Figures rooflineFigures = new EngineBenchmark(options, log).run(big,
+                        roofline.gemmSize, roofline.decodeSteps);
+                Outcome<EngineBenchmark.AttentionFigures> attention = new Outcome.Skipped<>("--attention-prompts 0");
                 if (attentionPrompts > 0) {
                     log.accept("== fused vs plain attention (the roofline's model)");
-                    attention = new EngineBenchmark(options, log).attention(big, attentionPrompts, attentionTokens,
-                            roofline.decodeSteps);
+                    attention = new Outcome.Ran<>(new EngineBenchmark(options, log).attention(big, attentionPrompts,
+                            attentionTokens, roofline.decodeSteps));
                 }
                 Path small = switch (throughputModel) {
                     case "21m" -> ThroughputBenchmark.write21M(temp.resolve("21m"));
@@ -256,28 +256,25 @@ public final class BenchCommand implements Runnable {
             return figures;
         }
 
-        private Map<String, Object> sparkOverhead(Consumer<String> out) {
-            Map<String, Object> result = new LinkedHashMap<>();
+        private Outcome<SparkOverheadBenchmark.Figures> sparkOverhead(Consumer<String> out) {
             if (sparkPrompts <= 0) {
-                result.put("skipped", "--spark-prompts 0");
-                return result;
+                return new Outcome.Skipped<>("--spark-prompts 0");
             }
             out.accept("== Spark overhead (tiny random model, local[1], 1 libtorch thread)");
             try {
-                result.putAll(SparkOverheadBenchmark.measure(null, sparkPrompts, 32, repeats, 1,
-                        engineOptions.toOptions().attention()));
-                out.accept(String.format(Locale.ROOT, "spark/direct: %.3f", result.get("spark_over_direct")));
+                SparkOverheadBenchmark.Figures figures = SparkOverheadBenchmark.measure(null, sparkPrompts, 32,
+                        repeats, 1, engineOptions.toOptions().attention());
+                out.accept(String.format(Locale.ROOT, "spark/direct: %.3f", figures.sparkOverDirect()));
+                return new Outcome.Ran<>(figures);
             } catch (Exception e) {
-                result.put("skipped", "Cannot run the Spark overhead benchmark: " + e);
-                out.accept(String.valueOf(result.get("skipped")));
+                String reason = "Cannot run the Spark overhead benchmark: " + e;
+                out.accept(reason);
+                return new Outcome.Skipped<>(reason);
             }
-            return result;
         }
 
         private static String summary(AllFigures f) {
-            Map<String, Object> roof = f.roofline();
-            Map<String, Object> spark = f.sparkOverhead();
-            Map<String, Object> attention = f.attention();
+            EngineBenchmark.Figures roof = f.roofline();
             return String.format(Locale.ROOT, "== summary%n"
                     + "continuous / static batching:      %sx (aim >= 1.5)%n"
                     + "prefix reuse on / off, prefill:    %sx with the prefix computed in the run, %sx cached (aim >= 2)%n"
@@ -286,39 +283,83 @@ public final class BenchCommand implements Runnable {
                     + "fused / plain attention:           %sx prefill, %sx decode%n"
                     + "Spark / direct engine:             %s",
                     f.continuous().continuousOverStatic(), f.prefix().reuseColdSpeedup(), f.prefix().reuseWarmSpeedup(),
-                    roof.get("prefill_roofline_fraction"), roof.get("decode_b32_roofline_fraction"),
-                    attention.getOrDefault("fused_over_plain_prefill", attention.get("skipped")),
-                    attention.getOrDefault("fused_over_plain_decode", "-"),
-                    spark.getOrDefault("spark_over_direct", spark.get("skipped")));
+                    roof.prefillRooflineFraction(), roof.decodeB32().rooflineFraction(),
+                    f.attention().fold(a -> a.fusedOverPlainPrefill(), reason -> reason),
+                    f.attention().fold(a -> a.fusedOverPlainDecode(), reason -> "-"),
+                    f.sparkOverhead().fold(s -> s.sparkOverDirect(), reason -> reason));
         }
     }
 
     /**
-     * What {@code bench all} measured, under the JSON names it writes. The roofline, attention and Spark
-     * figures stay maps: they are printed as they come, never read field by field.
+     * What {@code bench all} measured, under the JSON names it writes.
      *
      * @param machine where it ran
      * @param rooflineModel the model of the roofline and attention figures
      * @param roofline {@link EngineBenchmark#run}'s figures
-     * @param attention {@link EngineBenchmark#attention}'s figures, or {@code skipped}
+     * @param attention {@link EngineBenchmark#attention}'s figures, or why they were skipped
      * @param throughputModel the model of the batching and prefix figures
      * @param continuous continuous against static batching
      * @param prefix prefix reuse against prefilling whole
-     * @param sparkOverhead {@link SparkOverheadBenchmark#measure}'s figures, or {@code skipped}
+     * @param sparkOverhead {@link SparkOverheadBenchmark#measure}'s figures, or why they were skipped
      */
     record AllFigures(
             @JsonProperty("machine") Machine machine,
             @JsonProperty("roofline_model") String rooflineModel,
-            @JsonProperty("roofline") Map<String, Object> roofline,
-            @JsonProperty("attention") Map<String, Object> attention,
+            @JsonProperty("roofline") EngineBenchmark.Figures roofline,
+            @JsonProperty("attention") Outcome<EngineBenchmark.AttentionFigures> attention,
             @JsonProperty("throughput_model") String throughputModel,
             @JsonProperty("continuous_batching") ThroughputBenchmark.BatchingFigures continuous,
             @JsonProperty("prefix_reuse") ThroughputBenchmark.PrefixFigures prefix,
-            @JsonProperty("spark_overhead") Map<String, Object> sparkOverhead) {
+            @JsonProperty("spark_overhead") Outcome<SparkOverheadBenchmark.Figures> sparkOverhead) {
 
-        AllFigures withSparkOverhead(Map<String, Object> figures) {
+        AllFigures withSparkOverhead(Outcome<SparkOverheadBenchmark.Figures> figures) {
             return new AllFigures(machine, rooflineModel, roofline, attention, throughputModel, continuous, prefix,
                     figures);
+        }
+    }
+
+    /**
+     * A group of figures that was measured, or the reason it was not: the figures themselves in JSON, or
+     * {@code {"skipped": reason}}.
+     *
+     * @param <T> the figures' type
+     */
+    sealed interface Outcome<T> permits Outcome.Ran, Outcome.Skipped {
+
+        /** {@code ran} applied to the figures, or {@code skipped} to the reason they are missing. */
+        <R> R fold(Function<? super T, ? extends R> ran, Function<String, ? extends R> skipped);
+
+        /**
+         * Figures that were measured; their JSON is the figures' own.
+         *
+         * @param figures what was measured
+         * @param <T> the figures' type
+         */
+        record Ran<T>(T figures) implements Outcome<T> {
+
+            @JsonValue
+            T json() {
+                return figures;
+            }
+
+            @Override
+            public <R> R fold(Function<? super T, ? extends R> ran, Function<String, ? extends R> skipped) {
+                return ran.apply(figures);
+            }
+        }
+
+        /**
+         * Figures that were not measured.
+         *
+         * @param reason why, as the option that turned them off or the error that stopped them
+         * @param <T> the figures' type
+         */
+        record Skipped<T>(@JsonProperty("skipped") String reason) implements Outcome<T> {
+
+            @Override
+            public <R> R fold(Function<? super T, ? extends R> ran, Function<String, ? extends R> skipped) {
+                return skipped.apply(reason);
+            }
         }
     }
 

@@ -15,6 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchCommandTest {
 
+    /** {@code bench engine}'s JSON fields, in order, as docs/benchmarks.md and earlier runs have them. */
+    private static final String[] ENGINE_FIELDS = {"device", "dtype", "parameters", "gemm_size", "gemm_gflops",
+        "attention", "read_bandwidth_gb_per_s", "ops_per_decode_step", "ops_per_decode_step_by_name",
+        "layout_b1_view_ms", "layout_b1_contiguous_ms", "layout_b8_view_ms", "layout_b8_contiguous_ms",
+        "layout_b32_view_ms", "layout_b32_contiguous_ms", "prefill_1x256_tokens_per_s", "prefill_tokens_per_s",
+        "prefill_roofline_fraction", "decode_b1_tokens_per_s", "decode_b1_roofline_fraction",
+        "decode_b1_bandwidth_fraction", "decode_b8_tokens_per_s", "decode_b8_roofline_fraction",
+        "decode_b8_bandwidth_fraction", "decode_b32_tokens_per_s", "decode_b32_roofline_fraction"};
+
     @TempDir
     Path tmp;
 
@@ -47,10 +56,27 @@ class BenchCommandTest {
                 "reuse_warm_speedup");
         assertThat(f.at("/continuous_batching/batch_rows").asInt()).isEqualTo(2);
         assertThat(f.at("/prefix_reuse/shared_prefix_tokens").asInt()).isEqualTo(80);
+        assertThat(f.get("roofline").fieldNames()).toIterable().containsExactly(ENGINE_FIELDS);
+        assertThat(f.get("attention").fieldNames()).toIterable().containsExactly("plain_prefill_tokens_per_s",
+                "plain_decode_tokens_per_s", "fused_prefill_tokens_per_s", "fused_decode_tokens_per_s", "prompts",
+                "prompt_tokens", "fused_over_plain_prefill", "fused_over_plain_decode");
+        assertThat(f.get("spark_overhead").fieldNames()).toIterable().containsExactly("skipped");
         assertThat(f.at("/machine/cores").asInt()).isPositive();
         assertThat(f.at("/machine/max_heap_mb").asLong()).isPositive();
         assertThat(r.out()).contains("== summary").contains("fused / plain attention:")
                 .contains("continuous / static batching:").contains("prefix reuse on / off");
+    }
+
+    @Test
+    void outcomesWriteTheirFiguresOrWhyTheyWereSkipped() throws Exception {
+        var spark = new dev.phi4spark.udf.spark.bench.SparkOverheadBenchmark.Figures("tiny-phi4", 256, 32, 1, "auto",
+                100.0, 90.0, 0.9);
+        JsonNode ran = new ObjectMapper().readTree(Json.write(new BenchCommand.Outcome.Ran<>(spark), false));
+        assertThat(ran.fieldNames()).toIterable().containsExactly("model", "prompts", "max_new_tokens",
+                "libtorch_threads", "attention", "direct_tokens_per_s", "spark_tokens_per_s", "spark_over_direct");
+        assertThat(ran.get("spark_over_direct").asDouble()).isEqualTo(0.9);
+        assertThat(Json.write(new BenchCommand.Outcome.Skipped<>("--spark-prompts 0"), false))
+                .isEqualTo("{\"skipped\":\"--spark-prompts 0\"}");
     }
 
     @Test
@@ -71,6 +97,8 @@ class BenchCommandTest {
         // The layers in one TorchScript call: the tiny model's two layers add no op of their own.
         assertThat(f.get("ops_per_decode_step").asInt()).isBetween(1, 36);
         assertThat(f.at("/ops_per_decode_step_by_name/forward").asInt()).isEqualTo(1);
+        // the typed figures keep the flat JSON names and order the map had; batch 32 has no bandwidth fraction
+        assertThat(f.fieldNames()).toIterable().containsExactly(ENGINE_FIELDS);
         assertThat(r.out()).contains("libtorch ops per decode step (layers, profiler, top-level)");
     }
 }

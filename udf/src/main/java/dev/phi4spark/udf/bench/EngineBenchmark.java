@@ -1,5 +1,8 @@
 package dev.phi4spark.udf.bench;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -19,7 +22,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -52,54 +54,154 @@ public final class EngineBenchmark {
         this.log = log;
     }
 
-    /** Runs every measurement; the map's keys name the figures (GFLOP/s, tokens/s, fractions). */
-    public Map<String, Object> run(Path modelDir, int gemmSize, int decodeSteps) {
-        Map<String, Object> out = new LinkedHashMap<>();
+    /**
+     * What {@link EngineBenchmark#run} measured, under the JSON names {@code bench engine} and {@code bench all}
+     * write: one flat object, the layout and decode figures unwrapped under their {@code layout_bN_} and
+     * {@code decode_bN_} prefixes.
+     *
+     * @param device the model's device
+     * @param dtype the model's weight type
+     * @param parameters the model's parameter count
+     * @param gemmSize side of the square GEMM
+     * @param gemmGflops libtorch's GEMM rate, the compute roofline
+     * @param attention the attention path the model runs
+     * @param readBandwidthGbPerSecond memory read bandwidth, the decode roofline
+     * @param opsPerDecodeStep top-level libtorch ops of one decode step
+     * @param opsPerDecodeStepByName those ops by libtorch name
+     * @param layouts the weight layouts' product times
+     * @param prefill1x256TokensPerSecond prefill of one 256-token prompt
+     * @param prefillTokensPerSecond prefill of eight 256-token prompts
+     * @param prefillRooflineFraction that prefill as a fraction of the GEMM roofline
+     * @param decodeB1 decode at batch 1
+     * @param decodeB8 decode at batch 8
+     * @param decodeB32 decode at batch 32 (compute-bound: no bandwidth fraction)
+     */
+    public record Figures(
+            @JsonProperty("device") String device,
+            @JsonProperty("dtype") String dtype,
+            @JsonProperty("parameters") long parameters,
+            @JsonProperty("gemm_size") int gemmSize,
+            @JsonProperty("gemm_gflops") double gemmGflops,
+            @JsonProperty("attention") String attention,
+            @JsonProperty("read_bandwidth_gb_per_s") double readBandwidthGbPerSecond,
+            @JsonProperty("ops_per_decode_step") int opsPerDecodeStep,
+            @JsonProperty("ops_per_decode_step_by_name") Map<String, Integer> opsPerDecodeStepByName,
+            @JsonUnwrapped Layouts layouts,
+            @JsonProperty("prefill_1x256_tokens_per_s") double prefill1x256TokensPerSecond,
+            @JsonProperty("prefill_tokens_per_s") double prefillTokensPerSecond,
+            @JsonProperty("prefill_roofline_fraction") double prefillRooflineFraction,
+            @JsonUnwrapped(prefix = "decode_b1_") DecodeFigures decodeB1,
+            @JsonUnwrapped(prefix = "decode_b8_") DecodeFigures decodeB8,
+            @JsonUnwrapped(prefix = "decode_b32_") DecodeFigures decodeB32) {}
+
+    /**
+     * The weight layouts at 1, 8 and 32 activation rows (see {@code layouts}), as {@code layout_bN_} in JSON.
+     * The prefixes are whole here and {@link Figures} unwraps this without one: Jackson drops an outer
+     * unwrapping prefix from nested unwrapped records.
+     *
+     * @param b1 one row
+     * @param b8 eight rows
+     * @param b32 32 rows
+     */
+    public record Layouts(
+            @JsonUnwrapped(prefix = "layout_b1_") LayoutFigures b1,
+            @JsonUnwrapped(prefix = "layout_b8_") LayoutFigures b8,
+            @JsonUnwrapped(prefix = "layout_b32_") LayoutFigures b32) {}
+
+    /**
+     * One product the size of the MLP's gate_up in both weight layouts.
+     *
+     * @param viewMs milliseconds against the checkpoint's matrix as a transposed view
+     * @param contiguousMs milliseconds against a contiguous {@code [in, out]} copy
+     */
+    public record LayoutFigures(
+            @JsonProperty("view_ms") double viewMs,
+            @JsonProperty("contiguous_ms") double contiguousMs) {}
+
+    /**
+     * Decode at one batch size.
+     *
+     * @param tokensPerSecond generated tokens per second, decode steps only
+     * @param rooflineFraction model FLOPs at that rate as a fraction of the GEMM roofline
+     * @param bandwidthFraction weight bytes read per step as a fraction of the read bandwidth; null (and left
+     *     out of the JSON) at batch sizes bound by compute
+     */
+    public record DecodeFigures(
+            @JsonProperty("tokens_per_s") double tokensPerSecond,
+            @JsonProperty("roofline_fraction") double rooflineFraction,
+            @JsonProperty("bandwidth_fraction") @JsonInclude(JsonInclude.Include.NON_NULL) Double bandwidthFraction) {}
+
+    /**
+     * The fused attention kernel against the plain path (see {@link EngineBenchmark#attention}).
+     *
+     * @param plain the plain NDArray path
+     * @param fused the fused kernel
+     * @param prompts prompts prefilled, and the decode batch
+     * @param promptTokens tokens per prompt
+     * @param fusedOverPlainPrefill fused prefill rate over plain
+     * @param fusedOverPlainDecode fused decode rate over plain
+     */
+    public record AttentionFigures(
+            @JsonUnwrapped(prefix = "plain_") AttentionPathFigures plain,
+            @JsonUnwrapped(prefix = "fused_") AttentionPathFigures fused,
+            @JsonProperty("prompts") int prompts,
+            @JsonProperty("prompt_tokens") int promptTokens,
+            @JsonProperty("fused_over_plain_prefill") double fusedOverPlainPrefill,
+            @JsonProperty("fused_over_plain_decode") double fusedOverPlainDecode) {}
+
+    /**
+     * One attention path's speed.
+     *
+     * @param prefillTokensPerSecond prefill tokens per second
+     * @param decodeTokensPerSecond decode tokens per second
+     */
+    public record AttentionPathFigures(
+            @JsonProperty("prefill_tokens_per_s") double prefillTokensPerSecond,
+            @JsonProperty("decode_tokens_per_s") double decodeTokensPerSecond) {}
+
+    /** Runs every measurement: GFLOP/s, GB/s, tokens/s and their fractions of the rooflines. */
+    public Figures run(Path modelDir, int gemmSize, int decodeSteps) {
         try (Phi4Engine engine = Phi4Engine.load(modelDir, options)) {
             Phi3Model model = engine.model();
             Phi3Config c = model.config();
             double gemm = gemmGflops(model.manager(), gemmSize, model.dtype());
-            out.put("device", model.device().toString());
-            out.put("dtype", model.dtype().toString());
-            out.put("parameters", c.parameterCount());
-            out.put("gemm_size", gemmSize);
-            out.put("gemm_gflops", round(gemm));
             log.accept(String.format("GEMM %dx%d %s: %.1f GFLOP/s (the roofline)", gemmSize, gemmSize, model.dtype(), gemm));
             double bandwidth = readBandwidth(model.manager());
-            out.put("attention", model.attention());
-            out.put("read_bandwidth_gb_per_s", round(bandwidth / 1e9));
             log.accept(String.format("memory read bandwidth: %.1f GB/s", bandwidth / 1e9));
             Map<String, Integer> ops = opsPerDecodeStep(model);
-            out.put("ops_per_decode_step", LibtorchOps.total(ops));
-            out.put("ops_per_decode_step_by_name", ops);
             log.accept(String.format("libtorch ops per decode step (%s, profiler, top-level): %d %s",
                     model.attention(), LibtorchOps.total(ops), ops));
-            out.putAll(layouts(model.manager(), c.hiddenSize, 2 * c.intermediateSize, model.dtype()));
+            Layouts layouts = layouts(model.manager(), c.hiddenSize, 2 * c.intermediateSize, model.dtype());
             double prefillOne = prefillTokensPerSecond(model, 1, 256);
-            out.put("prefill_1x256_tokens_per_s", round(prefillOne));
             log.accept(String.format("prefill 1 x 256: %.0f tokens/s", prefillOne));
 
             // Prefill computes logits only for the last position, so its FLOPs are the layers' alone.
             double prefillFlops = c.flopsPerToken() - 2.0 * c.vocabSize * c.hiddenSize;
             double prefill = prefillTokensPerSecond(model, 8, 256);
-            out.put("prefill_tokens_per_s", round(prefill));
-            out.put("prefill_roofline_fraction", round3(prefill * prefillFlops / (gemm * 1e9)));
             log.accept(String.format("prefill 8 x 256: %.0f tokens/s, %.2f of the roofline", prefill,
                     prefill * prefillFlops / (gemm * 1e9)));
-            for (int batch : new int[] {1, 8, 32}) {
-                double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps);
-                double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
-                out.put("decode_b" + batch + "_tokens_per_s", round(decode));
-                out.put("decode_b" + batch + "_roofline_fraction", round3(fraction));
-                double read = weightBytes(c, model.dtype()) * decode / batch / bandwidth;
-                if (batch <= 8) {
-                    out.put("decode_b" + batch + "_bandwidth_fraction", round3(read));
-                }
-                log.accept(String.format("decode batch %d: %.1f tokens/s, %.2f of the roofline, %.2f of the bandwidth",
-                        batch, decode, fraction, read));
-            }
+            DecodeFigures decodeB1 = decode(model, 1, decodeSteps, gemm, bandwidth);
+            DecodeFigures decodeB8 = decode(model, 8, decodeSteps, gemm, bandwidth);
+            DecodeFigures decodeB32 = decode(model, 32, decodeSteps, gemm, bandwidth);
+            return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
+                    round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops, layouts,
+                    round(prefillOne), round(prefill),
+                    round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB8, decodeB32);
         }
-        return out;
+    }
+
+    /**
+     * Decode at {@code batch} after 16-token prompts, against the GEMM roofline and, at batch sizes up to 8
+     * (bound by reading the weights), against the read bandwidth.
+     */
+    private DecodeFigures decode(Phi3Model model, int batch, int decodeSteps, double gemm, double bandwidth) {
+        Phi3Config c = model.config();
+        double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps);
+        double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
+        double read = weightBytes(c, model.dtype()) * decode / batch / bandwidth;
+        log.accept(String.format("decode batch %d: %.1f tokens/s, %.2f of the roofline, %.2f of the bandwidth",
+                batch, decode, fraction, read));
+        return new DecodeFigures(round(decode), round3(fraction), batch <= 8 ? round3(read) : null);
     }
 
     /** Bytes of weights a decode step reads: every matrix and norm but the embedding table (rows only). */
@@ -160,23 +262,24 @@ public final class EngineBenchmark {
      * rows} activations against the checkpoint's {@code [out, in]} matrix as a transposed view (the old
      * layout) and against a contiguous {@code [in, out]} copy (the one kept). Ratios above 1 favour the copy.
      */
-    Map<String, Object> layouts(NDManager parent, int in, int out, DataType dtype) {
-        Map<String, Object> figures = new LinkedHashMap<>();
+    Layouts layouts(NDManager parent, int in, int out, DataType dtype) {
+        LayoutFigures[] figures = new LayoutFigures[3];
+        int[] rowCounts = {1, 8, 32};
         try (NDManager m = parent.newSubManager()) {
             NDArray outIn = m.randomNormal(new Shape(out, in)).toType(dtype, false);
             NDArray view = outIn.transpose();
             NDArray contiguous = view.flatten().reshape(in, out);
-            for (int rows : new int[] {1, 8, 32}) {
+            for (int i = 0; i < rowCounts.length; i++) {
+                int rows = rowCounts[i];
                 NDArray x = m.randomNormal(new Shape(rows, 1, in)).toType(dtype, false);
                 double viewSeconds = productSeconds(m, x, view);
                 double copySeconds = productSeconds(m, x, contiguous);
-                figures.put("layout_b" + rows + "_view_ms", round3(viewSeconds * 1e3));
-                figures.put("layout_b" + rows + "_contiguous_ms", round3(copySeconds * 1e3));
+                figures[i] = new LayoutFigures(round3(viewSeconds * 1e3), round3(copySeconds * 1e3));
                 log.accept(String.format("[%d, %d] x [%d, %d]: transposed view %.2f ms, contiguous [in, out] %.2f ms", rows,
                         in, in, out, viewSeconds * 1e3, copySeconds * 1e3));
             }
         }
-        return figures;
+        return new Layouts(figures[0], figures[1], figures[2]);
     }
 
     /** The best of five rounds of ten products, per product. */
@@ -233,8 +336,7 @@ public final class EngineBenchmark {
      * {@code prompts} prompts of {@code length} tokens, and decode of a batch of {@code prompts} after such a
      * prompt, where attention reads {@code length} cached columns per step. Ratios above 1 favour fused.
      */
-    public Map<String, Object> attention(Path modelDir, int prompts, int length, int decodeSteps) {
-        Map<String, Object> out = new LinkedHashMap<>();
+    public AttentionFigures attention(Path modelDir, int prompts, int length, int decodeSteps) {
         double[] prefill = new double[2];
         double[] decode = new double[2];
         String[] paths = {"plain", "fused"};
@@ -248,17 +350,13 @@ public final class EngineBenchmark {
                 decode[i] = decodeTokensPerSecond(engine.model(), prompts, length, decodeSteps);
                 log.accept(String.format("%s attention: prefill %d x %d %.0f tokens/s, decode batch %d at %d"
                         + " columns %.0f tokens/s", paths[i], prompts, length, prefill[i], prompts, length, decode[i]));
-                out.put(paths[i] + "_prefill_tokens_per_s", round(prefill[i]));
-                out.put(paths[i] + "_decode_tokens_per_s", round(decode[i]));
             }
         }
-        out.put("prompts", prompts);
-        out.put("prompt_tokens", length);
-        out.put("fused_over_plain_prefill", round3(prefill[1] / prefill[0]));
-        out.put("fused_over_plain_decode", round3(decode[1] / decode[0]));
         log.accept(String.format("fused / plain: prefill %.2fx, decode %.2fx", prefill[1] / prefill[0],
                 decode[1] / decode[0]));
-        return out;
+        return new AttentionFigures(new AttentionPathFigures(round(prefill[0]), round(decode[0])),
+                new AttentionPathFigures(round(prefill[1]), round(decode[1])), prompts, length,
+                round3(prefill[1] / prefill[0]), round3(decode[1] / decode[0]));
     }
 
     private static double prefillTokensPerSecond(Phi3Model model, int batch, int length) {

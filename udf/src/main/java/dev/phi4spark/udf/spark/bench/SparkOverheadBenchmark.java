@@ -1,5 +1,6 @@
 package dev.phi4spark.udf.spark.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.phi4spark.udf.engine.GenerationRequest;
 import dev.phi4spark.udf.engine.GenerationResult;
 import dev.phi4spark.udf.engine.Phi4Engine;
@@ -15,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.spark.sql.Dataset;
@@ -46,6 +45,28 @@ public final class SparkOverheadBenchmark {
 
     private SparkOverheadBenchmark() {}
 
+    /**
+     * What {@link SparkOverheadBenchmark#measure} measured, under the JSON names {@code bench all} writes.
+     *
+     * @param model the model folder's name
+     * @param prompts prompts generated per run
+     * @param maxNewTokens the generation limit per prompt
+     * @param libtorchThreads libtorch's intra-op threads on both sides
+     * @param attention the attention option both sides ran with
+     * @param directTokensPerSecond generated tokens per second, the engine called directly (best run)
+     * @param sparkTokensPerSecond generated tokens per second through {@link Phi4Generator} (best run)
+     * @param sparkOverDirect the Spark rate over the direct one
+     */
+    public record Figures(
+            @JsonProperty("model") String model,
+            @JsonProperty("prompts") int prompts,
+            @JsonProperty("max_new_tokens") int maxNewTokens,
+            @JsonProperty("libtorch_threads") int libtorchThreads,
+            @JsonProperty("attention") String attention,
+            @JsonProperty("direct_tokens_per_s") double directTokensPerSecond,
+            @JsonProperty("spark_tokens_per_s") double sparkTokensPerSecond,
+            @JsonProperty("spark_over_direct") double sparkOverDirect) {}
+
     /** Runs the benchmark; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         Path model = args.length > 0 && !args[0].equals("-") ? Path.of(args[0]) : tinyModel();
@@ -54,20 +75,20 @@ public final class SparkOverheadBenchmark {
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         String attention = args.length > 5 ? args[5] : dev.phi4spark.udf.engine.ModelOptions.ATTENTION.defaultValue();
-        Map<String, Object> figures = measure(model, n, maxNew, repeats, threads, attention);
+        Figures figures = measure(model, n, maxNew, repeats, threads, attention);
         System.out.printf(Locale.ROOT, "model %s, %d prompts, max_new_tokens %d, libtorch threads %d, %d cores, "
                 + "best of %d%n", model.getFileName(), n, maxNew, threads, Runtime.getRuntime().availableProcessors(),
                 repeats);
-        System.out.printf(Locale.ROOT, "engine direct:          %.1f generated tokens/s%n", figures.get("direct_tokens_per_s"));
-        System.out.printf(Locale.ROOT, "Phi4Generator local[1]: %.1f generated tokens/s%n", figures.get("spark_tokens_per_s"));
-        System.out.printf(Locale.ROOT, "ratio spark/direct:     %.3f%n", figures.get("spark_over_direct"));
+        System.out.printf(Locale.ROOT, "engine direct:          %.1f generated tokens/s%n", figures.directTokensPerSecond());
+        System.out.printf(Locale.ROOT, "Phi4Generator local[1]: %.1f generated tokens/s%n", figures.sparkTokensPerSecond());
+        System.out.printf(Locale.ROOT, "ratio spark/direct:     %.3f%n", figures.sparkOverDirect());
     }
 
     /**
-     * Measures both sides and returns {@code direct_tokens_per_s}, {@code spark_tokens_per_s} and
-     * {@code spark_over_direct}; a model folder of null writes the tiny random model to a temp folder.
+     * Measures both sides and returns their rates and ratio; a model folder of null writes the tiny random
+     * model to a temp folder.
      */
-    public static Map<String, Object> measure(Path modelDir, int n, int maxNew, int repeats, int threads,
+    public static Figures measure(Path modelDir, int n, int maxNew, int repeats, int threads,
             String attention) throws Exception {
         Path model = modelDir == null ? tinyModel() : modelDir;
         List<String> prompts = prompts(n);
@@ -94,16 +115,9 @@ public final class SparkOverheadBenchmark {
             worker.shutdown();
             spark.stop();
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", model.getFileName().toString());
-        out.put("prompts", n);
-        out.put("max_new_tokens", maxNew);
-        out.put("libtorch_threads", threads);
-        out.put("attention", attention);
-        out.put("direct_tokens_per_s", Math.round(direct * 10) / 10.0);
-        out.put("spark_tokens_per_s", Math.round(viaSpark * 10) / 10.0);
-        out.put("spark_over_direct", Math.round(viaSpark / direct * 1000) / 1000.0);
-        return out;
+        return new Figures(model.getFileName().toString(), n, maxNew, threads, attention,
+                Math.round(direct * 10) / 10.0, Math.round(viaSpark * 10) / 10.0,
+                Math.round(viaSpark / direct * 1000) / 1000.0);
     }
 
     private static Path tinyModel() throws Exception {
