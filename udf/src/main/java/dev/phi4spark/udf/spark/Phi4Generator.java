@@ -55,6 +55,11 @@ import org.apache.spark.sql.types.StructType;
  * param and the rendered prompt, so rows get different seeds, the same row always gets the same one,
  * and identical prompts get identical completions (give a seed column to draw several per prompt).
  *
+ * <p>Sampling params: one per row of {@link SamplingParams#FIELDS} ({@code maxNewTokens},
+ * {@code temperature}, {@code topP}, {@code topK}, {@code repetitionPenalty}, {@code stopStrings},
+ * {@code seed}), with its default and doc; {@link #samplingParams()} reads them all,
+ * {@link #setSamplingParams} sets them all, {@link #setSampling} sets one.
+ *
  * <p>Output columns (names configurable): {@code completion} (null on error), {@code finish_reason}
  * (stop, length, error), {@code prompt_tokens}, {@code completion_tokens}, {@code error}.
  */
