@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import dev.phi4spark.udf.engine.ModelOption;
 import dev.phi4spark.udf.engine.ModelOptions;
+import dev.phi4spark.udf.engine.SamplingField;
 import dev.phi4spark.udf.engine.SamplingParams;
 
 /**
@@ -41,27 +42,19 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> MODEL_OPTIONS = ModelOptions.ALL.stream()
             .<ConfigKey<?>>map(ConfigKeys::modelKey).toList();
 
-    /** The one default of each sampling field, which the {@code sampling.*} keys show. */
-    private static final SamplingParams SAMPLING = SamplingParams.DEFAULTS;
-
-    public static final ConfigKey<Double> SAMPLING_TEMPERATURE = ConfigKey.number("sampling.temperature", SAMPLING.temperature(),
-            "Softmax temperature; 0 is greedy.").range(0, 100);
-    public static final ConfigKey<Double> SAMPLING_TOP_P = ConfigKey.number("sampling.top_p", SAMPLING.topP(),
-            "Nucleus sampling mass.").rangeAbove(0, 1);
-    public static final ConfigKey<Integer> SAMPLING_TOP_K = ConfigKey.integer("sampling.top_k", SAMPLING.topK(),
-            "Keep the k likeliest tokens (0: all).").range(0, Integer.MAX_VALUE);
-    public static final ConfigKey<Double> SAMPLING_REPETITION_PENALTY = ConfigKey.number("sampling.repetition_penalty",
-            SAMPLING.repetitionPenalty(), "HF repetition penalty (1: none).").rangeAbove(0, 100);
-    public static final ConfigKey<Integer> SAMPLING_MAX_NEW_TOKENS = ConfigKey.integer("sampling.max_new_tokens", SAMPLING.maxNewTokens(),
-            "Most tokens generated per completion.").range(1, MAX_TOKENS);
-    public static final ConfigKey<JsonNode> SAMPLING_STOP = ConfigKey.tree("sampling.stop", "list", JSON.arrayNode(),
-            "Stop strings that end a completion.");
     /**
-     * The {@code sampling.*} keys: named {@code sampling.<key>} after {@code SamplingParams.KEYS}, with the
-     * defaults of {@code SamplingParams.DEFAULTS}, so the generate command hands them to a plan by name.
+     * The {@code sampling.*} keys: one per keyed row of the sampling table ({@link SamplingParams#FIELDS}),
+     * in its order, named {@code sampling.<name>} after {@code SamplingParams.KEYS}, with the row's default
+     * ({@code SamplingParams.DEFAULTS}), doc and range, so the generate command hands them to a plan by name.
      */
-    public static final List<ConfigKey<?>> SAMPLING_KEYS = List.of(SAMPLING_TEMPERATURE, SAMPLING_TOP_P,
-            SAMPLING_TOP_K, SAMPLING_REPETITION_PENALTY, SAMPLING_MAX_NEW_TOKENS, SAMPLING_STOP);
+    public static final List<ConfigKey<?>> SAMPLING_KEYS = SamplingParams.FIELDS.stream()
+            .filter(SamplingField::keyed).<ConfigKey<?>>map(ConfigKeys::samplingKey).toList();
+    public static final ConfigKey<Double> SAMPLING_TEMPERATURE = sampling(SamplingParams.TEMPERATURE);
+    public static final ConfigKey<Double> SAMPLING_TOP_P = sampling(SamplingParams.TOP_P);
+    public static final ConfigKey<Integer> SAMPLING_TOP_K = sampling(SamplingParams.TOP_K);
+    public static final ConfigKey<Double> SAMPLING_REPETITION_PENALTY = sampling(SamplingParams.REPETITION_PENALTY);
+    public static final ConfigKey<Integer> SAMPLING_MAX_NEW_TOKENS = sampling(SamplingParams.MAX_NEW_TOKENS);
+    public static final ConfigKey<JsonNode> SAMPLING_STOP = sampling(SamplingParams.STOP);
 
     public static final ConfigKey<JsonNode> GENERATE_RECIPES = ConfigKey.tree("generate.recipes", "list",
             defaultRecipes(), "Recipes to run: [{recipe: textbook_section, count: 100, params: {...},"
@@ -179,6 +172,43 @@ public final class ConfigKeys {
         }
         String d = (String) option.defaultValue();
         return ConfigKey.string(name, d.isEmpty() ? null : d, option.doc());
+    }
+
+    /**
+     * The config key of a sampling field: {@code sampling.<name>}, its default, doc and range from the
+     * table; a list of strings is a list key.
+     */
+    private static ConfigKey<?> samplingKey(SamplingField<?> field) {
+        String name = "sampling." + field.name();
+        Object d = field.defaultValue();
+        ConfigKey<?> key;
+        if (field.type() == Double.class) {
+            key = ConfigKey.number(name, (Double) d, field.doc());
+        } else if (field.type() == Integer.class) {
+            key = ConfigKey.integer(name, (Integer) d, field.doc());
+        } else if (field.type() == java.util.List.class) {
+            com.fasterxml.jackson.databind.node.ArrayNode list = JSON.arrayNode();
+            ((List<?>) d).forEach(s -> list.add((String) s));
+            return ConfigKey.tree(name, "list", list, field.doc());
+        } else {
+            throw new IllegalStateException("Cannot make config key " + name + ": no key type for "
+                    + field.type().getSimpleName());
+        }
+        return field.minOpen() ? key.rangeAbove(field.min(), field.max()) : key.range(field.min(), field.max());
+    }
+
+    /**
+     * The {@code sampling.*} key of a sampling field; its value type is the field's, a list of strings
+     * being a {@link JsonNode}.
+     */
+    @SuppressWarnings("unchecked")
+    public static <T> ConfigKey<T> sampling(SamplingField<?> field) {
+        int i = SamplingParams.FIELDS.stream().filter(SamplingField::keyed).toList().indexOf(field);
+        if (i < 0) {
+            throw new IllegalArgumentException("Cannot find the config key of " + field.name()
+                    + ": not a sampling key.");
+        }
+        return (ConfigKey<T>) SAMPLING_KEYS.get(i);
     }
 
     /** The {@code model.*} key of a model option. */

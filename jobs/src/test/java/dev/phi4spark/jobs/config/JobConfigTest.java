@@ -16,6 +16,8 @@ import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.spark.Phi4Options;
 import dev.phi4spark.udf.spark.Phi4Transformer;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,6 +102,28 @@ class JobConfigTest {
                 assertThat(key.typeAndRange()).isEqualTo("integer [" + opt.min() + ", " + opt.max() + "]");
             }
         }
+    }
+
+    @Test
+    void everyKeyedSamplingFieldIsASamplingKeyWithTheTablesDefaultDocAndRange() {
+        assertThat(ConfigKeys.SAMPLING_KEYS).hasSize(SamplingParams.KEYS.size());
+        for (dev.phi4spark.udf.engine.SamplingField<?> f : SamplingParams.FIELDS) {
+            ConfigKey<?> key = ConfigKeys.byName("sampling." + f.name());
+            if (!f.keyed()) {
+                assertThat(key).as(f.name()).isNull();
+                continue;
+            }
+            assertThat(key).as(f.name()).isSameAs(ConfigKeys.sampling(f));
+            assertThat(key.doc()).isEqualTo(f.doc());
+            assertThat(key.min()).isEqualTo(f.min());
+            assertThat(key.minOpen()).isEqualTo(f.minOpen());
+            assertThat(key.max()).isEqualTo(f.max());
+            Object d = key.defaultValue();
+            assertThat(d instanceof JsonNode list ? new ObjectMapper().convertValue(list, List.class) : d)
+                    .as(f.name()).isEqualTo(f.defaultValue()).isEqualTo(f.get(SamplingParams.DEFAULTS));
+        }
+        assertThat(ConfigKeys.SAMPLING_TOP_P.typeAndRange()).isEqualTo("number (0, 1]");
+        assertThat(ConfigKeys.SAMPLING_MAX_NEW_TOKENS.typeAndRange()).isEqualTo("integer [1, 1048576]");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.phi4spark.udf.engine.GenerationRequest;
 import dev.phi4spark.udf.engine.GenerationResult;
 import dev.phi4spark.udf.engine.Phi4Engine;
 import dev.phi4spark.udf.engine.RowError;
+import dev.phi4spark.udf.engine.SamplingField;
 import dev.phi4spark.udf.engine.SamplingParams;
 import dev.phi4spark.udf.tokenizer.ChatMessage;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
@@ -11,7 +12,10 @@ import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.LongStream;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
@@ -51,6 +55,11 @@ import org.apache.spark.sql.types.StructType;
  * param and the rendered prompt, so rows get different seeds, the same row always gets the same one,
  * and identical prompts get identical completions (give a seed column to draw several per prompt).
  *
+ * <p>Sampling params: one per row of {@link SamplingParams#FIELDS} ({@code maxNewTokens},
+ * {@code temperature}, {@code topP}, {@code topK}, {@code repetitionPenalty}, {@code stopStrings},
+ * {@code seed}), with its default and doc; {@link #samplingParams()} reads them all,
+ * {@link #setSamplingParams} sets them all, {@link #setSampling} sets one.
+ *
  * <p>Output columns (names configurable): {@code completion} (null on error), {@code finish_reason}
  * (stop, length, error), {@code prompt_tokens}, {@code completion_tokens}, {@code error}.
  */
@@ -64,13 +73,8 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
     private final Param<String> inputCol;
     private final Param<String> systemPrompt;
     private final BooleanParam applyChatTemplate;
-    private final IntParam maxNewTokens;
-    private final DoubleParam temperature;
-    private final DoubleParam topP;
-    private final IntParam topK;
-    private final DoubleParam repetitionPenalty;
-    private final StringArrayParam stopStrings;
-    private final LongParam seed;
+    /** One param per sampling field, by field name: made from {@link SamplingParams#FIELDS}, none by hand. */
+    private final Map<String, Param<Object>> sampling = new LinkedHashMap<>();
     private final Param<String> seedCol;
     private final Param<String> assistantPrefixCol;
     private final Param<String> outputCol;
@@ -89,13 +93,11 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         inputCol = new Param<>(uid, "inputCol", "prompt column: string, or array<struct<role,content>>");
         systemPrompt = new Param<>(uid, "systemPrompt", "system turn put before each prompt (empty: none)");
         applyChatTemplate = new BooleanParam(uid, "applyChatTemplate", "render string prompts as a chat user turn");
-        maxNewTokens = new IntParam(uid, "maxNewTokens", "most tokens to generate per row");
-        temperature = new DoubleParam(uid, "temperature", "0 for greedy, else the sampling temperature");
-        topP = new DoubleParam(uid, "topP", "nucleus sampling mass (1: off)");
-        topK = new IntParam(uid, "topK", "sample from the k most likely tokens (0: off)");
-        repetitionPenalty = new DoubleParam(uid, "repetitionPenalty", "CTRL-style repetition penalty (1: off)");
-        stopStrings = new StringArrayParam(this, "stopStrings", "text that ends a completion (cut before it)");
-        seed = new LongParam(uid, "seed", "base seed, mixed with each prompt's hash");
+        for (SamplingField<?> f : SamplingParams.FIELDS) {
+            Param<Object> p = samplingParam(uid, f);
+            sampling.put(f.name(), p);
+            setDefault(p, toParamValue(f.defaultValue()));
+        }
         seedCol = new Param<>(uid, "seedCol", "optional long/int column of per-row seeds (empty: none)");
         assistantPrefixCol = new Param<>(uid, "assistantPrefixCol",
                 "optional string column: the start of the assistant's answer, to continue (empty: none)");
@@ -106,20 +108,76 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         setDefault(inputCol, "prompt");
         setDefault(systemPrompt, "");
         setDefault(applyChatTemplate, true);
-        SamplingParams d = SamplingParams.DEFAULTS; // the sampling params are its projection
-        setDefault(maxNewTokens, d.maxNewTokens());
-        setDefault(temperature, d.temperature());
-        setDefault(topP, d.topP());
-        setDefault(topK, d.topK());
-        setDefault(repetitionPenalty, d.repetitionPenalty());
-        setDefault(stopStrings, d.stopStrings().toArray(new String[0]));
-        setDefault(seed, d.seed());
         setDefault(seedCol, "");
         setDefault(assistantPrefixCol, "");
         setDefault(outputCol, "completion");
         setDefault(finishReasonCol, "finish_reason");
         setDefault(promptTokensCol, "prompt_tokens");
         setDefault(completionTokensCol, "completion_tokens");
+    }
+
+    /** The Spark param of a sampling field: its type's param class, named {@link SamplingField#javaName()}. */
+    @SuppressWarnings("unchecked")
+    private Param<Object> samplingParam(String uid, SamplingField<?> f) {
+        String name = f.javaName();
+        Param<?> p = f.type() == Double.class ? new DoubleParam(uid, name, f.doc())
+                : f.type() == Integer.class ? new IntParam(uid, name, f.doc())
+                : f.type() == Long.class ? new LongParam(uid, name, f.doc())
+                : new StringArrayParam(this, name, f.doc());
+        return (Param<Object>) p;
+    }
+
+    /** A field's value as its param holds it: a list of strings is an array. */
+    private static Object toParamValue(Object value) {
+        return value instanceof List<?> l ? l.toArray(new String[0]) : value;
+    }
+
+    /** A param's value as its field holds it: an array of strings is a list. */
+    private static Object fromParamValue(Object value) {
+        return value instanceof String[] a ? Arrays.asList(a) : value;
+    }
+
+    /**
+     * Spark finds params through public no-arg methods; the sampling params are made from the table, so
+     * they are added here too (a new field needs no accessor).
+     */
+    @Override
+    public Param<?>[] params() {
+        Map<String, Param<?>> all = new TreeMap<>();
+        for (Param<?> p : super.params()) {
+            all.put(p.name(), p);
+        }
+        if (sampling != null) { // null while the superclass constructor runs
+            sampling.values().forEach(p -> all.put(p.name(), p));
+        }
+        return all.values().toArray(new Param<?>[0]);
+    }
+
+    /** The param of a sampling field, named {@link SamplingField#javaName()} ({@code stop} is {@code stopStrings}). */
+    public Param<Object> param(SamplingField<?> field) {
+        Param<Object> p = sampling.get(field.name());
+        if (p == null || !SamplingParams.FIELDS.contains(field)) {
+            throw new IllegalArgumentException("Cannot find the param of " + field.name() + ": not a sampling field.");
+        }
+        return p;
+    }
+
+    /**
+     * Sets a sampling field's param; the value is checked with the others when the generator runs
+     * ({@link #samplingParams()}). The named setters below are shortcuts for the fields there were when
+     * they were written; a new field needs none.
+     */
+    public <V> Phi4Generator setSampling(SamplingField<V> field, V value) {
+        set(param(field), toParamValue(field.type().cast(value)));
+        return this;
+    }
+
+    /** Sets every sampling field's param, the seed included, from one value. */
+    public Phi4Generator setSamplingParams(SamplingParams params) {
+        for (SamplingField<?> f : SamplingParams.FIELDS) {
+            set(param(f), toParamValue(f.get(params)));
+        }
+        return this;
     }
 
     /** Reads a saved generator (Spark's Pipeline loading calls this). */
@@ -149,37 +207,37 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
 
     /** Most new tokens per row (default: {@link SamplingParams#DEFAULTS}, 512). */
     public IntParam maxNewTokens() {
-        return maxNewTokens;
+        return (IntParam) (Param<?>) param(SamplingParams.MAX_NEW_TOKENS);
     }
 
     /** Sampling temperature; 0 is greedy (default: {@link SamplingParams#DEFAULTS}, 0.7). */
     public DoubleParam temperature() {
-        return temperature;
+        return (DoubleParam) (Param<?>) param(SamplingParams.TEMPERATURE);
     }
 
     /** Nucleus mass, 1 is off (default: {@link SamplingParams#DEFAULTS}, 0.95). */
     public DoubleParam topP() {
-        return topP;
+        return (DoubleParam) (Param<?>) param(SamplingParams.TOP_P);
     }
 
     /** Top-k (default 0: off). */
     public IntParam topK() {
-        return topK;
+        return (IntParam) (Param<?>) param(SamplingParams.TOP_K);
     }
 
     /** Repetition penalty (default 1: off). */
     public DoubleParam repetitionPenalty() {
-        return repetitionPenalty;
+        return (DoubleParam) (Param<?>) param(SamplingParams.REPETITION_PENALTY);
     }
 
     /** Stop strings (default none). */
     public StringArrayParam stopStrings() {
-        return stopStrings;
+        return (StringArrayParam) (Param<?>) param(SamplingParams.STOP);
     }
 
     /** Base seed (default 0). */
     public LongParam seed() {
-        return seed;
+        return (LongParam) (Param<?>) param(SamplingParams.SEED);
     }
 
     /** Per-row seed column; empty (default) derives seeds from {@link #seed()} and the prompt. */
@@ -238,44 +296,37 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
 
     /** Sets {@link #maxNewTokens()}. */
     public Phi4Generator setMaxNewTokens(int v) {
-        set(maxNewTokens, v);
-        return this;
+        return setSampling(SamplingParams.MAX_NEW_TOKENS, v);
     }
 
     /** Sets {@link #temperature()}. */
     public Phi4Generator setTemperature(double v) {
-        set(temperature, v);
-        return this;
+        return setSampling(SamplingParams.TEMPERATURE, v);
     }
 
     /** Sets {@link #topP()}. */
     public Phi4Generator setTopP(double v) {
-        set(topP, v);
-        return this;
+        return setSampling(SamplingParams.TOP_P, v);
     }
 
     /** Sets {@link #topK()}. */
     public Phi4Generator setTopK(int v) {
-        set(topK, v);
-        return this;
+        return setSampling(SamplingParams.TOP_K, v);
     }
 
     /** Sets {@link #repetitionPenalty()}. */
     public Phi4Generator setRepetitionPenalty(double v) {
-        set(repetitionPenalty, v);
-        return this;
+        return setSampling(SamplingParams.REPETITION_PENALTY, v);
     }
 
     /** Sets {@link #stopStrings()}. */
     public Phi4Generator setStopStrings(String... v) {
-        set(stopStrings, v);
-        return this;
+        return setSampling(SamplingParams.STOP, Arrays.asList(v));
     }
 
     /** Sets {@link #seed()}. */
     public Phi4Generator setSeed(long v) {
-        set(seed, v);
-        return this;
+        return setSampling(SamplingParams.SEED, v);
     }
 
     /** Sets {@link #seedCol()}. */
@@ -310,8 +361,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
 
     /** The sampling params every row uses, its seed aside (checked here, on the driver). */
     public SamplingParams samplingParams() {
-        return new SamplingParams((Double) $(temperature), (Integer) $(topK), (Double) $(topP),
-                (Double) $(repetitionPenalty), (Integer) $(maxNewTokens), (Long) $(seed), Arrays.asList($(stopStrings)));
+        return SamplingParams.of(f -> fromParamValue($(param(f))));
     }
 
     /**
@@ -380,7 +430,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
         DataType type = schema.apply($(inputCol)).dataType();
         String system = $(systemPrompt);
         return new Work(schema.fieldIndex($(inputCol)), messageFields(type), system.isEmpty() ? null : system,
-                (Boolean) $(applyChatTemplate), samplingParams(), (Long) $(seed),
+                (Boolean) $(applyChatTemplate), samplingParams(), (Long) $(seed()),
                 $(seedCol).isEmpty() ? -1 : schema.fieldIndex($(seedCol)),
                 $(assistantPrefixCol).isEmpty() ? -1 : schema.fieldIndex($(assistantPrefixCol)),
                 getOptions().minSharedPrefix());
