@@ -190,8 +190,8 @@ public final class SourceCheck {
         Set<String> partitions = new LinkedHashSet<>();
         List<Found> files = dataFiles(matched, partitions);
         if (files.isEmpty()) {
-            throw fail(recipe, "it holds no " + format + " data files (an empty folder, or files of another format:"
-                    + " set the source's format)", source.path());
+            throw fail(recipe, "it holds no " + format + " data files: an empty folder, or files of another format"
+                    + " than the source's format", source.path());
         }
         List<String> columns = switch (format) {
             case "parquet" -> parquetColumns(files.get(0), conf);
@@ -363,7 +363,7 @@ public final class SourceCheck {
         FileSystem fs = matched.get(0).fs();
         Path table = matched.get(0).status().getPath();
         if (matched.size() != 1 || !matched.get(0).status().isDirectory() || !fs.exists(new Path(table, "_delta_log"))) {
-            throw fail(recipe, "it is not a Delta table (no _delta_log folder; set the source's format)", source.path());
+            throw fail(recipe, "it is not a Delta table, it has no _delta_log folder", source.path());
         }
         FileStatus[] log = fs.listStatus(new Path(table, "_delta_log"),
                 p -> p.getName().matches("\\d{20}\\.json"));
