@@ -7,6 +7,7 @@ import dev.phi4spark.datagen.recipe.Recipe;
 import dev.phi4spark.datagen.recipe.RecipeContext;
 import dev.phi4spark.datagen.seed.DiversitySampler;
 import dev.phi4spark.datagen.seed.SeedSource;
+import dev.phi4spark.datagen.seed.SourceCheck;
 import dev.phi4spark.datagen.seed.Seeds;
 import dev.phi4spark.datagen.seed.Taxonomy;
 import dev.phi4spark.datagen.seed.TextSeeds;
@@ -177,6 +178,22 @@ public final class Datagen {
             out.add(recipe);
         }
         return out;
+    }
+
+    /**
+     * Checks the source files of every recipe that reads them, as {@link SourceCheck} does: that they exist
+     * (or, for a remote file system, can be reached) and have the columns the source names. Reads file
+     * listings and a little of the files, no Spark; meant to run after {@link #validate}, last, since it may
+     * wait on a remote file system.
+     *
+     * @param config the plan
+     * @param hadoop the Hadoop settings to read with
+     * @throws IllegalArgumentException {@code Cannot read the source of recipe 'R': why (value)}
+     */
+    public static void checkSources(DatagenConfig config, org.apache.hadoop.conf.Configuration hadoop) {
+        for (RecipePlan plan : config.recipes()) {
+            SourceCheck.check(plan.recipe(), plan.source(), hadoop);
+        }
     }
 
     /**

@@ -78,9 +78,18 @@ public final class GenerateJob {
         return value == null || value.isBlank() ? null : value;
     }
 
-    /** Checks the plan without Spark: templates, recipe parameters and sources. */
+    /** Checks the plan without Spark: templates, recipe parameters and that each recipe has a source if it needs one. */
     public static void validate(JobConfig config) {
         Datagen.validate(datagenConfig(config));
+    }
+
+    /**
+     * Checks the recipes' source files without Spark: that each exists (a remote one is asked with short
+     * retries and a time limit) and has the columns its source names. Runs after every other check, as it
+     * may reach a remote file system.
+     */
+    public static void checkSources(JobConfig config) {
+        Datagen.checkSources(datagenConfig(config), dev.phi4spark.udf.spark.HadoopFiles.conf());
     }
 
     /**

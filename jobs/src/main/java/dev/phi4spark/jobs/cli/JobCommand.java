@@ -32,6 +32,13 @@ abstract class JobCommand implements Callable<Integer> {
     /** Checks what this command needs from the config; throws {@link ConfigException} on a mistake. */
     abstract void validate(JobConfig config);
 
+    /**
+     * Checks the data the config names (a recipe's source files) after every other check: that it exists
+     * and has the columns named. Nothing by default.
+     */
+    void checkSources(JobConfig config) {
+    }
+
     /** Lines of the plan for {@code --dry-run}. */
     abstract List<String> plan(JobConfig config);
 
@@ -50,11 +57,15 @@ abstract class JobCommand implements Callable<Integer> {
         HadoopFiles.configure(SparkSessions.conf(config));
         checkWarehouse(config);
         validate(config);
+        // The model's folder is checked (not read) in both, so both refuse a config in the same order.
+        ModelLocation model = ModelLocation.resolve(config, false, job.dryRun ? out::println : line -> { });
+        List<String> plan = job.dryRun ? plan(config) : List.of();
+        // Last: the source data the config names, which may mean asking a remote file system.
+        checkSources(config);
         if (job.dryRun) {
-            ModelLocation model = ModelLocation.resolve(config, false, out::println);
             out.println("Dry run of '" + spec.name() + "': the configuration is valid. Nothing was run.");
             out.println("model: " + dev.phi4spark.jobs.config.Secrets.maskText(model.path()));
-            plan(config).forEach(line -> out.println("  " + line));
+            plan.forEach(line -> out.println("  " + line));
             out.println("resolved configuration:");
             out.println(config.toJson());
             return 0;

@@ -56,6 +56,11 @@ final class JobCommands {
         }
 
         @Override
+        void checkSources(JobConfig config) {
+            GenerateJob.checkSources(config);
+        }
+
+        @Override
         List<String> plan(JobConfig config) {
             return generatePlan(config);
         }
@@ -155,6 +160,11 @@ final class JobCommands {
             GenerateJob.validate(config);
             FilterJob.validate(config);
             ScoreJobSupport.checkBenchmarks(config);
+        }
+
+        @Override
+        void checkSources(JobConfig config) {
+            GenerateJob.checkSources(config);
         }
 
         @Override

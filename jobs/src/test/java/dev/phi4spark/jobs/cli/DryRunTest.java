@@ -104,6 +104,67 @@ class DryRunTest {
                 "Cannot configure recipe 'textbook_section': unknown parameter 'wordz' (known: words)");
     }
 
+    private static final String QUESTIONS = ROOT.resolve("jobs/src/test/resources/seeds/questions.jsonl").toString();
+
+    private static String recipe(String recipe, String source) {
+        return "generate.recipes=[{recipe: " + recipe + ", count: 1, source: " + source + "}]";
+    }
+
+    @Test
+    void aMissingSourcePathIsRefusedAsTheRunRefusesIt() {
+        String missing = tmp.resolve("no-such-seeds.jsonl").toString();
+        String message = "Cannot read the source of recipe 'seed_rewrite': no such file or folder (" + missing + ")";
+        bothRefuse("generate", List.of(recipe("seed_rewrite", "{path: \"" + missing + "\"}")), message);
+        bothRefuse("pipeline", List.of(recipe("seed_rewrite", "{path: \"" + missing + "\"}")), message);
+        // one of several comma-separated paths
+        bothRefuse("generate", List.of(recipe("seed_rewrite", "{path: \"" + QUESTIONS + ", " + missing
+                + "\", text_column: question}")), message);
+    }
+
+    @Test
+    void aTextColumnTheSourceLacksIsRefusedWithTheColumnsItHas() {
+        bothRefuse("generate", List.of(recipe("seed_rewrite", "{path: \"" + QUESTIONS + "\"}")),
+                "Cannot read the source of recipe 'seed_rewrite': " + QUESTIONS + " has no text_column 'text'"
+                        + " (columns: answer, id, level, question)");
+        bothRefuse("pipeline", List.of(recipe("preference_pairs", "{path: \"" + QUESTIONS + "\", text_column: question,"
+                        + " answer_column: solution}")),
+                "Cannot read the source of recipe 'preference_pairs': " + QUESTIONS + " has no answer_column 'solution'"
+                        + " (columns: answer, id, level, question)");
+    }
+
+    @Test
+    void aSourceWithTheNamedColumnsPasses() {
+        ModelCommandTest.Run dry = run("generate", true, List.of(recipe("preference_pairs", "{path: \"" + QUESTIONS
+                + "\", text_column: question, id_column: id, answer_column: answer}")));
+        assertThat(dry.status()).as("%s", dry).isZero();
+        assertThat(dry.out()).contains("the configuration is valid");
+        // "level" is only on the last line: the keys of every line count, as in Spark's inferred schema
+        ModelCommandTest.Run text = run("generate", true, List.of(recipe("seed_rewrite", "{path: \"" + QUESTIONS
+                + "\", format: text}")));
+        assertThat(text.status()).as("%s", text).isZero();
+        ModelCommandTest.Run later = run("generate", true, List.of(recipe("seed_rewrite", "{path: \"" + QUESTIONS
+                + "\", text_column: level}")));
+        assertThat(later.status()).as("%s", later).isZero();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "hdfs:///data/seeds/questions.jsonl", // no host, and no fs.defaultFS to take it from
+        "hdfs://127.0.0.1:1/data/seeds/questions.jsonl", // nothing listens
+        "gs://no-bucket/seeds/questions.jsonl", // no file system for the scheme on the class path
+    })
+    void anUnreachableSourceIsRefusedInOneSentenceWithoutWaiting(String uri) {
+        long started = System.nanoTime();
+        ModelCommandTest.Run dry = run("generate", true, List.of(recipe("seed_rewrite", "{path: \"" + uri + "\"}")));
+        assertThat(dry.status()).as("%s", dry).isEqualTo(1);
+        assertThat(dry.err()).as("%s", dry).startsWith("phi4spark: Cannot read the source of recipe 'seed_rewrite': ")
+                .endsWith("; check the path and that the file system is reachable (" + uri + ")" + NL)
+                .hasLineCount(1);
+        assertThat((System.nanoTime() - started) / 1e9).as("seconds").isLessThan(30);
+        bothRefuse("generate", List.of(recipe("seed_rewrite", "{path: \"" + uri + "\"}")),
+                dry.err().substring("phi4spark: ".length(), dry.err().length() - NL.length()));
+    }
+
     @Test
     void anExportThresholdMistakeIsRefusedAsTheRunRefusesIt() {
         bothRefuse("export", List.of("export.max_perplexity=-1"),

@@ -110,8 +110,10 @@ class PairResumeTest {
     }
 
     @Test
-    void theDryRunPlanNamesTheTablesTheRecipesWrite() {
+    void theDryRunPlanNamesTheTablesTheRecipesWrite() throws Exception {
         Path questions = tmp.resolve("questions.jsonl");
+        // the dry run reads the source's columns: q for the first plan, the default text for the second
+        Files.writeString(questions, "{\"q\": \"What is 3 + 4?\", \"text\": \"What is 3 + 4?\"}\n");
         Cli.Run pairs = Cli.run("generate", "--dry-run", "--set", recipes(questions));
         assertThat(pairs.status()).as("%s", pairs).isZero();
         assertThat(pairs.out()).contains("generate 3 x pivotal_tokens").contains("-> preference_pairs\n")
