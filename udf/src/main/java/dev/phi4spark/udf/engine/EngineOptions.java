@@ -78,11 +78,6 @@ public record EngineOptions(Map<String, Object> values) implements Serializable 
         return get(ModelOptions.ATTENTION);
     }
 
-    /** {@code auto} (native where it loads), {@code native} (the project's CPU kernel) or {@code libtorch}. */
-    public String products() {
-        return get(ModelOptions.PRODUCTS);
-    }
-
     /** The same options on another device. */
     public EngineOptions withDevice(String newDevice) {
         return with(ModelOptions.DEVICE, newDevice);

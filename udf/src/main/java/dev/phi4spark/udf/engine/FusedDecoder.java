@@ -7,11 +7,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Every decoder layer and the final norm in one TorchScript call: per layer both RMSNorms, the fused qkv
@@ -49,58 +44,41 @@ final class FusedDecoder implements AutoCloseable {
             "    values: List[Tensor],",
             "    shape: List[int],",
             "    eps: float) -> Tensor:",
-            "    inter = shape[4]",
-            "    split = shape[5]",
-            "    for i in range(len(keys)):",
-            "      w = 6 * i",
-            "      h = self.norm(x, weights[w], eps)",
-            "      att = self.attend(self.mm(h, weights[w + 1], split), cos, sin, mask, columns, keys[i], values[i], shape)",
-            "      x = x + self.mm(att, weights[w + 2], split)",
-            "      h = self.norm(x, weights[w + 3], eps)",
-            "      act = self.swiglu(self.mm(h, weights[w + 4], split), inter)",
-            "      x = x + self.mm(act, weights[w + 5], split)",
-            "    return self.norm(x, weights[6 * len(keys)], eps)",
-            // The native-product path: Java runs each product between these methods, into the first rows
-            // of a workspace buffer [rows, out] (see NativeProducts); x is the residual stream.
-            "  def native_attend(self: __torch__.FusedDecoder, qkv: Tensor, x: Tensor, cos: Tensor, sin: Tensor,",
-            "    mask: Tensor, columns: Tensor, key_cache: Tensor, value_cache: Tensor, shape: List[int]) -> Tensor:",
-            "    rows = x.size(0) * x.size(1)",
-            "    part = qkv[:rows].reshape([x.size(0), x.size(1), qkv.size(1)])",
-            "    return self.attend(part, cos, sin, mask, columns, key_cache, value_cache, shape).contiguous()",
-            "  def native_residual_norm(self: __torch__.FusedDecoder, x: Tensor, delta: Tensor, weight: Tensor,",
-            "    eps: float) -> List[Tensor]:",
-            "    rows = x.size(0) * x.size(1)",
-            "    y = x + delta[:rows].reshape([x.size(0), x.size(1), x.size(2)])",
-            "    return [y, self.norm(y, weight, eps)]",
-            "  def native_swiglu(self: __torch__.FusedDecoder, gate_up: Tensor, x: Tensor, shape: List[int]) -> Tensor:",
-            "    rows = x.size(0) * x.size(1)",
-            "    part = gate_up[:rows].reshape([x.size(0), x.size(1), gate_up.size(1)])",
-            "    return self.swiglu(part, shape[4])",
-            "  def swiglu(self: __torch__.FusedDecoder, gate_up: Tensor, inter: int) -> Tensor:",
-            "    return torch.silu(gate_up[:, :, :inter]) * gate_up[:, :, inter:]",
-            "  def attend(self: __torch__.FusedDecoder, qkv: Tensor, cos: Tensor, sin: Tensor, mask: Tensor,",
-            "    columns: Tensor, key_cache: Tensor, value_cache: Tensor, shape: List[int]) -> Tensor:",
             "    heads = shape[0]",
             "    kv_heads = shape[1]",
             "    head_dim = shape[2]",
             "    rot = shape[3]",
-            "    batch = qkv.size(0)",
-            "    seq = qkv.size(1)",
+            "    inter = shape[4]",
+            "    split = shape[5]",
+            "    batch = x.size(0)",
+            "    seq = x.size(1)",
             "    q_size = heads * head_dim",
             "    kv_size = kv_heads * head_dim",
             "    groups = heads // kv_heads",
             "    end = mask.size(3)",
-            "    rows = torch.unsqueeze(torch.arange(batch, dtype=4, layout=None, device=qkv.device, pin_memory=None), 1)",
-            "    q = qkv[:, :, :q_size].reshape([batch, seq, heads, head_dim]).transpose(1, 2)",
-            "    k = qkv[:, :, q_size:q_size + kv_size].reshape([batch, seq, kv_heads, head_dim]).transpose(1, 2)",
-            "    v = qkv[:, :, q_size + kv_size:].reshape([batch, seq, kv_heads, head_dim])",
-            "    q = self.rope(q, cos, sin, rot)",
-            "    k = self.rope(k, cos, sin, rot)",
-            "    key_cache[rows, :, columns] = k.transpose(1, 2)",
-            "    value_cache[rows, :, columns] = v",
-            "    grouped = q.reshape([batch, kv_heads, groups * seq, head_dim])",
-            "    att = torch.scaled_dot_product_attention(grouped, key_cache[:, :, :end], value_cache[:, :, :end], mask)",
-            "    return att.reshape([batch, heads, seq, head_dim]).transpose(1, 2).reshape([batch, seq, q_size])",
+            "    rows = torch.unsqueeze(torch.arange(batch, dtype=4, layout=None, device=x.device, pin_memory=None), 1)",
+            "    for i in range(len(keys)):",
+            "      w = 6 * i",
+            "      h = self.norm(x, weights[w], eps)",
+            "      qkv = self.mm(h, weights[w + 1], split)",
+            "      q = qkv[:, :, :q_size].reshape([batch, seq, heads, head_dim]).transpose(1, 2)",
+            "      k = qkv[:, :, q_size:q_size + kv_size].reshape([batch, seq, kv_heads, head_dim]).transpose(1, 2)",
+            "      v = qkv[:, :, q_size + kv_size:].reshape([batch, seq, kv_heads, head_dim])",
+            "      q = self.rope(q, cos, sin, rot)",
+            "      k = self.rope(k, cos, sin, rot)",
+            "      key_cache = keys[i]",
+            "      value_cache = values[i]",
+            "      key_cache[rows, :, columns] = k.transpose(1, 2)",
+            "      value_cache[rows, :, columns] = v",
+            "      grouped = q.reshape([batch, kv_heads, groups * seq, head_dim])",
+            "      att = torch.scaled_dot_product_attention(grouped, key_cache[:, :, :end], value_cache[:, :, :end], mask)",
+            "      att = att.reshape([batch, heads, seq, head_dim]).transpose(1, 2).reshape([batch, seq, q_size])",
+            "      x = x + self.mm(att, weights[w + 2], split)",
+            "      h = self.norm(x, weights[w + 3], eps)",
+            "      gate_up = self.mm(h, weights[w + 4], split)",
+            "      act = torch.silu(gate_up[:, :, :inter]) * gate_up[:, :, inter:]",
+            "      x = x + self.mm(act, weights[w + 5], split)",
+            "    return self.norm(x, weights[6 * len(keys)], eps)",
             "  def mm(self: __torch__.FusedDecoder, x: Tensor, w: Tensor, split: int) -> Tensor:",
             "    rows = x.size(0) * x.size(1)",
             "    k = w.size(0)",
@@ -127,15 +105,12 @@ final class FusedDecoder implements AutoCloseable {
     private final IValue weights;
     private final IValue shape;
     private final IValue eps;
-    /** The native-product path (null: libtorch's products only). */
-    private final Natives natives;
 
-    private FusedDecoder(PtSymbolBlock module, IValue weights, IValue shape, IValue eps, Natives natives) {
+    private FusedDecoder(PtSymbolBlock module, IValue weights, IValue shape, IValue eps) {
         this.module = module;
         this.weights = weights;
         this.shape = shape;
         this.eps = eps;
-        this.natives = natives;
     }
 
     /**
@@ -143,7 +118,7 @@ final class FusedDecoder implements AutoCloseable {
      * layer input norm, qkv, o_proj, post norm, gate_up, down (matrices {@code [in, out]}), then the final
      * norm. The list is built once; a step passes only its activations and cache buffers.
      */
-    static FusedDecoder load(NDManager manager, Phi3Config c, Phi3Weights w, boolean nativeProducts) {
+    static FusedDecoder load(NDManager manager, Phi3Config c, Phi3Weights w) {
         PtSymbolBlock module = TorchScriptModule.load(manager, CLASS, SOURCE);
         PtNDArray[] list = new PtNDArray[6 * w.layers.length + 1];
         for (int i = 0; i < w.layers.length; i++) {
@@ -156,9 +131,7 @@ final class FusedDecoder implements AutoCloseable {
         list[list.length - 1] = (PtNDArray) w.finalNorm;
         IValue shape = IValue.listFrom(c.heads, c.kvHeads, c.headDim(), c.rotaryDim(), c.intermediateSize,
                 splitFor(w.layers[0].qkv().getDevice()));
-        IValue eps = IValue.from((double) c.rmsNormEps);
-        Natives natives = nativeProducts ? new Natives(module, shape, eps, manager, c, w) : null;
-        return new FusedDecoder(module, IValue.listFrom(list), shape, eps, natives);
+        return new FusedDecoder(module, IValue.listFrom(list), shape, IValue.from((double) c.rmsNormEps));
     }
 
     /**
@@ -173,158 +146,16 @@ final class FusedDecoder implements AutoCloseable {
         // Built per call: the activations and the cache buffers (replaced when rows are dropped).
         IValue[] perCall = {
             IValue.from((PtNDArray) x), IValue.from((PtNDArray) cosSin.get(0)), IValue.from((PtNDArray) cosSin.get(1)),
-            IValue.from((PtNDArray) mask), IValue.from((PtNDArray) columns), null, null
+            IValue.from((PtNDArray) mask), IValue.from((PtNDArray) columns), list(keys), list(values)
         };
-        try {
-            if (natives != null && x.getShape().size() / x.getShape().get(2) <= NativeProducts.MAX_ROWS) {
-                return natives.apply(step, x, perCall, keys, values);
-            }
-            perCall[5] = list(keys);
-            perCall[6] = list(values);
-            IValue[] in = {perCall[0], perCall[1], perCall[2], perCall[3], perCall[4], weights, perCall[5],
-                perCall[6], shape, eps};
-            try (IValue out = module.forward(in)) {
-                return out.toTensor((PtNDManager) step);
-            }
+        IValue[] in = {perCall[0], perCall[1], perCall[2], perCall[3], perCall[4], weights, perCall[5], perCall[6],
+            shape, eps};
+        try (IValue out = module.forward(in)) {
+            return out.toTensor((PtNDManager) step);
         } finally {
             for (IValue v : perCall) {
-                if (v != null) {
-                    v.close();
-                }
-            }
-        }
-    }
-
-    /** Whether decode-sized steps run their products natively ({@link NativeProducts}). */
-    boolean nativeProducts() {
-        return natives != null;
-    }
-
-    /**
-     * The layers with {@link NativeProducts} for the four products and the module's methods for the rest,
-     * the same arithmetic as {@code forward} (only the products' summation order differs). A layer is four
-     * module calls and four native products; the products write into a workspace's buffers, so Java
-     * allocates nothing per layer.
-     */
-    private static final class Natives {
-        private final PtSymbolBlock module;
-        private final IValue shape;
-        private final IValue eps;
-        private final NativeProducts.Weight[] products;  // per layer: qkv, o_proj, gate_up, down
-        private final IValue[] norms;                     // per layer: input, post-attention; then the final norm
-        private final ConcurrentLinkedDeque<Workspace> idle = new ConcurrentLinkedDeque<>();
-        private final NDManager manager;
-        private final Phi3Config config;
-
-        Natives(PtSymbolBlock module, IValue shape, IValue eps, NDManager manager, Phi3Config c, Phi3Weights w) {
-            this.module = module;
-            this.shape = shape;
-            this.eps = eps;
-            this.manager = manager;
-            this.config = c;
-            products = new NativeProducts.Weight[4 * w.layers.length];
-            norms = new IValue[2 * w.layers.length + 1];
-            for (int i = 0; i < w.layers.length; i++) {
-                Phi3Weights.Layer l = w.layers[i];
-                products[4 * i] = NativeProducts.Weight.of(l.qkv());
-                products[4 * i + 1] = NativeProducts.Weight.of(l.out());
-                products[4 * i + 2] = NativeProducts.Weight.of(l.gateUp());
-                products[4 * i + 3] = NativeProducts.Weight.of(l.down());
-                norms[2 * i] = IValue.from((PtNDArray) l.inputNorm());
-                norms[2 * i + 1] = IValue.from((PtNDArray) l.postNorm());
-            }
-            norms[norms.length - 1] = IValue.from((PtNDArray) w.finalNorm);
-        }
-
-        /** {@code perCall}: x, cos, sin, mask, columns as IValues (closed by the caller). */
-        NDArray apply(NDManager step, NDArray input, IValue[] perCall, NDArray[] keys, NDArray[] values) {
-            Workspace ws = idle.poll();
-            if (ws == null) {
-                ws = new Workspace(manager, config);
-            }
-            try {
-                PtNDManager pt = (PtNDManager) step;
-                NDArray x = input;
-                NDArray h = call(pt, "norm", perCall[0], norms[0], eps)[0];
-                int rows = Math.toIntExact(x.getShape().size() / x.getShape().get(2));
-                for (int i = 0; i < keys.length; i++) {
-                    NativeProducts.multiplyInto(h, products[4 * i], ws.qkv, rows);
-                    NDArray att;
-                    try (IValue xv = IValue.from((PtNDArray) x); IValue k = IValue.from((PtNDArray) keys[i]);
-                            IValue v = IValue.from((PtNDArray) values[i])) {
-                        att = call(pt, "native_attend", ws.qkvValue, xv, perCall[1], perCall[2], perCall[3],
-                                perCall[4], k, v, shape)[0];
-                    }
-                    NativeProducts.multiplyInto(att, products[4 * i + 1], ws.hidden, rows);
-                    NDArray[] xh = residualNorm(pt, x, ws.hiddenValue, norms[2 * i + 1]);
-                    x = xh[0];
-                    NativeProducts.multiplyInto(xh[1], products[4 * i + 2], ws.gateUp, rows);
-                    NDArray act;
-                    try (IValue xv = IValue.from((PtNDArray) x)) {
-                        act = call(pt, "native_swiglu", ws.gateUpValue, xv, shape)[0];
-                    }
-                    NativeProducts.multiplyInto(act, products[4 * i + 3], ws.hidden, rows);
-                    xh = residualNorm(pt, x, ws.hiddenValue, norms[2 * i + 2]);
-                    x = xh[0];
-                    h = xh[1];
-                }
-                return h;
-            } finally {
-                idle.push(ws);
-            }
-        }
-
-        private NDArray[] residualNorm(PtNDManager step, NDArray x, IValue delta, IValue norm) {
-            try (IValue xv = IValue.from((PtNDArray) x)) {
-                return call(step, "native_residual_norm", xv, delta, norm, eps);
-            }
-        }
-
-        private NDArray[] call(PtNDManager step, String method, IValue... in) {
-            try (IValue out = IValueUtils.runMethod(module, method, in)) {
-                return out.isTensor() ? new NDArray[] {out.toTensor(step)} : out.toTensorArray(step);
-            }
-        }
-
-        void close() {
-            for (IValue v : norms) {
                 v.close();
             }
-            for (Workspace ws : idle) {
-                ws.close();
-            }
-        }
-    }
-
-    /** Output buffers of the native products, {@code [MAX_ROWS, out]}: one step uses a workspace at a time. */
-    private static final class Workspace {
-        final NDArray qkvArray;
-        final NDArray hiddenArray;   // o_proj's output, then down's: each is read before the next is written
-        final NDArray gateUpArray;
-        final ByteBuffer qkv;
-        final ByteBuffer hidden;
-        final ByteBuffer gateUp;
-        final IValue qkvValue;
-        final IValue hiddenValue;
-        final IValue gateUpValue;
-
-        Workspace(NDManager manager, Phi3Config c) {
-            int rows = NativeProducts.MAX_ROWS;
-            qkvArray = manager.zeros(new Shape(rows, c.qkvDim()), DataType.FLOAT32);
-            hiddenArray = manager.zeros(new Shape(rows, c.hiddenSize), DataType.FLOAT32);
-            gateUpArray = manager.zeros(new Shape(rows, 2L * c.intermediateSize), DataType.FLOAT32);
-            qkv = NativeProducts.direct(qkvArray);
-            hidden = NativeProducts.direct(hiddenArray);
-            gateUp = NativeProducts.direct(gateUpArray);
-            qkvValue = IValue.from((PtNDArray) qkvArray);
-            hiddenValue = IValue.from((PtNDArray) hiddenArray);
-            gateUpValue = IValue.from((PtNDArray) gateUpArray);
-        }
-
-        void close() {
-            qkvValue.close();
-            hiddenValue.close();
-            gateUpValue.close();
         }
     }
 
@@ -343,9 +174,6 @@ final class FusedDecoder implements AutoCloseable {
 
     @Override
     public void close() {
-        if (natives != null) {
-            natives.close();
-        }
         weights.close();
         shape.close();
         eps.close();

@@ -39,11 +39,6 @@ public final class ModelOptions {
             "auto|layers|fused|plain", "auto, layers, fused or plain",
             "auto (layers where libtorch loads them), layers (one TorchScript call per step for all decoder layers),"
                     + " fused (scaled_dot_product_attention only) or plain (the reference).", Scope.ENGINE);
-    /** Who computes the decode-sized products on the CPU. */
-    public static final ModelOption<String> PRODUCTS = ModelOption.choice("products", "auto", "auto|native|libtorch",
-            "auto, native or libtorch",
-            "auto (native where it loads), native (the project's AVX2 kernel for products of up to 32 rows on the CPU,"
-                    + " float32, with the layers path) or libtorch (MKL).", Scope.ENGINE);
     /** Shortest shared prompt prefix worth computing once: shorter ones save less than their bookkeeping. */
     public static final ModelOption<Integer> MIN_SHARED_PREFIX = ModelOption.integer("min_shared_prefix", 64, 0,
             MAX_TOKENS, "Shortest prompt prefix (tokens) that rows share (system prompt, template, judge rubric) whose"
@@ -60,7 +55,7 @@ public final class ModelOptions {
 
     /** Every option, in reference order. */
     public static final List<ModelOption<?>> ALL = List.of(DEVICE, DTYPE, THREADS, PREFILL_CHUNK, ATTENTION,
-            PRODUCTS, MIN_SHARED_PREFIX, MAX_BATCH_TOKENS, MAX_BATCH_ROWS, CACHE_DIR);
+            MIN_SHARED_PREFIX, MAX_BATCH_TOKENS, MAX_BATCH_ROWS, CACHE_DIR);
 
     private ModelOptions() {}
 

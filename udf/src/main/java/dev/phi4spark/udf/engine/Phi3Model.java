@@ -36,11 +36,9 @@ public final class Phi3Model implements AutoCloseable {
     private final FusedDecoder decoder;
     // The lm_head as [split, hidden/split, vocab] (a view of its storage, not a copy), or null: see lmHeadProduct
     private final NDArray lmHeadHalves;
-    // The lm_head for native products (its storage read in place), or null: see lmHeadProduct
-    private final NativeProducts.Weight lmHeadNative;
 
     private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights,
-            FusedAttention fused, FusedDecoder decoder, boolean nativeProducts) {
+            FusedAttention fused, FusedDecoder decoder) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
@@ -49,8 +47,6 @@ public final class Phi3Model implements AutoCloseable {
         this.fused = fused;
         this.decoder = decoder;
         this.lmHeadHalves = lmHeadHalves(weights, config, manager.getDevice());
-        // A tied lm_head is the embedding's transposed view: reading it in place needs a contiguous copy.
-        this.lmHeadNative = nativeProducts && weights.lmHeadContiguous ? NativeProducts.Weight.of(weights.lmHead) : null;
     }
 
     private static NDArray lmHeadHalves(Phi3Weights weights, Phi3Config config, Device device) {
@@ -76,44 +72,18 @@ public final class Phi3Model implements AutoCloseable {
      * {@code auto} (layers where libtorch loads them, else fused, else plain).
      */
     public static Phi3Model load(Path dir, Phi3Config config, Device device, DataType dtype, String attention) {
-        return load(dir, config, device, dtype, attention, "auto");
-    }
-
-    /**
-     * Loads the weights as {@link #load(Path, Phi3Config, Device, DataType, String)} does, with {@code
-     * products}: {@code native} (the decode-sized products of the layers path and the lm_head on {@link
-     * NativeProducts}; refused where it cannot run), {@code libtorch}, or {@code auto} (native on a CPU
-     * in float32 where the kernel loads).
-     */
-    public static Phi3Model load(Path dir, Phi3Config config, Device device, DataType dtype, String attention,
-            String products) {
-        boolean nativeProducts = nativeProducts(products, device, dtype);
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             Phi3Weights weights = Phi3Weights.load(checkpoint, config, manager, dtype);
             FusedDecoder decoder = "layers".equals(attention) || "auto".equals(attention)
-                    ? decoderKernel(attention, () -> FusedDecoder.load(manager, config, weights, nativeProducts)) : null;
+                    ? decoderKernel(attention, () -> FusedDecoder.load(manager, config, weights)) : null;
             FusedAttention fused = decoder != null || "layers".equals(attention) ? null
                     : attentionKernel(attention, () -> FusedAttention.load(manager));
-            return new Phi3Model(config, manager, dtype, weights, fused, decoder, nativeProducts);
+            return new Phi3Model(config, manager, dtype, weights, fused, decoder);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-    }
-
-    /** Whether {@code products} asks for native products and they can run here; refuses what cannot. */
-    static boolean nativeProducts(String products, Device device, DataType dtype) {
-        if ("libtorch".equals(products)) {
-            return false;
-        }
-        String why = device.isGpu() ? "the model is on " + device
-                : dtype != DataType.FLOAT32 ? "the model computes in " + dtype + ", the kernel in float32"
-                : NativeProducts.unavailableReason();
-        if (why != null && "native".equals(products)) {
-            throw new ModelLoadException("Cannot use native products: " + why + "; use products libtorch or auto");
-        }
-        return why == null;
     }
 
     /** The fused decoder for {@code layers} or {@code auto}, or null where {@code auto} falls back. */
@@ -145,11 +115,6 @@ public final class Phi3Model implements AutoCloseable {
             LOG.warn("Fused attention unavailable ({}); using the plain attention path", e.getMessage());
             return null;
         }
-    }
-
-    /** Whether decode-sized products run on {@link NativeProducts} (the lm_head's, and the layers' on that path). */
-    public boolean nativeProducts() {
-        return lmHeadNative != null || decoder != null && decoder.nativeProducts();
     }
 
     /** The attention path in use: {@code layers}, {@code fused} or {@code plain}. */
@@ -289,9 +254,6 @@ public final class Phi3Model implements AutoCloseable {
         Shape s = hidden.getShape();
         long k = s.get(s.dimension() - 1);
         long rows = s.size() / k;
-        if (lmHeadNative != null && rows <= NativeProducts.MAX_ROWS) {
-            return NativeProducts.multiply(hidden.getManager(), hidden, lmHeadNative);
-        }
         if (lmHeadHalves == null || rows > FusedDecoder.SPLIT_MAX_ROWS) {
             return hidden.matMul(weights.lmHead);
         }

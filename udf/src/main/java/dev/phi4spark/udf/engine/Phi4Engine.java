@@ -94,7 +94,7 @@ public final class Phi4Engine implements AutoCloseable {
         Phi4Tokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? Phi4Tokenizer.load(dir) : null;
         Phi3Model model;
         try {
-            model = Phi3Model.load(dir, config, device, dtype, options.attention(), options.products());
+            model = Phi3Model.load(dir, config, device, dtype, options.attention());
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();

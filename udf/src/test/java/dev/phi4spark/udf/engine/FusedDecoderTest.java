@@ -42,12 +42,8 @@ class FusedDecoderTest {
     }
 
     private static Phi3Model load(Path dir, String attention) {
-        return load(dir, attention, "auto");
-    }
-
-    private static Phi3Model load(Path dir, String attention, String products) {
         Phi3Model model = Phi3Model.load(dir, Phi3Config.read(dir.resolve("config.json")), Device.cpu(),
-                DataType.FLOAT32, attention, products);
+                DataType.FLOAT32, attention);
         assertThat(model.attention()).isEqualTo(attention);
         return model;
     }
@@ -88,18 +84,15 @@ class FusedDecoderTest {
     void prefillAndDecodeMatchThePlainPathWithPartialRotaryAndLongrope() throws IOException {
         Path dir = model("rope", 3);
         float[][] plain;
-        try (Phi3Model model = load(dir, "plain", "libtorch")) {
+        float[][] layers;
+        try (Phi3Model model = load(dir, "plain")) {
             plain = logits(model);
         }
-        // libtorch's products, then the native ones (decode steps of 3 rows, the 4-column prefill chunks)
-        for (String products : new String[] {"libtorch", "auto"}) {
-            try (Phi3Model model = load(dir, "layers", products)) {
-                assertThat(model.nativeProducts()).isEqualTo("auto".equals(products) && NativeProducts.available());
-                float[][] layers = logits(model);
-                for (int i = 0; i < plain.length; i++) {
-                    assertThat(Fixtures.maxAbsDiff(layers[i], plain[i])).as("%s step %d", products, i).isLessThan(1e-4f);
-                }
-            }
+        try (Phi3Model model = load(dir, "layers")) {
+            layers = logits(model);
+        }
+        for (int i = 0; i < plain.length; i++) {
+            assertThat(Fixtures.maxAbsDiff(layers[i], plain[i])).as("step %d", i).isLessThan(1e-4f);
         }
     }
 
@@ -140,8 +133,8 @@ class FusedDecoderTest {
     void aDecodeStepMakesNoNativeCallPerLayer() throws IOException {
         Path one = model("one", 1);
         Path four = model("four", 4);
-        try (Phi3Model a = load(one, "layers", "libtorch"); Phi3Model b = load(four, "layers", "libtorch");
-                Phi3Model c = load(one, "plain", "libtorch"); Phi3Model d = load(four, "plain", "libtorch")) {
+        try (Phi3Model a = load(one, "layers"); Phi3Model b = load(four, "layers");
+                Phi3Model c = load(one, "plain"); Phi3Model d = load(four, "plain")) {
             Map<String, Integer> layersOne = decodeOps(a);
             Map<String, Integer> layersFour = decodeOps(b);
             // Three more layers, not one more op: the decoder's ops nest under its single forward call.
@@ -156,33 +149,6 @@ class FusedDecoderTest {
             int perLayer = (LibtorchOps.total(decodeOps(d)) - LibtorchOps.total(decodeOps(c))) / 3;
             assertThat(perLayer).isGreaterThan(40);
         }
-    }
-
-    @Test
-    void withNativeProductsADecodeStepIsFourModuleCallsPerLayer() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(NativeProducts.available(), NativeProducts.unavailableReason());
-        Path one = model("one", 1);
-        Path four = model("four", 4);
-        try (Phi3Model a = load(one, "layers", "native"); Phi3Model b = load(four, "layers", "native")) {
-            Map<String, Integer> opsOne = decodeOps(a);
-            Map<String, Integer> opsFour = decodeOps(b);
-            // Per layer: attention, two residual-and-norms, SwiGLU; the products are native calls, not ops.
-            assertThat(LibtorchOps.total(opsFour) - LibtorchOps.total(opsOne)).isEqualTo(3 * 4);
-            assertThat(opsFour).containsEntry("native_attend", 4).containsEntry("native_residual_norm", 8)
-                    .containsEntry("native_swiglu", 4).doesNotContainKeys("aten::matmul", "aten::bmm", "forward");
-        }
-    }
-
-    @Test
-    void nativeProductsAsAskedAreRefusedWhereTheyCannotRun() {
-        assertThatThrownBy(() -> Phi3Model.nativeProducts("native", Device.gpu(), DataType.FLOAT16))
-                .isInstanceOf(ModelLoadException.class)
-                .hasMessage("Cannot use native products: the model is on gpu(0); use products libtorch or auto");
-        assertThatThrownBy(() -> Phi3Model.nativeProducts("native", Device.cpu(), DataType.FLOAT16))
-                .hasMessage("Cannot use native products: the model computes in float16, the kernel in float32;"
-                        + " use products libtorch or auto");
-        assertThat(Phi3Model.nativeProducts("auto", Device.gpu(), DataType.FLOAT16)).isFalse();
-        assertThat(Phi3Model.nativeProducts("libtorch", Device.cpu(), DataType.FLOAT32)).isFalse();
     }
 
     @Test
