@@ -5,33 +5,22 @@ import dev.phi4spark.udf.engine.ModelOption;
 import dev.phi4spark.udf.engine.ModelOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The engine options every engine command takes: one option per engine row of {@link ModelOptions}
- * ({@code prefill_chunk} is {@code --prefill-chunk}), with the table's default and doc. Picocli finds
- * options through annotated fields; these are made from the table instead and added by {@link #install}
- * to each command that mixes this group in.
+ * ({@code prefill_chunk} is {@code --prefill-chunk}), with the table's default and doc, added by
+ * {@link TableMixin#install} to each command that mixes this group in.
  */
 @Command // picocli takes a class as a mixin only when it is annotated; the options come from install()
-public final class EngineOptionsMixin {
+public final class EngineOptionsMixin implements TableMixin {
 
     private final Map<String, OptionSpec> options = new LinkedHashMap<>();
 
-    /** Adds the table's engine options to every command under {@code root} that has this mixin. */
-    public static void install(CommandLine root) {
-        for (CommandSpec mixin : root.getCommandSpec().mixins().values()) {
-            if (mixin.userObject() instanceof EngineOptionsMixin group) {
-                group.addTo(root.getCommandSpec());
-            }
-        }
-        root.getSubcommands().values().forEach(EngineOptionsMixin::install);
-    }
-
-    private void addTo(CommandSpec command) {
+    @Override
+    public void addTo(CommandSpec command) {
         if (!options.isEmpty()) {
             return;
         }
@@ -50,7 +39,7 @@ public final class EngineOptionsMixin {
     /** The options as the engine takes them, checked by the table's rules. */
     public EngineOptions toOptions() {
         if (options.isEmpty()) {
-            throw new IllegalStateException("Cannot read engine options: EngineOptionsMixin.install was not called"
+            throw new IllegalStateException("Cannot read engine options: TableMixin.install was not called"
                     + " on this command line (" + this + ").");
         }
         return EngineOptions.of(o -> options.get(o.name()).getValue());

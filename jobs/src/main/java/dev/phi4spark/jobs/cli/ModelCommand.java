@@ -160,28 +160,8 @@ public final class ModelCommand implements Runnable {
         String tokenIds;
     }
 
-    /** The sampling options' defaults: {@link SamplingParams#DEFAULTS}, the one default of each field. */
-    static final class SamplingDefaults implements CommandLine.IDefaultValueProvider {
-        @Override
-        public String defaultValue(CommandLine.Model.ArgSpec arg) {
-            if (!(arg instanceof CommandLine.Model.OptionSpec option)) {
-                return null;
-            }
-            SamplingParams d = SamplingParams.DEFAULTS;
-            return switch (option.longestName()) {
-                case "--max-new-tokens" -> String.valueOf(d.maxNewTokens());
-                case "--temperature" -> String.valueOf(d.temperature());
-                case "--top-p" -> String.valueOf(d.topP());
-                case "--top-k" -> String.valueOf(d.topK());
-                case "--repetition-penalty" -> String.valueOf(d.repetitionPenalty());
-                case "--seed" -> String.valueOf(d.seed());
-                default -> null;
-            };
-        }
-    }
-
     /** {@code model generate}. */
-    @Command(name = "generate", mixinStandardHelpOptions = true, defaultValueProvider = SamplingDefaults.class,
+    @Command(name = "generate", mixinStandardHelpOptions = true,
             description = "Generate from a prompt (chat template applied) or from raw token ids.")
     static final class Generate implements Runnable {
         @Option(names = "--model", required = true, description = "The snapshot folder.")
@@ -193,30 +173,11 @@ public final class ModelCommand implements Runnable {
         @Option(names = "--system", description = "A system prompt (with --prompt).")
         String system;
 
-        @Option(names = "--max-new-tokens", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
-        int maxNewTokens;
-
-        @Option(names = "--temperature", description = "0 is greedy (default: ${DEFAULT-VALUE}).")
-        double temperature;
-
-        @Option(names = "--top-p", description = "Nucleus sampling mass (default: ${DEFAULT-VALUE}).")
-        double topP;
-
-        @Option(names = "--top-k", description = "Keep the k likeliest tokens (0: all; default: ${DEFAULT-VALUE}).")
-        int topK;
-
-        @Option(names = "--repetition-penalty",
-                description = "HF repetition penalty (1: none; default: ${DEFAULT-VALUE}).")
-        double repetitionPenalty;
-
-        @Option(names = "--seed", description = "Random seed of the row (default: ${DEFAULT-VALUE}).")
-        long seed;
-
-        @Option(names = "--stop", description = "A stop string (repeatable).")
-        List<String> stops = new ArrayList<>();
-
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
+
+        @Mixin
+        SamplingOptionsMixin sampling;
 
         @Mixin
         EngineOptionsMixin engineOptions;
@@ -226,7 +187,7 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public void run() {
-            SamplingParams params = new SamplingParams(temperature, topK, topP, repetitionPenalty, maxNewTokens, seed, stops);
+            SamplingParams params = sampling.toParams();
             try (Phi4Engine engine = Phi4Engine.load(model, engineOptions.toOptions())) {
                 long[] prompt = input.tokenIds != null ? parseIds(input.tokenIds) : chat(engine);
                 GenerationResult r = engine.generate(List.of(new GenerationRequest(prompt, params))).get(0);

@@ -28,7 +28,7 @@ public final class Phi4SparkCommand implements Runnable {
     /** Runs the command line with the given output streams, for tests. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Phi4SparkCommand());
-        EngineOptionsMixin.install(cli);
+        TableMixin.install(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.phi4spark.udf.engine.ModelOption;
 import dev.phi4spark.udf.engine.ModelOptions;
+import dev.phi4spark.udf.engine.SamplingField;
 import dev.phi4spark.udf.engine.SamplingParams;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -100,6 +101,11 @@ class ModelCommandTest {
         Run ids = run("model", "generate", "--model", tiny.toString(), "--token-ids", "5,17,42",
                 "--max-new-tokens", "4", "--json", "--device", "cpu");
         assertThat(ids.json().get("new_token_ids").size()).isBetween(1, 4);
+        Run greedy = run("model", "generate", "--model", tiny.toString(), "--token-ids", "5,17,42",
+                "--max-new-tokens", "6", "--temperature", "0", "--top-k", "3", "--top-p", "0.5",
+                "--repetition-penalty", "1.2", "--stop", "zz", "--stop", "yy", "--json", "--device", "cpu");
+        assertThat(greedy.status()).as(greedy.err()).isZero();
+        assertThat(greedy.json().get("new_token_ids").size()).isBetween(1, 6);
     }
 
     @Test
@@ -112,10 +118,12 @@ class ModelCommandTest {
                         .contains("Default: " + o.defaultValue() + ".");
             }
         }
-        String generate = run("model", "generate", "--help").out();
-        assertThat(generate).contains("Most tokens to generate (default: " + SamplingParams.DEFAULTS.maxNewTokens() + ")")
-                .contains("0 is greedy (default: " + SamplingParams.DEFAULTS.temperature() + ")")
-                .contains("Nucleus sampling mass (default: " + SamplingParams.DEFAULTS.topP() + ")");
+        String generate = run("model", "generate", "--help").out().replaceAll("\\s+", " ");
+        for (SamplingField<?> f : SamplingParams.FIELDS) {
+            String option = "--" + f.name().replace('_', '-');
+            String shown = f.type() == List.class ? " Repeatable." : " Default: " + f.defaultValue() + ".";
+            assertThat(generate).as(option).contains(option).contains(f.doc() + shown);
+        }
         Run threads = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5", "--threads", "2000");
         assertThat(threads.status()).isEqualTo(1);
         assertThat(threads.err().strip()).isEqualTo("phi4spark: Cannot use threads: it must be from 0 to 1024 (2000).");
@@ -137,6 +145,13 @@ class ModelCommandTest {
         assertThat(negative.status()).isEqualTo(1);
         assertThat(negative.err().strip()).isEqualTo(
                 "phi4spark: Cannot use sampling parameters: max_new_tokens must be >= 0 (-1)");
+        Run topP = run("model", "generate", "--model", tiny.toString(), "--prompt", "hi", "--top-p", "1.5");
+        assertThat(topP.status()).isEqualTo(1);
+        assertThat(topP.err().strip()).isEqualTo("phi4spark: Cannot use sampling parameters: top_p must be in (0, 1] (1.5)");
+        Run emptyStop = run("model", "generate", "--model", tiny.toString(), "--prompt", "hi", "--stop", "");
+        assertThat(emptyStop.status()).isEqualTo(1);
+        assertThat(emptyStop.err().strip()).isEqualTo(
+                "phi4spark: Cannot use sampling parameters: stop strings must not be empty ()");
         Run noGpu = run("model", "logits", "--model", tiny.toString(), "--token-ids", "1", "--device", "gpu");
         assertThat(noGpu.status()).isEqualTo(1);
         assertThat(noGpu.err().strip()).startsWith("phi4spark: Cannot use device 'gpu': libtorch sees 0 CUDA GPU(s)");
