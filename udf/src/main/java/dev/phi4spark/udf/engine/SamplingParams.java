@@ -65,7 +65,7 @@ public record SamplingParams(double temperature, int topK, double topP, double r
             SamplingParams::stopStrings, List.of(), "Stop strings that end a completion.");
     /** The seed, given apart from the keys: per recipe, per row, or {@code Phi4Generator}'s base seed. */
     public static final SamplingField<Long> SEED = SamplingField.apart("seed", SamplingParams::seed, 0,
-            "Random seed; Phi4Generator's base seed, mixed with each prompt's hash.");
+            "Random seed of a row; Phi4Generator mixes its base seed with each prompt's hash.");
 
     /** Every field, in reference order. */
     public static final List<SamplingField<?>> FIELDS = List.of(TEMPERATURE, TOP_P, TOP_K, REPETITION_PENALTY,
