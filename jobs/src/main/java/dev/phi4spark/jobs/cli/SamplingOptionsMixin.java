@@ -34,7 +34,7 @@ public final class SamplingOptionsMixin implements TableMixin {
 
     private static OptionSpec single(SamplingField<?> f) {
         Class<?> type = f.type() == Double.class ? double.class : f.type() == Integer.class ? int.class : long.class;
-        return OptionSpec.builder(cliName(f)).type(type)
+        return OptionSpec.builder(f.cliName()).type(type)
                 .paramLabel("<" + f.name() + ">")
                 .defaultValue(String.valueOf(f.defaultValue()))
                 .description(f.doc() + " Default: ${DEFAULT-VALUE}.")
@@ -42,15 +42,10 @@ public final class SamplingOptionsMixin implements TableMixin {
     }
 
     private static OptionSpec repeatable(SamplingField<?> f) {
-        return OptionSpec.builder(cliName(f)).type(List.class).auxiliaryTypes(String.class)
+        return OptionSpec.builder(f.cliName()).type(List.class).auxiliaryTypes(String.class)
                 .paramLabel("<" + f.name() + ">")
                 .description(f.doc() + " Repeatable.")
                 .build();
-    }
-
-    /** The option's name: {@code --} and the field's name with dashes. */
-    static String cliName(SamplingField<?> f) {
-        return "--" + f.name().replace('_', '-');
     }
 
     /** The options as sampling parameters, checked by {@link SamplingParams}'s rules. */

@@ -120,7 +120,7 @@ class ModelCommandTest {
         }
         String generate = run("model", "generate", "--help").out().replaceAll("\\s+", " ");
         for (SamplingField<?> f : SamplingParams.FIELDS) {
-            String option = "--" + f.name().replace('_', '-');
+            String option = f.cliName();
             String shown = f.type() == List.class ? " Repeatable." : " Default: " + f.defaultValue() + ".";
             assertThat(generate).as(option).contains(option).contains(f.doc() + shown);
         }

@@ -79,6 +79,11 @@ public record SamplingField<T>(String name, String javaName, Class<T> type, Func
                 false, null, doc, true);
     }
 
+    /** The command-line option: {@code --} and the name with dashes ({@code --max-new-tokens}). */
+    public String cliName() {
+        return "--" + name.replace('_', '-');
+    }
+
     /** This field's value in some parameters. */
     public T get(SamplingParams params) {
         return accessor.apply(params);
