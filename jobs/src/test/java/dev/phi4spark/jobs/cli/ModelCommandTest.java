@@ -83,7 +83,7 @@ class ModelCommandTest {
         }
         Run bad = run("model", "logits", "--model", tiny.toString(), "--token-ids", "5", "--attention", "flash");
         assertThat(bad.status()).isNotZero();
-        assertThat(bad.err().strip()).isEqualTo("phi4spark: Cannot use attention: expected auto, layers, fused or plain (flash).");
+        assertThat(bad.err().strip()).isEqualTo("phi4spark: Cannot use attention: expected auto, native, layers, fused or plain (flash).");
     }
 
     @Test

@@ -116,9 +116,11 @@ final class FusedDecoder implements AutoCloseable {
     /**
      * Loads the module onto {@code manager}, which owns it from then on, bound to the model's weights: per
      * layer input norm, qkv, o_proj, post norm, gate_up, down (matrices {@code [in, out]}), then the final
-     * norm. The list is built once; a step passes only its activations and cache buffers.
+     * norm. The list is built once; a step passes only its activations and cache buffers. {@code split}: the
+     * halves of a small product's inner dimension ({@link #splitFor}; 1 where the matrices are views, which
+     * a split would copy).
      */
-    static FusedDecoder load(NDManager manager, Phi3Config c, Phi3Weights w) {
+    static FusedDecoder load(NDManager manager, Phi3Config c, Phi3Weights w, long split) {
         PtSymbolBlock module = TorchScriptModule.load(manager, CLASS, SOURCE);
         PtNDArray[] list = new PtNDArray[6 * w.layers.length + 1];
         for (int i = 0; i < w.layers.length; i++) {
@@ -129,8 +131,7 @@ final class FusedDecoder implements AutoCloseable {
             }
         }
         list[list.length - 1] = (PtNDArray) w.finalNorm;
-        IValue shape = IValue.listFrom(c.heads, c.kvHeads, c.headDim(), c.rotaryDim(), c.intermediateSize,
-                splitFor(w.layers[0].qkv().getDevice()));
+        IValue shape = IValue.listFrom(c.heads, c.kvHeads, c.headDim(), c.rotaryDim(), c.intermediateSize, split);
         return new FusedDecoder(module, IValue.listFrom(list), shape, IValue.from((double) c.rmsNormEps));
     }
 

@@ -36,9 +36,10 @@ public final class ModelOptions {
             "Prompt tokens per forward pass while prefilling.", Scope.ENGINE);
     /** Attention path. */
     public static final ModelOption<String> ATTENTION = ModelOption.choice("attention", "auto",
-            "auto|layers|fused|plain", "auto, layers, fused or plain",
-            "auto (layers where libtorch loads them), layers (one TorchScript call per step for all decoder layers),"
-                    + " fused (scaled_dot_product_attention only) or plain (the reference).", Scope.ENGINE);
+            "auto|native|layers|fused|plain", "auto, native, layers, fused or plain",
+            "auto (native on a CPU that has it, else layers), native (decode steps in one native call on the CPU),"
+                    + " layers (one TorchScript call per step for all decoder layers), fused"
+                    + " (scaled_dot_product_attention only) or plain (the reference).", Scope.ENGINE);
     /** Shortest shared prompt prefix worth computing once: shorter ones save less than their bookkeeping. */
     public static final ModelOption<Integer> MIN_SHARED_PREFIX = ModelOption.integer("min_shared_prefix", 64, 0,
             MAX_TOKENS, "Shortest prompt prefix (tokens) that rows share (system prompt, template, judge rubric) whose"

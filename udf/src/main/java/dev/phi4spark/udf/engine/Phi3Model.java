@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,11 +35,13 @@ public final class Phi3Model implements AutoCloseable {
     private final FusedAttention fused;
     /** Every layer as one TorchScript call, or null for the per-op NDArray layers. */
     private final FusedDecoder decoder;
+    /** Steps of at most {@link NativeDecoder#MAX_ROWS} rows in one native call on the CPU, or null. */
+    private final NativeDecoder nativeDecoder;
     // The lm_head as [split, hidden/split, vocab] (a view of its storage, not a copy), or null: see lmHeadProduct
     private final NDArray lmHeadHalves;
 
     private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights,
-            FusedAttention fused, FusedDecoder decoder) {
+            FusedAttention fused, FusedDecoder decoder, NativeDecoder nativeDecoder) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
@@ -46,6 +49,7 @@ public final class Phi3Model implements AutoCloseable {
         this.rope = new RotaryEmbedding(config, manager);
         this.fused = fused;
         this.decoder = decoder;
+        this.nativeDecoder = nativeDecoder;
         this.lmHeadHalves = lmHeadHalves(weights, config, manager.getDevice());
     }
 
@@ -68,22 +72,44 @@ public final class Phi3Model implements AutoCloseable {
     /**
      * Loads the weights of a snapshot folder onto a device. {@code attention} is {@code plain} (the
      * NDArray reference path), {@code fused} (libtorch's scaled_dot_product_attention inside the NDArray
-     * layers), {@code layers} (every decoder layer as one TorchScript call, see {@link FusedDecoder}) or
-     * {@code auto} (layers where libtorch loads them, else fused, else plain).
+     * layers), {@code layers} (every decoder layer as one TorchScript call, see {@link FusedDecoder}),
+     * {@code native} (decode steps in one native call on the CPU, see {@link NativeDecoder}, prefill as
+     * layers) or {@code auto} (native where the CPU and build have it, else layers where libtorch loads
+     * them, else fused, else plain).
      */
     public static Phi3Model load(Path dir, Phi3Config config, Device device, DataType dtype, String attention) {
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            Phi3Weights weights = Phi3Weights.load(checkpoint, config, manager, dtype);
-            FusedDecoder decoder = "layers".equals(attention) || "auto".equals(attention)
-                    ? decoderKernel(attention, () -> FusedDecoder.load(manager, config, weights)) : null;
+            boolean rowsLayout = nativeKernel(attention, device, dtype);
+            Phi3Weights weights = Phi3Weights.load(checkpoint, config, manager, dtype, rowsLayout);
+            NativeDecoder nativeDecoder = rowsLayout ? NativeDecoder.create(config, weights) : null;
+            long split = rowsLayout ? 1 : FusedDecoder.splitFor(device);
+            FusedDecoder decoder = Set.of("layers", "native", "auto").contains(attention)
+                    ? decoderKernel(attention, () -> FusedDecoder.load(manager, config, weights, split)) : null;
             FusedAttention fused = decoder != null || "layers".equals(attention) ? null
                     : attentionKernel(attention, () -> FusedAttention.load(manager));
-            return new Phi3Model(config, manager, dtype, weights, fused, decoder);
+            return new Phi3Model(config, manager, dtype, weights, fused, decoder, nativeDecoder);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Whether the native decoder serves {@code attention} on this device and dtype: {@code native} requires
+     * it, {@code auto} takes it where it can run (the CPU, float32, the library built for this machine).
+     */
+    static boolean nativeKernel(String attention, Device device, DataType dtype) {
+        if (!"native".equals(attention) && !"auto".equals(attention)) {
+            return false;
+        }
+        String why = device.isGpu() ? "it runs on the CPU only (device " + device + ")"
+                : dtype != DataType.FLOAT32 ? "it computes in float32 only (dtype " + dtype + ")"
+                : NativeDecoder.unavailableReason();
+        if (why != null && "native".equals(attention)) {
+            throw new ModelLoadException("Cannot use attention native: " + why + "; use attention layers");
+        }
+        return why == null;
     }
 
     /** The fused decoder for {@code layers} or {@code auto}, or null where {@code auto} falls back. */
@@ -117,9 +143,9 @@ public final class Phi3Model implements AutoCloseable {
         }
     }
 
-    /** The attention path in use: {@code layers}, {@code fused} or {@code plain}. */
+    /** The attention path in use: {@code native}, {@code layers}, {@code fused} or {@code plain}. */
     public String attention() {
-        return decoder != null ? "layers" : fused == null ? "plain" : "fused";
+        return nativeDecoder != null ? "native" : decoder != null ? "layers" : fused == null ? "plain" : "fused";
     }
 
     /** The config. */
@@ -170,6 +196,10 @@ public final class Phi3Model implements AutoCloseable {
                 .reshape(batch, seq, config.hiddenSize);                        // [batch, seq, hidden]
         NDList cosSin = rope.cosSin(positions, maxPosition, dtype);
         NDArray bias = view.bias(step);                                         // [batch, 1, 1, seq, end]
+        if (nativeDecoder != null && NativeDecoder.takes(batch * seq)) {
+            return nativeDecoder.apply(step, x, cosSin, bias, view.columns(step), view.keyBuffers(),
+                    view.valueBuffers());
+        }
         if (decoder != null) {
             return decoder.apply(step, x, cosSin, FusedAttention.mask(bias, config.groups(), dtype),
                     view.columns(step), view.keyBuffers(), view.valueBuffers());
@@ -242,6 +272,10 @@ public final class Phi3Model implements AutoCloseable {
 
     /** Float32 logits {@code [batch, seq, vocab]} of hidden states {@code [batch, seq, hidden]}. */
     public NDArray logits(NDArray hidden) {
+        Shape s = hidden.getShape();
+        if (nativeDecoder != null && NativeDecoder.takes(s.size() / s.get(s.dimension() - 1))) {
+            return nativeDecoder.logits(hidden);
+        }
         return lmHeadProduct(hidden).toType(DataType.FLOAT32, false);
     }
 
@@ -351,6 +385,9 @@ public final class Phi3Model implements AutoCloseable {
     public void close() {
         if (decoder != null) {
             decoder.close();
+        }
+        if (nativeDecoder != null) {
+            nativeDecoder.close();
         }
         manager.close();
     }

@@ -3,17 +3,20 @@ package dev.phi4spark.udf.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.function.UnaryOperator;
 
 /**
  * The weights of a {@code Phi3ForCausalLM}, bound by their HF names and checked against the config's
- * shapes. Checkpoints store projection matrices {@code [out, in]}; they are kept here as contiguous
- * {@code [in, out]} copies (the checkpoint layout freed at once, so one copy is resident): libtorch's
- * product of a few rows against a contiguous {@code [in, out]} matrix measured faster at batch 8 than
- * against the transposed {@code [out, in]} view, and no slower at 1 and 32 (docs/benchmarks.md).
+ * shapes. Checkpoints store projection matrices {@code [out, in]}. For libtorch's own products they are
+ * kept as contiguous {@code [in, out]} copies (the checkpoint layout freed at once, so one copy is
+ * resident): libtorch's product of a few rows against a contiguous {@code [in, out]} matrix measured faster
+ * at batch 8 than against the transposed {@code [out, in]} view, and no slower at 1 and 32. For the
+ * {@link NativeDecoder}, which streams weight rows, the checkpoint's {@code [out, in]} tensors are kept and
+ * the layers see {@code [in, out]} views of them ({@link #rowsLayout}; docs/benchmarks.md).
  */
 final class Phi3Weights {
 
-    /** One decoder layer. Matrices are contiguous {@code [in, out]}. */
+    /** One decoder layer. Matrices are {@code [in, out]}: contiguous copies, or views in the rows layout. */
     record Layer(NDArray inputNorm, NDArray qkv, NDArray out, NDArray postNorm, NDArray gateUp, NDArray down) {}
 
     final NDArray embed;     // [vocab, hidden]
@@ -21,13 +24,17 @@ final class Phi3Weights {
     final NDArray finalNorm; // [hidden]
     final NDArray lmHead;    // [hidden, vocab] (contiguous, or the embedding's transposed view when tied)
     final boolean lmHeadContiguous;
+    /** Whether the matrices are views of the checkpoint's contiguous {@code [out, in]} tensors. */
+    final boolean rowsLayout;
 
-    private Phi3Weights(NDArray embed, Layer[] layers, NDArray finalNorm, NDArray lmHead, boolean lmHeadContiguous) {
+    private Phi3Weights(NDArray embed, Layer[] layers, NDArray finalNorm, NDArray lmHead, boolean lmHeadContiguous,
+            boolean rowsLayout) {
         this.embed = embed;
         this.layers = layers;
         this.finalNorm = finalNorm;
         this.lmHead = lmHead;
         this.lmHeadContiguous = lmHeadContiguous;
+        this.rowsLayout = rowsLayout;
     }
 
     /**
@@ -58,7 +65,13 @@ final class Phi3Weights {
         TensorLoader.checkHeader(checkpoint, name, shape);
     }
 
-    static Phi3Weights load(Checkpoint checkpoint, Phi3Config c, NDManager manager, DataType dtype) {
+    /**
+     * Loads every tensor. {@code rowsLayout}: keep the checkpoint's {@code [out, in]} matrices (for the
+     * native decoder) instead of contiguous {@code [in, out]} copies.
+     */
+    static Phi3Weights load(Checkpoint checkpoint, Phi3Config c, NDManager manager, DataType dtype,
+            boolean rowsLayout) {
+        UnaryOperator<NDArray> inOut = rowsLayout ? NDArray::transpose : Phi3Weights::inOut;
         TensorLoader loader = new TensorLoader(checkpoint, manager, dtype);
         long h = c.hiddenSize;
         long attnOut = (long) c.heads * c.headDim();
@@ -68,16 +81,16 @@ final class Phi3Weights {
             String p = "model.layers." + i + ".";
             layers[i] = new Layer(
                     loader.load(p + "input_layernorm.weight", h),
-                    inOut(loader.load(p + "self_attn.qkv_proj.weight", c.qkvDim(), h)),
-                    inOut(loader.load(p + "self_attn.o_proj.weight", h, attnOut)),
+                    inOut.apply(loader.load(p + "self_attn.qkv_proj.weight", c.qkvDim(), h)),
+                    inOut.apply(loader.load(p + "self_attn.o_proj.weight", h, attnOut)),
                     loader.load(p + "post_attention_layernorm.weight", h),
-                    inOut(loader.load(p + "mlp.gate_up_proj.weight", 2L * c.intermediateSize, h)),
-                    inOut(loader.load(p + "mlp.down_proj.weight", h, c.intermediateSize)));
+                    inOut.apply(loader.load(p + "mlp.gate_up_proj.weight", 2L * c.intermediateSize, h)),
+                    inOut.apply(loader.load(p + "mlp.down_proj.weight", h, c.intermediateSize)));
         }
         NDArray norm = loader.load("model.norm.weight", h);
         boolean tied = c.tieWordEmbeddings && !checkpoint.has("lm_head.weight");
-        NDArray lmHead = tied ? embed.transpose() : inOut(loader.load("lm_head.weight", c.vocabSize, h));
-        return new Phi3Weights(embed, layers, norm, lmHead, !tied);
+        NDArray lmHead = tied ? embed.transpose() : inOut.apply(loader.load("lm_head.weight", c.vocabSize, h));
+        return new Phi3Weights(embed, layers, norm, lmHead, !tied && !rowsLayout, rowsLayout);
     }
 
     /** A contiguous {@code [in, out]} copy of an {@code [out, in]} matrix; the original is freed. */

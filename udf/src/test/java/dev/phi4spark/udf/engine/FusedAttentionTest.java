@@ -114,6 +114,6 @@ class FusedAttentionTest {
     @Test
     void anInvalidAttentionOptionIsRefused() {
         assertThatThrownBy(() -> EngineOptions.DEFAULTS.withAttention("flash"))
-                .hasMessage("Cannot use attention: expected auto, layers, fused or plain (flash).");
+                .hasMessage("Cannot use attention: expected auto, native, layers, fused or plain (flash).");
     }
 }

@@ -1,0 +1,772 @@
+/*
+ * Decode steps of a Phi-3 model on x86-64 CPUs, float32, in one native call: every decoder layer (both
+ * RMSNorms, the fused qkv product, rotary positions, the KV-cache write, attention, o_proj, the SwiGLU MLP,
+ * the residuals) and the final norm, plus the lm_head product. Java: dev.phi4spark.udf.engine.NativeDecoder.
+ *
+ * Why not libtorch: a decode step multiplies 1 to 32 rows by every weight matrix, so its speed is the speed
+ * of reading the weights. libtorch hands such products to MKL, which runs a one-row product on one thread
+ * (one core's bandwidth) and a few-row one at 35-45 GFLOP/s, below both rooflines; and each call from Java
+ * wakes libtorch's OpenMP team again. Here the weights stay in the checkpoint's [out, in] layout, each
+ * thread streams its own output rows of a matrix once for all the step's rows (four weight rows against two
+ * activation rows in registers), and one pool of threads that spin between the phases of a step runs the
+ * whole step (docs/benchmarks.md, issue 14).
+ *
+ * Arithmetic follows the TorchScript decoder op for op (norms, rotary, additive mask, softmax in float32);
+ * only summation orders differ, so results agree within float rounding. The weights and KV-cache buffers
+ * are libtorch's tensors, read and written in place through direct buffers.
+ */
+#include <jni.h>
+#include <immintrin.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_THREADS 64
+#define MASK_BIAS -1e9f  /* Phi3Model.MASK_BIAS: the floor of the additive bias, as FusedAttention.mask clamps */
+/* Floats ahead of the current column that the products prefetch in every weight row (1 KB): measured
+ * 1.3x faster at 8 rows and no slower at 1 than leaving it to the hardware prefetcher. */
+#define PREFETCH 256
+/* The same for one-row products, which stream each weight row alone (4 KB ahead). */
+#define PREFETCH_STREAM 1024
+/* How long a waiting thread spins before it sleeps: longer than the Java side of a decode step (sampling,
+ * the embedding lookup, rotary angles, the mask), so a step's first product does not wait for the kernel
+ * to wake a sleeping worker (measured ~0.5 ms per step on a 2-vCPU VM with 20k pause loops). */
+#define SPIN_NANOS 3000000L
+
+/* ---------- the thread pool: one job at a time, run by every thread, the caller as thread 0 ---------- */
+
+typedef void (*task_fn)(void* arg, int t, int threads);
+
+static int threads = 1;
+static task_fn job_fn;
+static void* job_arg;
+static atomic_int generation;  /* bumped per job; workers wait on it */
+static atomic_int pending;     /* workers still running the current job */
+static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int wanted_threads = 1;
+static int use_512 = 0;   /* AVX-512 for products of four rows or more, where the CPU has it */
+
+static long nanos(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Spins while *addr == expected, for up to SPIN_NANOS; returns the value seen (== expected on timeout). */
+static int spin(atomic_int* addr, int expected) {
+    long deadline = 0;
+    for (long i = 1;; i++) {
+        int now = atomic_load_explicit(addr, memory_order_acquire);
+        if (now != expected) {
+            return now;
+        }
+        _mm_pause();
+        if ((i & 255) == 0) {
+            long t = nanos();
+            if (deadline == 0) {
+                deadline = t + SPIN_NANOS;
+            } else if (t > deadline) {
+                return expected;
+            }
+        }
+    }
+}
+
+static void futex_wait(atomic_int* addr, int expected) {
+    syscall(SYS_futex, (int*) addr, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static void futex_wake_all(atomic_int* addr) {
+    syscall(SYS_futex, (int*) addr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
+
+static void* worker(void* arg) {
+    const int t = (int) (intptr_t) arg;
+    int seen = atomic_load(&generation);
+    for (;;) {
+        int now;
+        while ((now = spin(&generation, seen)) == seen) {
+            futex_wait(&generation, seen);
+        }
+        seen = now;
+        job_fn(job_arg, t, threads);
+        if (atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel) == 1) {
+            futex_wake_all(&pending);
+        }
+    }
+    return NULL;
+}
+
+static void start_pool(void) {
+    __builtin_cpu_init();
+    use_512 = __builtin_cpu_supports("avx512f") && getenv("PHI4_NO_AVX512") == NULL;
+    threads = wanted_threads < 1 ? 1 : wanted_threads > MAX_THREADS ? MAX_THREADS : wanted_threads;
+    for (int t = 1; t < threads; t++) {
+        pthread_t id;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int failed = pthread_create(&id, &attr, worker, (void*) (intptr_t) t);
+        pthread_attr_destroy(&attr);
+        if (failed) {
+            threads = t; /* run with the workers that started */
+            break;
+        }
+    }
+}
+
+/* Runs fn on every thread of the pool and returns when all are done. The caller holds call_lock. */
+static void parallel(task_fn fn, void* arg) {
+    if (threads == 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    job_fn = fn;
+    job_arg = arg;
+    atomic_store_explicit(&pending, threads - 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+    futex_wake_all(&generation);
+    fn(arg, 0, threads);
+    int left;
+    while ((left = atomic_load_explicit(&pending, memory_order_acquire)) != 0) {
+        if (spin(&pending, left) == left) {
+            futex_wait(&pending, left);
+        }
+    }
+}
+
+/* ---------- products: y[r][o] = sum_i x[r][i] * w[o][i], w an [n, k] matrix in row-major order ---------- */
+
+static inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float dot(const float* a, const float* b, int k) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= k; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    }
+    for (; i + 8 <= k; i += 8) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    }
+    float s = hsum(_mm256_add_ps(acc0, acc1));
+    for (; i < k; i++) {
+        s += a[i] * b[i];
+    }
+    return s;
+}
+
+/* Columns [i0, i1) of four weight rows against two activation rows, into eight running sums. */
+static inline void tile_4x2(const float* w, int k, int i0, int i1, const float* x0, const float* x1, __m256 acc[8]) {
+    const float* w0 = w;
+    const float* w1 = w + k;
+    const float* w2 = w + 2 * (size_t) k;
+    const float* w3 = w + 3 * (size_t) k;
+    __m256 a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    __m256 a20 = acc[4], a21 = acc[5], a30 = acc[6], a31 = acc[7];
+    for (int i = i0; i < i1; i += 8) {
+        if ((i & 15) == 0) {
+            _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_T0);
+            _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_T0);
+            _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_T0);
+            _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_T0);
+        }
+        const __m256 u = _mm256_loadu_ps(x0 + i), v = _mm256_loadu_ps(x1 + i);
+        __m256 c = _mm256_loadu_ps(w0 + i);
+        a00 = _mm256_fmadd_ps(c, u, a00);
+        a01 = _mm256_fmadd_ps(c, v, a01);
+        c = _mm256_loadu_ps(w1 + i);
+        a10 = _mm256_fmadd_ps(c, u, a10);
+        a11 = _mm256_fmadd_ps(c, v, a11);
+        c = _mm256_loadu_ps(w2 + i);
+        a20 = _mm256_fmadd_ps(c, u, a20);
+        a21 = _mm256_fmadd_ps(c, v, a21);
+        c = _mm256_loadu_ps(w3 + i);
+        a30 = _mm256_fmadd_ps(c, u, a30);
+        a31 = _mm256_fmadd_ps(c, v, a31);
+    }
+    acc[0] = a00; acc[1] = a01; acc[2] = a10; acc[3] = a11;
+    acc[4] = a20; acc[5] = a21; acc[6] = a30; acc[7] = a31;
+}
+
+/* One weight row against one activation row, the row read as one sequential stream with a long prefetch
+ * distance: a one-row product is a pure read of the weights, and this order read the 150M model's
+ * matrices at 45-48 GB/s on 2 threads where four interleaved rows read at 40-42 (docs/benchmarks.md). */
+static inline float dot_stream(const float* w, const float* x, int k) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= k; i += 32) {
+        _mm_prefetch((const char*) (w + i + PREFETCH_STREAM), _MM_HINT_T0);
+        _mm_prefetch((const char*) (w + i + PREFETCH_STREAM + 16), _MM_HINT_T0);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= k; i += 8) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    }
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < k; i++) {
+        s += w[i] * x[i];
+    }
+    return s;
+}
+
+#define K_CHUNK 256 /* inner-dimension floats per pass: four weight rows' piece (4 KB) and 8 rows of x stay in L1 */
+
+/* Columns [i0, i1) of four weight rows against four activation rows, AVX-512: sixteen running sums
+ * (of the 32 vector registers), 8 loads per 16 fused multiply-adds. */
+__attribute__((target("avx512f")))
+static void tile_4x4_512(const float* w, int k, int i0, int i1, const float* x, __m512 acc[16]) {
+    const float* w0 = w;
+    const float* w1 = w + k;
+    const float* w2 = w + 2 * (size_t) k;
+    const float* w3 = w + 3 * (size_t) k;
+    const float* x0 = x;
+    const float* x1 = x + k;
+    const float* x2 = x + 2 * (size_t) k;
+    const float* x3 = x + 3 * (size_t) k;
+    __m512 a[16];
+    for (int j = 0; j < 16; j++) a[j] = acc[j];
+    for (int i = i0; i < i1; i += 16) {
+        _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_T0);
+        _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_T0);
+        _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_T0);
+        _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_T0);
+        const __m512 c0 = _mm512_loadu_ps(w0 + i), c1 = _mm512_loadu_ps(w1 + i);
+        const __m512 c2 = _mm512_loadu_ps(w2 + i), c3 = _mm512_loadu_ps(w3 + i);
+        __m512 u = _mm512_loadu_ps(x0 + i);
+        a[0] = _mm512_fmadd_ps(c0, u, a[0]); a[1] = _mm512_fmadd_ps(c1, u, a[1]);
+        a[2] = _mm512_fmadd_ps(c2, u, a[2]); a[3] = _mm512_fmadd_ps(c3, u, a[3]);
+        u = _mm512_loadu_ps(x1 + i);
+        a[4] = _mm512_fmadd_ps(c0, u, a[4]); a[5] = _mm512_fmadd_ps(c1, u, a[5]);
+        a[6] = _mm512_fmadd_ps(c2, u, a[6]); a[7] = _mm512_fmadd_ps(c3, u, a[7]);
+        u = _mm512_loadu_ps(x2 + i);
+        a[8] = _mm512_fmadd_ps(c0, u, a[8]); a[9] = _mm512_fmadd_ps(c1, u, a[9]);
+        a[10] = _mm512_fmadd_ps(c2, u, a[10]); a[11] = _mm512_fmadd_ps(c3, u, a[11]);
+        u = _mm512_loadu_ps(x3 + i);
+        a[12] = _mm512_fmadd_ps(c0, u, a[12]); a[13] = _mm512_fmadd_ps(c1, u, a[13]);
+        a[14] = _mm512_fmadd_ps(c2, u, a[14]); a[15] = _mm512_fmadd_ps(c3, u, a[15]);
+    }
+    for (int j = 0; j < 16; j++) acc[j] = a[j];
+}
+
+/* Output columns [o0, o1) for rows in groups of four, AVX-512 (tails by the AVX2 path's dot). */
+__attribute__((target("avx512f")))
+static void product_range_512(const float* x, int rows, int k, const float* w, float* y, int n, int o0, int o1) {
+    const int k16 = k & ~15;
+    const int quads = rows / 4;
+    __m512 sums[8][16];
+    int o = o0;
+    for (; o + 4 <= o1; o += 4) {
+        const float* wo = w + (size_t) o * k;
+        for (int q = 0; q < quads; q++)
+            for (int j = 0; j < 16; j++) sums[q][j] = _mm512_setzero_ps();
+        for (int i0 = 0; i0 < k16; i0 += K_CHUNK) {
+            const int i1 = i0 + K_CHUNK < k16 ? i0 + K_CHUNK : k16;
+            for (int q = 0; q < quads; q++) {
+                tile_4x4_512(wo, k, i0, i1, x + (size_t) 4 * q * k, sums[q]);
+            }
+        }
+        for (int q = 0; q < quads; q++) {
+            for (int r = 0; r < 4; r++) {
+                const float* xr = x + (size_t) (4 * q + r) * k;
+                for (int j = 0; j < 4; j++) {
+                    float s = _mm512_reduce_add_ps(sums[q][4 * r + j]);
+                    const float* wj = wo + (size_t) j * k;
+                    for (int i = k16; i < k; i++) s += wj[i] * xr[i];
+                    y[(size_t) (4 * q + r) * n + o + j] = s;
+                }
+            }
+        }
+        for (int r = 4 * quads; r < rows; r++) {
+            for (int j = 0; j < 4; j++) {
+                y[(size_t) r * n + o + j] = dot(wo + (size_t) j * k, x + (size_t) r * k, k);
+            }
+        }
+    }
+    for (; o < o1; o++) {
+        for (int r = 0; r < rows; r++) {
+            y[(size_t) r * n + o] = dot(w + (size_t) o * k, x + (size_t) r * k, k);
+        }
+    }
+}
+
+
+/* Output columns [o0, o1) of y [rows, n] = x [rows, k] . w^T. One row streams each weight row once
+ * (dot_stream). More rows walk each block of four weight rows in K_CHUNK pieces, each piece read from
+ * memory once and reused from L1 by every pair of rows, with the running sums kept per pair. */
+static void product_range(const float* x, int rows, int k, const float* w, float* y, int n, int o0, int o1) {
+    if (rows == 1) {
+        for (int o = o0; o < o1; o++) {
+            y[o] = dot_stream(w + (size_t) o * k, x, k);
+        }
+        return;
+    }
+    const int k8 = k & ~7;
+    const int pairs = rows / 2;
+    __m256 sums[16][8];
+    int o = o0;
+    for (; o + 4 <= o1; o += 4) {
+        const float* wo = w + (size_t) o * k;
+        for (int p = 0; p < pairs; p++) {
+            for (int j = 0; j < 8; j++) {
+                sums[p][j] = _mm256_setzero_ps();
+            }
+        }
+        for (int i0 = 0; i0 < k8; i0 += K_CHUNK) {
+            const int i1 = i0 + K_CHUNK < k8 ? i0 + K_CHUNK : k8;
+            for (int p = 0; p < pairs; p++) {
+                tile_4x2(wo, k, i0, i1, x + (size_t) 2 * p * k, x + (size_t) (2 * p + 1) * k, sums[p]);
+            }
+        }
+        for (int p = 0; p < pairs; p++) {
+            const float* x0 = x + (size_t) 2 * p * k;
+            const float* x1 = x0 + k;
+            float* y0 = y + (size_t) 2 * p * n + o;
+            float* y1 = y0 + n;
+            for (int j = 0; j < 4; j++) {
+                float s0 = hsum(sums[p][2 * j]), s1 = hsum(sums[p][2 * j + 1]);
+                const float* wj = wo + (size_t) j * k;
+                for (int i = k8; i < k; i++) {
+                    s0 += wj[i] * x0[i];
+                    s1 += wj[i] * x1[i];
+                }
+                y0[j] = s0;
+                y1[j] = s1;
+            }
+        }
+        if (rows % 2 == 1) {
+            for (int j = 0; j < 4; j++) {
+                y[(size_t) (rows - 1) * n + o + j] = dot(wo + (size_t) j * k, x + (size_t) (rows - 1) * k, k);
+            }
+        }
+    }
+    for (; o < o1; o++) {
+        for (int r = 0; r < rows; r++) {
+            y[(size_t) r * n + o] = dot(w + (size_t) o * k, x + (size_t) r * k, k);
+        }
+    }
+}
+
+typedef struct {
+    const float* x;
+    const float* w;
+    float* y;
+    int rows, k, n;
+} product_t;
+
+/* Thread t's share of the output columns, in blocks of four (so every thread streams whole rows). */
+static void product_task(void* arg, int t, int nt) {
+    const product_t* p = arg;
+    const int blocks = (p->n + 3) / 4;
+    const int o0 = (int) ((long) blocks * t / nt) * 4;
+    int o1 = (int) ((long) blocks * (t + 1) / nt) * 4;
+    if (o1 > p->n) {
+        o1 = p->n;
+    }
+    if (o0 < o1) {
+        if (use_512 && p->rows >= 4) {
+            product_range_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+        } else {
+            product_range(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+        }
+    }
+}
+
+/* Products of at most MAX_ROWS rows at a time: the running sums of a block live on the stack. */
+#define MAX_ROWS 32
+
+static void product(const float* x, int rows, int k, const float* w, float* y, int n) {
+    for (int r = 0; r < rows; r += MAX_ROWS) {
+        product_t p = {x + (size_t) r * k, w, y + (size_t) r * n, rows - r < MAX_ROWS ? rows - r : MAX_ROWS, k, n};
+        parallel(product_task, &p);
+    }
+}
+
+/* ---------- the model ---------- */
+
+typedef struct {
+    int layers, hidden, heads, kv_heads, head_dim, rot, inter;
+    float eps;
+    const float** w; /* per layer: input norm, qkv [qkvDim, hidden], o [hidden, q], post norm, gate_up, down; then the final norm */
+} model_t;
+
+typedef struct {
+    const model_t* m;
+    int batch, seq, end, capacity;
+    const float* qkv;      /* [rows, qkvDim], rotated in place already */
+    const float* bias;     /* [maskBatch, 1, 1, seq, end], additive: 0 where a query sees a column */
+    int mask_batch;
+    const float* keys;     /* [batch, kvHeads, capacity, headDim] */
+    const float* values;
+    float* att;            /* [rows, heads*headDim] */
+} attention_t;
+
+/* x * rsqrt(mean(x^2) + eps) * weight, per row, in float32 (as the reference). */
+static void rms_norm(const float* x, const float* weight, float* out, int rows, int h, float eps) {
+    for (int r = 0; r < rows; r++) {
+        const float* xr = x + (size_t) r * h;
+        float* o = out + (size_t) r * h;
+        float variance = dot(xr, xr, h) / (float) h;
+        float scale = 1.0f / sqrtf(variance + eps);
+        for (int i = 0; i < h; i++) {
+            o[i] = (xr[i] * scale) * weight[i];
+        }
+    }
+}
+
+/* rotate_half on the first rot elements of one head: out = r * cos + rotated * sin; the rest passes. */
+static void rope(float* head, const float* cos, const float* sin, int rot) {
+    const int half = rot / 2;
+    float tmp[512];
+    for (int j = 0; j < rot; j++) {
+        float rotated = j < half ? -head[j + half] : head[j - half];
+        tmp[j] = head[j] * cos[j] + rotated * sin[j];
+    }
+    memcpy(head, tmp, sizeof(float) * (size_t) rot);
+}
+
+/* Attention of query heads [t's share of batch x heads]: scores of every cache column below end plus the
+ * mask, softmax, weighted values; scale 1/sqrt(headDim), as scaled_dot_product_attention. */
+static void attention_task(void* arg, int t, int nt) {
+    const attention_t* a = arg;
+    const model_t* m = a->m;
+    const int hd = m->head_dim, groups = m->heads / m->kv_heads, seq = a->seq, end = a->end;
+    const int qkv_dim = (m->heads + 2 * m->kv_heads) * hd;
+    const float scale = 1.0f / sqrtf((float) hd);
+    const int units = a->batch * m->heads * seq;
+    float* scores = malloc(sizeof(float) * (size_t) end);
+    float acc[512];
+    for (int u = (int) ((long) units * t / nt); u < (int) ((long) units * (t + 1) / nt); u++) {
+        const int b = u / (m->heads * seq);
+        const int h = (u / seq) % m->heads;
+        const int s = u % seq;
+        const int g = h / groups;
+        const int row = b * seq + s;
+        const float* q = a->qkv + (size_t) row * qkv_dim + (size_t) h * hd;
+        const float* k = a->keys + (((size_t) b * m->kv_heads + g) * a->capacity) * hd;
+        const float* v = a->values + (((size_t) b * m->kv_heads + g) * a->capacity) * hd;
+        const int mb = a->mask_batch == 1 ? 0 : b;
+        const float* bias = a->bias + ((size_t) mb * seq + s) * end;
+        float max = -INFINITY;
+        for (int c = 0; c < end; c++) {
+            scores[c] = dot(q, k + (size_t) c * hd, hd) * scale + fmaxf(bias[c], MASK_BIAS);
+            if (scores[c] > max) {
+                max = scores[c];
+            }
+        }
+        float sum = 0.0f;
+        for (int c = 0; c < end; c++) {
+            scores[c] = expf(scores[c] - max);
+            sum += scores[c];
+        }
+        memset(acc, 0, sizeof(float) * (size_t) hd);
+        for (int c = 0; c < end; c++) {
+            const float p = scores[c] / sum;
+            const float* vc = v + (size_t) c * hd;
+            for (int d = 0; d < hd; d++) {
+                acc[d] += p * vc[d];
+            }
+        }
+        memcpy(a->att + (size_t) row * m->heads * hd + (size_t) h * hd, acc, sizeof(float) * (size_t) hd);
+    }
+    free(scores);
+}
+
+typedef struct {
+    float* gate_up; /* [rows, 2 * inter]: silu(gate) * up written over the gate half */
+    int rows, inter;
+} swiglu_t;
+
+static void swiglu_task(void* arg, int t, int nt) {
+    const swiglu_t* s = arg;
+    const long total = (long) s->rows * s->inter;
+    for (long e = total * t / nt; e < total * (t + 1) / nt; e++) {
+        float* row = s->gate_up + (e / s->inter) * 2 * (size_t) s->inter;
+        const long i = e % s->inter;
+        const float g = row[i];
+        row[i] = g / (1.0f + expf(-g)) * row[s->inter + i];
+    }
+}
+
+typedef struct {
+    const float* x;        /* [batch, seq, hidden] */
+    float* out;            /* [batch, seq, hidden] */
+    const float* cos;      /* [cosBatch, 1, seq, rot] */
+    const float* sin;
+    int cos_batch;
+    const float* bias;
+    int mask_batch;
+    const int64_t* columns; /* [columnsBatch, seq] */
+    int columns_batch;
+    float** keys;          /* per layer [batch, kvHeads, capacity, headDim] */
+    float** values;
+    int batch, seq, end, capacity;
+} step_t;
+
+/* Rotary positions on q and k, then k and v into each row's cache columns. */
+static void rotate_and_store(const model_t* m, const step_t* s, float* qkv, int layer) {
+    const int hd = m->head_dim, q_size = m->heads * hd, kv_size = m->kv_heads * hd;
+    const int qkv_dim = q_size + 2 * kv_size;
+    for (int b = 0; b < s->batch; b++) {
+        for (int p = 0; p < s->seq; p++) {
+            const int row = b * s->seq + p;
+            const size_t at = ((size_t) (s->cos_batch == 1 ? 0 : b) * s->seq + p) * m->rot;
+            float* r = qkv + (size_t) row * qkv_dim;
+            for (int h = 0; h < m->heads + m->kv_heads; h++) {
+                rope(r + (size_t) h * hd, s->cos + at, s->sin + at, m->rot);
+            }
+            const int64_t column = s->columns[(size_t) (s->columns_batch == 1 ? 0 : b) * s->seq + p];
+            for (int g = 0; g < m->kv_heads; g++) {
+                const size_t dst = (((size_t) b * m->kv_heads + g) * s->capacity + (size_t) column) * hd;
+                memcpy(s->keys[layer] + dst, r + q_size + (size_t) g * hd, sizeof(float) * (size_t) hd);
+                memcpy(s->values[layer] + dst, r + q_size + kv_size + (size_t) g * hd, sizeof(float) * (size_t) hd);
+            }
+        }
+    }
+}
+
+static void add(float* x, const float* y, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        x[i] += y[i];
+    }
+}
+
+/* One step through every layer and the final norm: the reference's order, op for op. */
+static void decode(const model_t* m, const step_t* s) {
+    const int rows = s->batch * s->seq, h = m->hidden, hd = m->head_dim;
+    const int q_size = m->heads * hd, qkv_dim = q_size + 2 * m->kv_heads * hd;
+    float* x = malloc(sizeof(float) * (size_t) rows * h);
+    float* normed = malloc(sizeof(float) * (size_t) rows * h);
+    float* qkv = malloc(sizeof(float) * (size_t) rows * qkv_dim);
+    float* att = malloc(sizeof(float) * (size_t) rows * q_size);
+    float* proj = malloc(sizeof(float) * (size_t) rows * h);
+    float* gate_up = malloc(sizeof(float) * (size_t) rows * 2 * m->inter);
+    float* act = malloc(sizeof(float) * (size_t) rows * m->inter);
+    memcpy(x, s->x, sizeof(float) * (size_t) rows * h);
+    for (int l = 0; l < m->layers; l++) {
+        const float* const* w = m->w + 6 * l;
+        rms_norm(x, w[0], normed, rows, h, m->eps);
+        product(normed, rows, h, w[1], qkv, qkv_dim);
+        rotate_and_store(m, s, qkv, l);
+        attention_t a = {m, s->batch, s->seq, s->end, s->capacity, qkv, s->bias, s->mask_batch,
+                         s->keys[l], s->values[l], att};
+        parallel(attention_task, &a);
+        product(att, rows, q_size, w[2], proj, h);
+        add(x, proj, (size_t) rows * h);
+        rms_norm(x, w[3], normed, rows, h, m->eps);
+        product(normed, rows, h, w[4], gate_up, 2 * m->inter);
+        swiglu_t sw = {gate_up, rows, m->inter};
+        parallel(swiglu_task, &sw);
+        for (int r = 0; r < rows; r++) {
+            memcpy(act + (size_t) r * m->inter, gate_up + (size_t) r * 2 * m->inter, sizeof(float) * (size_t) m->inter);
+        }
+        product(act, rows, m->inter, w[5], proj, h);
+        add(x, proj, (size_t) rows * h);
+    }
+    rms_norm(x, m->w[6 * m->layers], s->out, rows, h, m->eps);
+    free(x);
+    free(normed);
+    free(qkv);
+    free(att);
+    free(proj);
+    free(gate_up);
+    free(act);
+}
+
+/* ---------- JNI ---------- */
+
+static void throw_illegal(JNIEnv* env, const char* message) {
+    jclass c = (*env)->FindClass(env, "java/lang/IllegalArgumentException");
+    if (c != NULL) {
+        (*env)->ThrowNew(env, c, message);
+    }
+}
+
+/* A direct buffer's address when it holds at least `floats` floats, else NULL with an exception pending. */
+static void* address(JNIEnv* env, jobject buffer, jlong bytes) {
+    void* p = buffer == NULL ? NULL : (*env)->GetDirectBufferAddress(env, buffer);
+    if (p == NULL) {
+        throw_illegal(env, "Cannot run the native decoder: a buffer is not direct");
+        return NULL;
+    }
+    if ((*env)->GetDirectBufferCapacity(env, buffer) < bytes) {
+        throw_illegal(env, "Cannot run the native decoder: a buffer is smaller than its shape");
+        return NULL;
+    }
+    return p;
+}
+
+JNIEXPORT jboolean JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeSupported(JNIEnv* env, jclass cls) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? JNI_TRUE : JNI_FALSE;
+}
+
+JNIEXPORT jint JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeStart(JNIEnv* env, jclass cls, jint n) {
+    wanted_threads = n;
+    pthread_once(&once, start_pool);
+    return threads;
+}
+
+/* dims: layers, hidden, heads, kvHeads, headDim, rot, inter. weights: 6 per layer, then the final norm. */
+JNIEXPORT jlong JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeCreate(JNIEnv* env, jclass cls,
+        jobjectArray weights, jintArray dims, jfloat eps) {
+    jint d[7];
+    (*env)->GetIntArrayRegion(env, dims, 0, 7, d);
+    if (d[4] > 512 || d[5] > d[4] || d[5] % 2 != 0 || d[3] < 1 || d[2] % d[3] != 0) {
+        throw_illegal(env, "Cannot load the native decoder: unsupported head shape");
+        return 0;
+    }
+    model_t* m = calloc(1, sizeof(model_t));
+    m->layers = d[0]; m->hidden = d[1]; m->heads = d[2]; m->kv_heads = d[3]; m->head_dim = d[4];
+    m->rot = d[5]; m->inter = d[6]; m->eps = eps;
+    const int count = 6 * m->layers + 1;
+    m->w = calloc((size_t) count, sizeof(float*));
+    const jlong h = m->hidden, q = (jlong) m->heads * m->head_dim, qkv = q + 2L * m->kv_heads * m->head_dim;
+    for (int i = 0; i < count; i++) {
+        const int kind = i == count - 1 ? 0 : i % 6;
+        const jlong sizes[6] = {h, qkv * h, h * q, h, 2L * m->inter * h, h * m->inter};
+        jobject buffer = (*env)->GetObjectArrayElement(env, weights, i);
+        m->w[i] = address(env, buffer, sizes[kind] * 4);
+        (*env)->DeleteLocalRef(env, buffer);
+        if (m->w[i] == NULL) {
+            free(m->w);
+            free(m);
+            return 0;
+        }
+    }
+    return (jlong) (intptr_t) m;
+}
+
+JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeFree(JNIEnv* env, jclass cls, jlong handle) {
+    model_t* m = (model_t*) (intptr_t) handle;
+    if (m != NULL) {
+        free(m->w);
+        free(m);
+    }
+}
+
+/* shape: batch, seq, end, capacity, cosBatch, maskBatch, columnsBatch. */
+JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeDecode(JNIEnv* env, jclass cls,
+        jlong handle, jobject x, jobject out, jobject cos, jobject sin, jobject bias, jobject columns,
+        jobjectArray keys, jobjectArray values, jintArray shape) {
+    const model_t* m = (const model_t*) (intptr_t) handle;
+    jint d[7];
+    (*env)->GetIntArrayRegion(env, shape, 0, 7, d);
+    step_t s = {0};
+    s.batch = d[0]; s.seq = d[1]; s.end = d[2]; s.capacity = d[3];
+    s.cos_batch = d[4]; s.mask_batch = d[5]; s.columns_batch = d[6];
+    const jlong rows = (jlong) s.batch * s.seq;
+    if (s.end > s.capacity || s.end < 1 || rows < 1) {
+        throw_illegal(env, "Cannot run the native decoder: attention end outside the cache");
+        return;
+    }
+    s.x = address(env, x, rows * m->hidden * 4);
+    s.out = s.x == NULL ? NULL : address(env, out, rows * m->hidden * 4);
+    s.cos = s.out == NULL ? NULL : address(env, cos, (jlong) s.cos_batch * s.seq * m->rot * 4);
+    s.sin = s.cos == NULL ? NULL : address(env, sin, (jlong) s.cos_batch * s.seq * m->rot * 4);
+    s.bias = s.sin == NULL ? NULL : address(env, bias, (jlong) s.mask_batch * s.seq * s.end * 4);
+    s.columns = s.bias == NULL ? NULL : address(env, columns, (jlong) s.columns_batch * s.seq * 8);
+    if (s.columns == NULL) {
+        return;
+    }
+    for (jlong i = 0; i < (jlong) s.columns_batch * s.seq; i++) {
+        if (s.columns[i] < 0 || s.columns[i] >= s.capacity) {
+            throw_illegal(env, "Cannot run the native decoder: a write column is outside the cache");
+            return;
+        }
+    }
+    const jlong cache_bytes = (jlong) s.batch * m->kv_heads * s.capacity * m->head_dim * 4;
+    float** k = malloc(sizeof(float*) * (size_t) m->layers);
+    float** v = malloc(sizeof(float*) * (size_t) m->layers);
+    int ok = 1;
+    for (int l = 0; l < m->layers && ok; l++) {
+        jobject kb = (*env)->GetObjectArrayElement(env, keys, l);
+        jobject vb = (*env)->GetObjectArrayElement(env, values, l);
+        k[l] = address(env, kb, cache_bytes);
+        v[l] = k[l] == NULL ? NULL : address(env, vb, cache_bytes);
+        ok = v[l] != NULL;
+        (*env)->DeleteLocalRef(env, kb);
+        (*env)->DeleteLocalRef(env, vb);
+    }
+    if (ok) {
+        s.keys = k;
+        s.values = v;
+        pthread_once(&once, start_pool);
+        pthread_mutex_lock(&call_lock);
+        decode(m, &s);
+        pthread_mutex_unlock(&call_lock);
+    }
+    free(k);
+    free(v);
+}
+
+/* y [rows, n] = x [rows, k] . w^T for w [n, k]: the lm_head of a decode step. */
+JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeProduct(JNIEnv* env, jclass cls,
+        jobject x, jobject w, jobject y, jint rows, jint k, jint n) {
+    const float* xp = address(env, x, (jlong) rows * k * 4);
+    const float* wp = xp == NULL ? NULL : address(env, w, (jlong) k * n * 4);
+    float* yp = wp == NULL ? NULL : address(env, y, (jlong) rows * n * 4);
+    if (yp == NULL) {
+        return;
+    }
+    pthread_once(&once, start_pool);
+    pthread_mutex_lock(&call_lock);
+    product(xp, rows, k, wp, yp, n);
+    pthread_mutex_unlock(&call_lock);
+}
+
+/* ---------- a standalone driver for measuring the products (not part of the library's API) ---------- */
+
+#ifdef PHI4DECODE_BENCH
+#include <stdio.h>
+#include <time.h>
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int main(int argc, char** argv) {
+    wanted_threads = argc > 1 ? atoi(argv[1]) : 2;
+    pthread_once(&once, start_pool);
+    const int k = argc > 2 ? atoi(argv[2]) : 1024, n = argc > 3 ? atoi(argv[3]) : 5632, copies = 20;
+    float** w = malloc(sizeof(float*) * copies);
+    for (int c = 0; c < copies; c++) {
+        w[c] = aligned_alloc(64, sizeof(float) * (size_t) k * n);
+        for (size_t i = 0; i < (size_t) k * n; i++) w[c][i] = (float) ((i * 7 + c) % 13) * 0.01f;
+    }
+    float* x = malloc(sizeof(float) * 32 * (size_t) k);
+    float* y = malloc(sizeof(float) * 32 * (size_t) n);
+    for (int i = 0; i < 32 * k; i++) x[i] = (float) (i % 5) * 0.1f;
+    int sizes[] = {1, 2, 4, 8, 16, 32};
+    for (int si = 0; si < 6; si++) {
+        double best = 1e9;
+        for (int rep = 0; rep < 5; rep++) {
+            double t0 = now();
+            for (int c = 0; c < copies; c++) product(x, sizes[si], k, w[c], y, n);
+            double t = (now() - t0) / copies;
+            if (t < best) best = t;
+        }
+        printf("rows %2d: %.3f ms, %.1f GB/s, %.1f GFLOP/s\n", sizes[si], best * 1e3,
+               (double) k * n * 4 / best / 1e9, 2.0 * sizes[si] * k * n / best / 1e9);
+    }
+    return 0;
+}
+#endif

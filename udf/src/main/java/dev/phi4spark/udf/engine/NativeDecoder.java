@@ -1,0 +1,208 @@
+package dev.phi4spark.udf.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decode steps on the CPU in one native call: every decoder layer and the final norm, and the lm_head
+ * product, by the project's own kernels ({@code udf/src/main/c/phi4decode.c}, built with the module on
+ * Linux x86-64 and shipped in its jar). A decode step multiplies 1 to {@link #MAX_ROWS} rows by every
+ * weight, so its speed is the speed of reading the weights: libtorch gives such products to MKL, which
+ * reads a weight on one core for one row and multiplies a few rows far below the FMA rate, and each call
+ * wakes its thread team again. Here each thread streams its own output rows of every matrix once per step
+ * for all the step's rows, with software prefetch, and the pool spins between the phases of a step
+ * (docs/benchmarks.md, issue 14). The arithmetic is {@link FusedDecoder}'s op for op; only summation
+ * orders differ, so results agree within float rounding.
+ *
+ * <p>The kernels read the weights in the checkpoint's {@code [out, in]} layout, in place (no copy), and
+ * write the KV cache in place, through direct buffers of libtorch's float32 tensors. Larger steps (prompt
+ * prefill) stay with {@link FusedDecoder}.
+ */
+final class NativeDecoder implements AutoCloseable {
+
+    /** Most rows (batch x sequence) a native step takes; prefill beyond it is libtorch's GEMM work. */
+    static final int MAX_ROWS = 32;
+    private static final Logger LOG = LoggerFactory.getLogger(NativeDecoder.class);
+    private static final String RESOURCE = "/native/linux-x86_64/libphi4decode.so";
+    private static final String UNAVAILABLE = loadLibrary();
+
+    private final long handle;
+    private final Phi3Config config;
+    private final ByteBuffer lmHead; // [vocab, hidden]
+
+    private NativeDecoder(long handle, Phi3Config config, ByteBuffer lmHead) {
+        this.handle = handle;
+        this.config = config;
+        this.lmHead = lmHead;
+    }
+
+    /** Whether the library loaded and this CPU has AVX2 and FMA. */
+    static boolean available() {
+        return UNAVAILABLE == null;
+    }
+
+    /** Why the kernels are not available (null when they are). */
+    static String unavailableReason() {
+        return UNAVAILABLE;
+    }
+
+    /**
+     * Binds the kernels to a model's weights, which must be float32 on the CPU and held in the checkpoint's
+     * {@code [out, in]} layout ({@link Phi3Weights#rowsLayout}).
+     */
+    static NativeDecoder create(Phi3Config c, Phi3Weights w) {
+        if (!available()) {
+            throw new IllegalStateException("Cannot use the native decoder: " + UNAVAILABLE);
+        }
+        if (!w.rowsLayout || w.finalNorm.getDataType() != DataType.FLOAT32 || w.finalNorm.getDevice().isGpu()) {
+            throw new IllegalArgumentException("Cannot use the native decoder: it needs float32 CPU weights in the"
+                    + " checkpoint's [out, in] layout (" + w.finalNorm.getDataType() + " on "
+                    + w.finalNorm.getDevice() + ")");
+        }
+        ByteBuffer[] buffers = new ByteBuffer[6 * w.layers.length + 1];
+        for (int i = 0; i < w.layers.length; i++) {
+            Phi3Weights.Layer l = w.layers[i];
+            NDArray[] six = {l.inputNorm(), rows(l.qkv()), rows(l.out()), l.postNorm(), rows(l.gateUp()),
+                rows(l.down())};
+            for (int j = 0; j < 6; j++) {
+                buffers[6 * i + j] = direct(six[j]);
+            }
+        }
+        buffers[buffers.length - 1] = direct(w.finalNorm);
+        int[] dims = {c.layers, c.hiddenSize, c.heads, c.kvHeads, c.headDim(), c.rotaryDim(), c.intermediateSize};
+        long handle = nativeCreate(buffers, dims, (float) c.rmsNormEps);
+        return new NativeDecoder(handle, c, direct(rows(w.lmHead)));
+    }
+
+    /** The {@code [out, in]} matrix behind an {@code [in, out]} view: a view of the same memory. */
+    private static NDArray rows(NDArray inOut) {
+        return inOut.transpose();
+    }
+
+    /** Whether a step of {@code rows} rows (batch x sequence) runs here. */
+    static boolean takes(long rows) {
+        return rows <= MAX_ROWS;
+    }
+
+    /**
+     * The final hidden states {@code [batch, seq, hidden]} (after the last norm) of embeddings {@code x};
+     * {@code bias} is the additive attention bias {@code [batch or 1, 1, 1, seq, end]} ({@link KvView#bias},
+     * no per-group copy), the others as {@link FusedDecoder#apply}, every tensor float32 (columns int64) on
+     * the CPU.
+     */
+    NDArray apply(NDManager step, NDArray x, NDList cosSin, NDArray bias, NDArray columns, NDArray[] keys,
+            NDArray[] values) {
+        Shape xs = x.getShape();
+        int batch = Math.toIntExact(xs.get(0));
+        int seq = Math.toIntExact(xs.get(1));
+        Shape cs = columns.getShape();
+        if (cs.dimension() != 2 || cs.get(1) != seq || (cs.get(0) != 1 && cs.get(0) != batch)) {
+            throw new IllegalArgumentException("Cannot run the native decoder: write columns " + cs + " do not match"
+                    + " the step [" + batch + ", " + seq + "]");
+        }
+        int[] shape = {batch, seq, Math.toIntExact(bias.getShape().get(4)), Math.toIntExact(keys[0].getShape().get(2)),
+            Math.toIntExact(cosSin.get(0).getShape().get(0)), Math.toIntExact(bias.getShape().get(0)),
+            Math.toIntExact(cs.get(0))};
+        NDArray out = step.create(xs, DataType.FLOAT32);
+        nativeDecode(handle, direct(x), direct(out), direct(cosSin.get(0)), direct(cosSin.get(1)), direct(bias),
+                direct(columns), cache(keys), cache(values), shape);
+        return out;
+    }
+
+    /** {@code hidden [..., hidden] x lmHead} as float32 logits {@code [..., vocab]}, on hidden's manager. */
+    NDArray logits(NDArray hidden) {
+        Shape s = hidden.getShape();
+        int k = config.hiddenSize;
+        int rows = Math.toIntExact(s.size() / k);
+        long[] dims = s.getShape().clone();
+        dims[dims.length - 1] = config.vocabSize;
+        NDArray y = hidden.getManager().create(new Shape(dims), DataType.FLOAT32);
+        nativeProduct(direct(hidden), lmHead, direct(y), rows, k, config.vocabSize);
+        return y;
+    }
+
+    private static ByteBuffer[] cache(NDArray[] buffers) {
+        ByteBuffer[] out = new ByteBuffer[buffers.length];
+        for (int i = 0; i < buffers.length; i++) {
+            out[i] = direct(buffers[i]);
+            // A strided cache would come back as a copy: the step's writes would be lost.
+            if (out[i].capacity() != buffers[i].getShape().size() * 4) {
+                throw new IllegalArgumentException("Cannot run the native decoder: a KV-cache buffer is not contiguous");
+            }
+        }
+        return out;
+    }
+
+    /** The tensor's own memory (a contiguous copy's when it is a strided view). */
+    private static ByteBuffer direct(NDArray a) {
+        if (a.getDataType() != DataType.FLOAT32 && a.getDataType() != DataType.INT64) {
+            throw new IllegalArgumentException("Cannot run the native decoder: expected float32 tensors ("
+                    + a.getDataType() + " " + a.getShape() + ")");
+        }
+        ByteBuffer b = JniUtils.getByteBuffer((PtNDArray) a, true);
+        if (!b.isDirect()) {
+            throw new IllegalArgumentException("Cannot run the native decoder: libtorch gave no direct buffer ("
+                    + a.getShape() + ")");
+        }
+        return b;
+    }
+
+    private static String loadLibrary() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return "built for Linux x86-64 only (" + os + " " + arch + ")";
+        }
+        try (InputStream in = NativeDecoder.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                return "the library is not in the jar (built with -DskipNative or without gcc)";
+            }
+            Path file = Files.createTempFile("phi4decode", ".so");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            System.load(file.toString());
+            if (!nativeSupported()) {
+                return "this CPU lacks AVX2 or FMA";
+            }
+            ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch, whose thread count the pool takes
+            int threads = nativeStart(Math.max(1, JniUtils.getNumThreads()));
+            LOG.debug("Native decoder on {} threads", threads);
+            return null;
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+            LOG.warn("Native decoder unavailable ({}); using libtorch", e.getMessage());
+            return String.valueOf(e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        nativeFree(handle);
+    }
+
+    private static native boolean nativeSupported();
+
+    private static native int nativeStart(int threads);
+
+    private static native long nativeCreate(ByteBuffer[] weights, int[] dims, float eps);
+
+    private static native void nativeFree(long handle);
+
+    private static native void nativeDecode(long handle, ByteBuffer x, ByteBuffer out, ByteBuffer cos, ByteBuffer sin,
+            ByteBuffer bias, ByteBuffer columns, ByteBuffer[] keys, ByteBuffer[] values, int[] shape);
+
+    private static native void nativeProduct(ByteBuffer x, ByteBuffer w, ByteBuffer y, int rows, int in, int out);
+}
