@@ -731,41 +731,79 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeProduct
     pthread_mutex_unlock(&call_lock);
 }
 
-/* ---------- a standalone driver for measuring the products (not part of the library's API) ---------- */
-
+/* ---------- a standalone driver for measuring the products (not part of the library's API) ----------
+ *
+ * gcc -O3 -mavx2 -mfma -pthread -DPHI4DECODE_BENCH -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" \
+ *     udf/src/main/c/phi4decode.c -lm -o /tmp/phi4decode-bench
+ * /tmp/phi4decode-bench THREADS           the 150M bench model's products in a step's order (8 layers, lm_head)
+ * /tmp/phi4decode-bench THREADS IN OUT    one [OUT, IN] matrix, 20 copies cycled so none stays in cache
+ * Set PHI4_NO_AVX512=1 for the AVX2 path. */
 #ifdef PHI4DECODE_BENCH
 #include <stdio.h>
-#include <time.h>
 
 static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
+    return nanos() * 1e-9;
+}
+
+static float* matrix(size_t n, int seed) {
+    float* w = aligned_alloc(64, sizeof(float) * ((n + 15) & ~(size_t) 15));
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (float) ((i * 7 + (size_t) seed) % 13) * 0.01f;
+    }
+    return w;
 }
 
 int main(int argc, char** argv) {
     wanted_threads = argc > 1 ? atoi(argv[1]) : 2;
     pthread_once(&once, start_pool);
-    const int k = argc > 2 ? atoi(argv[2]) : 1024, n = argc > 3 ? atoi(argv[3]) : 5632, copies = 20;
-    float** w = malloc(sizeof(float*) * copies);
-    for (int c = 0; c < copies; c++) {
-        w[c] = aligned_alloc(64, sizeof(float) * (size_t) k * n);
-        for (size_t i = 0; i < (size_t) k * n; i++) w[c][i] = (float) ((i * 7 + c) % 13) * 0.01f;
-    }
-    float* x = malloc(sizeof(float) * 32 * (size_t) k);
-    float* y = malloc(sizeof(float) * 32 * (size_t) n);
-    for (int i = 0; i < 32 * k; i++) x[i] = (float) (i % 5) * 0.1f;
-    int sizes[] = {1, 2, 4, 8, 16, 32};
-    for (int si = 0; si < 6; si++) {
-        double best = 1e9;
-        for (int rep = 0; rep < 5; rep++) {
-            double t0 = now();
-            for (int c = 0; c < copies; c++) product(x, sizes[si], k, w[c], y, n);
-            double t = (now() - t0) / copies;
-            if (t < best) best = t;
+    /* [out, in] of each product: per layer qkv, o_proj, gate_up, down; then the lm_head. */
+    int shapes[33][2];
+    int count = 0;
+    if (argc > 3) {
+        for (; count < 20; count++) {
+            shapes[count][0] = atoi(argv[3]);
+            shapes[count][1] = atoi(argv[2]);
         }
-        printf("rows %2d: %.3f ms, %.1f GB/s, %.1f GFLOP/s\n", sizes[si], best * 1e3,
-               (double) k * n * 4 / best / 1e9, 2.0 * sizes[si] * k * n / best / 1e9);
+    } else {
+        const int layer[4][2] = {{1536, 1024}, {1024, 1024}, {5632, 1024}, {1024, 2816}};
+        for (int l = 0; l < 8; l++) {
+            for (int j = 0; j < 4; j++, count++) {
+                shapes[count][0] = layer[j][0];
+                shapes[count][1] = layer[j][1];
+            }
+        }
+        shapes[count][0] = 32064;
+        shapes[count++][1] = 1024;
+    }
+    float* w[33];
+    double bytes = 0;
+    int widest = 0;
+    for (int c = 0; c < count; c++) {
+        w[c] = matrix((size_t) shapes[c][0] * shapes[c][1], c);
+        bytes += 4.0 * shapes[c][0] * shapes[c][1];
+        widest = shapes[c][0] > widest ? shapes[c][0] : widest;
+        widest = shapes[c][1] > widest ? shapes[c][1] : widest;
+    }
+    float* x = matrix((size_t) 32 * widest, 99);
+    float* y = malloc(sizeof(float) * 32 * (size_t) widest);
+    printf("%d products, %.0f MB, %d threads, %s\n", count, bytes / 1e6, threads, use_512 ? "AVX-512" : "AVX2");
+    const int sizes[] = {1, 2, 4, 8, 16, 32};
+    for (int si = 0; si < 6; si++) {
+        double best = 1e9, sum = 0;
+        for (int rep = 0; rep < 12; rep++) {
+            double t0 = now();
+            for (int c = 0; c < count; c++) {
+                product(x, sizes[si], shapes[c][1], w[c], y, shapes[c][0]);
+            }
+            double t = now() - t0;
+            if (rep >= 2) {
+                sum += t;
+                best = t < best ? t : best;
+            }
+        }
+        printf("rows %2d: mean %.2f ms (%.1f GB/s, %.1f GFLOP/s), best %.2f ms (%.1f GB/s)\n", sizes[si],
+               sum / 10 * 1e3, bytes / (sum / 10) / 1e9, bytes / 2 * sizes[si] / (sum / 10) / 1e9, best * 1e3,
+               bytes / best / 1e9);
     }
     return 0;
 }

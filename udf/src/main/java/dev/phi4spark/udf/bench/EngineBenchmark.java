@@ -125,11 +125,15 @@ public final class EngineBenchmark {
      * @param rooflineFraction model FLOPs at that rate as a fraction of the GEMM roofline
      * @param bandwidthFraction weight bytes read per step as a fraction of the read bandwidth; null (and left
      *     out of the JSON) at batch sizes bound by compute
+     * @param bandwidthGbPerSecond the read bandwidth that fraction is of: the mean of the measurements just
+     *     before and after the decode runs; null where the fraction is
      */
     public record DecodeFigures(
             @JsonProperty("tokens_per_s") double tokensPerSecond,
             @JsonProperty("roofline_fraction") double rooflineFraction,
-            @JsonProperty("bandwidth_fraction") @JsonInclude(JsonInclude.Include.NON_NULL) Double bandwidthFraction) {}
+            @JsonProperty("bandwidth_fraction") @JsonInclude(JsonInclude.Include.NON_NULL) Double bandwidthFraction,
+            @JsonProperty("read_bandwidth_gb_per_s") @JsonInclude(JsonInclude.Include.NON_NULL)
+                    Double bandwidthGbPerSecond) {}
 
     /**
      * The fused attention kernel against the plain path (see {@link EngineBenchmark#attention}).
@@ -180,9 +184,9 @@ public final class EngineBenchmark {
             double prefill = prefillTokensPerSecond(model, 8, 256);
             log.accept(String.format("prefill 8 x 256: %.0f tokens/s, %.2f of the roofline", prefill,
                     prefill * prefillFlops / (gemm * 1e9)));
-            DecodeFigures decodeB1 = decode(model, 1, decodeSteps, gemm, bandwidth);
-            DecodeFigures decodeB8 = decode(model, 8, decodeSteps, gemm, bandwidth);
-            DecodeFigures decodeB32 = decode(model, 32, decodeSteps, gemm, bandwidth);
+            DecodeFigures decodeB1 = decode(model, 1, decodeSteps, gemm);
+            DecodeFigures decodeB8 = decode(model, 8, decodeSteps, gemm);
+            DecodeFigures decodeB32 = decode(model, 32, decodeSteps, gemm);
             return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
                     round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops, layouts,
                     round(prefillOne), round(prefill),
@@ -192,16 +196,23 @@ public final class EngineBenchmark {
 
     /**
      * Decode at {@code batch} after 16-token prompts, against the GEMM roofline and, at batch sizes up to 8
-     * (bound by reading the weights), against the read bandwidth.
+     * (bound by reading the weights), against the read bandwidth. The bandwidth is measured again just
+     * before and after the decode runs and the fraction taken against their mean: on a shared host it
+     * drifts by half within minutes (38 to 62 GB/s here, docs/benchmarks.md), so a figure from the start of
+     * the run would not be the one the decode saw.
      */
-    private DecodeFigures decode(Phi3Model model, int batch, int decodeSteps, double gemm, double bandwidth) {
+    private DecodeFigures decode(Phi3Model model, int batch, int decodeSteps, double gemm) {
         Phi3Config c = model.config();
+        double before = readBandwidth(model.manager());
         double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps);
+        double bandwidth = (before + readBandwidth(model.manager())) / 2;
         double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
         double read = weightBytes(c, model.dtype()) * decode / batch / bandwidth;
-        log.accept(String.format("decode batch %d: %.1f tokens/s, %.2f of the roofline, %.2f of the bandwidth",
-                batch, decode, fraction, read));
-        return new DecodeFigures(round(decode), round3(fraction), batch <= 8 ? round3(read) : null);
+        log.accept(String.format("decode batch %d: %.1f tokens/s, %.2f of the roofline, %.2f of the bandwidth"
+                + " (%.1f GB/s around it)", batch, decode, fraction, read, bandwidth / 1e9));
+        boolean readBound = batch <= 8;
+        return new DecodeFigures(round(decode), round3(fraction), readBound ? round3(read) : null,
+                readBound ? round(bandwidth / 1e9) : null);
     }
 
     /** Bytes of weights a decode step reads: every matrix and norm but the embedding table (rows only). */
@@ -376,7 +387,9 @@ public final class EngineBenchmark {
     private static double decodeTokensPerSecond(Phi3Model model, int batch, int promptLength, int steps) {
         List<GenerationRequest> rows = randomPrompts(model, batch, promptLength, SamplingParams.greedy(steps + 1));
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
-        generator.generate(randomPrompts(model, batch, promptLength, SamplingParams.greedy(4))); // warm-up
+        // Warm-up as long as a run: a decode step is a few native calls, so the Java between them (sampling,
+        // the cache's bookkeeping) shows until the JIT has compiled it; a 4-token warm-up left b1 ~20% low.
+        generator.generate(randomPrompts(model, batch, promptLength, SamplingParams.greedy(steps + 1)));
         double best = Double.MAX_VALUE;
         for (int run = 0; run < 3; run++) {
             long[] times = new long[2];

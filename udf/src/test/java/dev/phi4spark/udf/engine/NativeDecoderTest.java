@@ -121,11 +121,42 @@ class NativeDecoderTest {
     }
 
     @Test
-    void autoPicksNativeOnThisCpuAndTheWeightsStayOneCopy() throws IOException {
+    void theBuildShipsTheKernelsForThisCpuAndAutoPicksThem() throws IOException {
+        String flags = Files.readString(Path.of("/proc/cpuinfo"));
+        boolean x86WithAvx2 = System.getProperty("os.arch").matches("amd64|x86_64")
+                && flags.contains(" avx2") && flags.contains(" fma");
+        // The module's build compiles the kernels on Linux x86-64; a CPU with AVX2 and FMA must load them.
+        assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isEqualTo(x86WithAvx2);
         Path dir = model("auto", 1);
         try (Phi3Model model = Phi3Model.load(dir, Phi3Config.read(dir.resolve("config.json")), Device.cpu(),
                 DataType.FLOAT32, "auto")) {
-            assertThat(model.attention()).isEqualTo("native");
+            assertThat(model.attention()).isEqualTo(x86WithAvx2 ? "native" : "layers");
+        }
+    }
+
+    @Test
+    void twoThreadsDecodingOnOneModelGetTheirOwnTokens() throws Exception {
+        Path dir = model("threads", 2);
+        List<GenerationRequest> a = List.of(new GenerationRequest(new long[] {5, 9, 14}, SamplingParams.greedy(40)),
+                new GenerationRequest(new long[] {7}, SamplingParams.greedy(25)));
+        List<GenerationRequest> b = List.of(new GenerationRequest(new long[] {11, 4, 8, 30}, SamplingParams.greedy(40)),
+                new GenerationRequest(new long[] {3, 3}, SamplingParams.greedy(33)));
+        try (Phi3Model model = load(dir, "native")) {
+            List<GenerationResult> aAlone = new ContinuousGenerator(model, 2, 4, Set.of(), TokenDecoder.NONE).generate(a);
+            List<GenerationResult> bAlone = new ContinuousGenerator(model, 2, 4, Set.of(), TokenDecoder.NONE).generate(b);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var fa = pool.submit(() -> new ContinuousGenerator(model, 2, 4, Set.of(), TokenDecoder.NONE).generate(a));
+                var fb = pool.submit(() -> new ContinuousGenerator(model, 2, 4, Set.of(), TokenDecoder.NONE).generate(b));
+                List<GenerationResult> aTogether = fa.get();
+                List<GenerationResult> bTogether = fb.get();
+                for (int i = 0; i < 2; i++) {
+                    assertThat(aTogether.get(i).tokenIds()).containsExactly(aAlone.get(i).tokenIds());
+                    assertThat(bTogether.get(i).tokenIds()).containsExactly(bAlone.get(i).tokenIds());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
