@@ -745,6 +745,31 @@ static double now(void) {
     return nanos() * 1e-9;
 }
 
+typedef struct {
+    const float* p;
+    size_t n;
+    float sums[MAX_THREADS];
+} read_t;
+
+/* Thread t's share of a plain read (a sum), the reference the products are measured against. */
+static void read_task(void* arg, int t, int nt) {
+    read_t* r = arg;
+    const size_t a = r->n * t / nt & ~(size_t) 31, b = t == nt - 1 ? r->n : r->n * (t + 1) / nt & ~(size_t) 31;
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    size_t i = a;
+    for (; i + 32 <= b; i += 32) {
+        s0 = _mm256_add_ps(s0, _mm256_loadu_ps(r->p + i));
+        s1 = _mm256_add_ps(s1, _mm256_loadu_ps(r->p + i + 8));
+        s2 = _mm256_add_ps(s2, _mm256_loadu_ps(r->p + i + 16));
+        s3 = _mm256_add_ps(s3, _mm256_loadu_ps(r->p + i + 24));
+    }
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < b; i++) {
+        s += r->p[i];
+    }
+    r->sums[t] = s;
+}
+
 static float* matrix(size_t n, int seed) {
     float* w = aligned_alloc(64, sizeof(float) * ((n + 15) & ~(size_t) 15));
     for (size_t i = 0; i < n; i++) {
@@ -787,6 +812,21 @@ int main(int argc, char** argv) {
     float* x = matrix((size_t) 32 * widest, 99);
     float* y = malloc(sizeof(float) * 32 * (size_t) widest);
     printf("%d products, %.0f MB, %d threads, %s\n", count, bytes / 1e6, threads, use_512 ? "AVX-512" : "AVX2");
+    double read_best = 1e9, read_sum = 0;
+    for (int rep = 0; rep < 12; rep++) {
+        double t0 = now();
+        for (int c = 0; c < count; c++) {
+            read_t r = {w[c], (size_t) shapes[c][0] * shapes[c][1], {0}};
+            parallel(read_task, &r);
+        }
+        double t = now() - t0;
+        if (rep >= 2) {
+            read_sum += t;
+            read_best = t < read_best ? t : read_best;
+        }
+    }
+    printf("plain read: mean %.2f ms (%.1f GB/s), best %.2f ms (%.1f GB/s)\n", read_sum / 10 * 1e3,
+           bytes / (read_sum / 10) / 1e9, read_best * 1e3, bytes / read_best / 1e9);
     const int sizes[] = {1, 2, 4, 8, 16, 32};
     for (int si = 0; si < 6; si++) {
         double best = 1e9, sum = 0;
