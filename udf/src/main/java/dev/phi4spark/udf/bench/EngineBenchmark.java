@@ -248,7 +248,7 @@ public final class EngineBenchmark {
      * Top-level libtorch ops of one decode step's forward (the layers and the lm_head; the sampler left
      * out) at batch 1, after three warm-up steps.
      */
-    static Map<String, Integer> opsPerDecodeStep(Phi3Model model) {
+    public static Map<String, Integer> opsPerDecodeStep(Phi3Model model) {
         try (KvCache cache = model.newCache(1, 8)) {
             Map<String, Integer> ops = Map.of();
             for (int column = 0; column < 4; column++) {
