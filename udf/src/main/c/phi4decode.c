@@ -9,7 +9,8 @@
  * wakes libtorch's OpenMP team again. Here the weights stay in the checkpoint's [out, in] layout, each
  * thread streams its own output rows of a matrix once for all the step's rows (four weight rows against two
  * activation rows in registers), and one pool of threads that spin between the phases of a step runs the
- * whole step (docs/benchmarks.md, issue 14).
+ * whole step; a thread the host has not yet run gets its part of a phase done by another instead of holding
+ * the step up (docs/benchmarks.md, issue 14).
  *
  * Arithmetic follows the TorchScript decoder op for op (norms, rotary, additive mask, softmax in float32);
  * only summation orders differ, so results agree within float rounding. The weights and KV-cache buffers
@@ -45,10 +46,18 @@
 typedef void (*task_fn)(void* arg, int t, int threads);
 
 static int threads = 1;
-static task_fn job_fn;
-static void* job_arg;
+/* The current job: written by the caller before it bumps generation, read by workers after they see it. */
+static _Atomic(task_fn) job_fn;
+static _Atomic(void*) job_arg;
 static atomic_int generation;  /* bumped per job; workers wait on it */
-static atomic_int pending;     /* workers still running the current job */
+static atomic_int done;        /* parts of the current job finished */
+/* claimed[p]: the last job generation whose part p a thread took. A part is free while it is below the
+ * current generation, so a worker that wakes late for a job already finished finds nothing to take. */
+static atomic_int claimed[MAX_THREADS];
+/* Who sleeps on a futex: a wake-up is a system call, made only when someone sleeps (no wake-up is lost:
+ * a sleeper registers before futex_wait, which returns at once if the value has moved). */
+static atomic_int sleepers;       /* workers asleep on generation */
+static atomic_int caller_sleeps;  /* the calling thread asleep on done */
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int wanted_threads = 1;
@@ -88,18 +97,36 @@ static void futex_wake_all(atomic_int* addr) {
     syscall(SYS_futex, (int*) addr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
+/* Runs every part of job g that is still free, starting at part first; returns how many it ran. */
+static int run_parts(int g, task_fn fn, void* arg, int first) {
+    int ran = 0;
+    for (int i = 0; i < threads; i++) {
+        const int part = (first + i) % threads;
+        int seen = atomic_load(&claimed[part]);
+        /* seen is behind g (as a wrapping counter: a pool runs billions of jobs in a few days) */
+        if ((int32_t) ((uint32_t) g - (uint32_t) seen) > 0
+                && atomic_compare_exchange_strong(&claimed[part], &seen, g)) {
+            fn(arg, part, threads);
+            ran++;
+        }
+    }
+    return ran;
+}
+
 static void* worker(void* arg) {
     const int t = (int) (intptr_t) arg;
     int seen = atomic_load(&generation);
     for (;;) {
         int now;
         while ((now = spin(&generation, seen)) == seen) {
+            atomic_fetch_add(&sleepers, 1);
             futex_wait(&generation, seen);
+            atomic_fetch_sub(&sleepers, 1);
         }
         seen = now;
-        job_fn(job_arg, t, threads);
-        if (atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel) == 1) {
-            futex_wake_all(&pending);
+        const int ran = run_parts(now, atomic_load(&job_fn), atomic_load(&job_arg), t);
+        if (ran > 0 && atomic_fetch_add(&done, ran) + ran == threads && atomic_load(&caller_sleeps)) {
+            futex_wake_all(&done);
         }
     }
     return NULL;
@@ -123,23 +150,32 @@ static void start_pool(void) {
     }
 }
 
-/* Runs fn on every thread of the pool and returns when all are done. The caller holds call_lock. */
+/* Runs fn's parts 0..threads-1 and returns when all are done. Each thread starts at its own part (so
+ * each streams the same rows every step) and then takes any part still free: if the host has not yet run
+ * a worker, the caller does that worker's part instead of waiting for it. The caller holds call_lock. */
 static void parallel(task_fn fn, void* arg) {
     if (threads == 1) {
         fn(arg, 0, 1);
         return;
     }
-    job_fn = fn;
-    job_arg = arg;
-    atomic_store_explicit(&pending, threads - 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
-    futex_wake_all(&generation);
-    fn(arg, 0, threads);
-    int left;
-    while ((left = atomic_load_explicit(&pending, memory_order_acquire)) != 0) {
-        if (spin(&pending, left) == left) {
-            futex_wait(&pending, left);
+    atomic_store(&job_fn, fn);
+    atomic_store(&job_arg, arg);
+    atomic_store(&done, 0);
+    const int g = (int) ((uint32_t) atomic_fetch_add(&generation, 1) + 1u);
+    if (atomic_load(&sleepers) > 0) {
+        futex_wake_all(&generation);
+    }
+    const int ran = run_parts(g, fn, arg, 0);
+    int finished = atomic_fetch_add(&done, ran) + ran;
+    while (finished != threads) {
+        int now = spin(&done, finished);
+        if (now == finished) {
+            atomic_store(&caller_sleeps, 1);
+            futex_wait(&done, finished);
+            atomic_store(&caller_sleeps, 0);
+            now = atomic_load(&done);
         }
+        finished = now;
     }
 }
 

@@ -12,9 +12,11 @@ import dev.phi4spark.udf.bench.LibtorchOps;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +46,42 @@ class NativeDecoderTest {
         for (int i = 0; i < plain.length; i++) {
             assertThat(Fixtures.maxAbsDiff(small[i], plain[i])).as("step %d", i).isLessThan(1e-4f);
             assertThat(Fixtures.maxAbsDiff(large[i], plain[i])).as("step %d, large chunks", i).isLessThan(1e-4f);
+        }
+    }
+
+    /**
+     * Threads spinning on every core deschedule the pool's worker, so the calling thread takes parts the
+     * worker has not started: every part must still run once, with the same bits as on a quiet machine.
+     */
+    @Test
+    void busyCoresChangeNoBit() throws Exception {
+        Path dir = DecoderPaths.model(temp, "busy", 2);
+        try (Phi3Model model = load(dir, "native")) {
+            float[][] quiet = logits(model, 4);
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> spinners = new ArrayList<>();
+            for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+                Thread t = new Thread(() -> {
+                    while (!stop.get()) {
+                        Thread.onSpinWait();
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+                spinners.add(t);
+            }
+            float[][] busy;
+            try {
+                busy = logits(model, 4);
+            } finally {
+                stop.set(true);
+                for (Thread t : spinners) {
+                    t.join();
+                }
+            }
+            for (int i = 0; i < quiet.length; i++) {
+                assertThat(busy[i]).as("step %d", i).containsExactly(quiet[i]);
+            }
         }
     }
 
