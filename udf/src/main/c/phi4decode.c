@@ -343,6 +343,124 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
 }
 
 
+/* Products of 5-16 rows (AVX-512): three weight rows at a time against eight activation rows, 24 running
+ * sums in registers, 11 loads per 24 fused multiply-adds. The activations are packed per group of eight
+ * rows as [k/16][8][16] (one contiguous 512-byte read per step of the inner dimension, zero rows padding
+ * the last group), and the inner dimension goes in EIGHTS_CHUNK pieces so a group's piece (16 KB) stays in
+ * L1 while a block of tiles takes its turn; the tiles' sums wait in registers' spill slots between pieces.
+ * Each piece prefetches the piece the loops take next (the next tile's three rows), which keeps a full
+ * piece of every stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where
+ * prefetching ahead inside each row was only 1.07-1.13x (docs/benchmarks.md). */
+#define EIGHTS_CHUNK 512
+#define EIGHTS_TILES 8   /* tiles per block for one group; fewer for more groups, so the sums stay in L1 */
+#define EIGHTS_MAX_ROWS 16 /* more rows: the 4x4 tile measured faster (32 rows: 0.82x) */
+
+/* Packed activations per part of a job: jobs run one at a time (call_lock) and each part on one thread. */
+static float* eights_packed[MAX_THREADS];
+static size_t eights_packed_floats[MAX_THREADS];
+
+__attribute__((target("avx512f")))
+static inline void tile_3x8_512(const float* w0, const float* w1, const float* w2, const float* xp, int i0, int i1,
+                                const float* next, int k, int prefetch, __m512* acc) {
+    __m512 a[24];
+    for (int j = 0; j < 24; j++) a[j] = acc[j];
+    xp += (size_t) i0 * 8;
+    for (int i = i0; i < i1; i += 16, xp += 128) {
+        if (prefetch) {
+            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_T0);
+            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_T0);
+            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_T0);
+        }
+        const __m512 c0 = _mm512_loadu_ps(w0 + i), c1 = _mm512_loadu_ps(w1 + i), c2 = _mm512_loadu_ps(w2 + i);
+        /* The empty asm keeps each activation vector in a register: folded into the multiply-adds as memory
+         * operands, it would be loaded three times (measured 0.75x). */
+#define EIGHTS_ROW(r) { __m512 u = _mm512_load_ps(xp + 16 * (r)); __asm__("" : "+v"(u)); \
+        a[3 * (r)] = _mm512_fmadd_ps(c0, u, a[3 * (r)]); a[3 * (r) + 1] = _mm512_fmadd_ps(c1, u, a[3 * (r) + 1]); \
+        a[3 * (r) + 2] = _mm512_fmadd_ps(c2, u, a[3 * (r) + 2]); }
+        EIGHTS_ROW(0) EIGHTS_ROW(1) EIGHTS_ROW(2) EIGHTS_ROW(3) EIGHTS_ROW(4) EIGHTS_ROW(5) EIGHTS_ROW(6) EIGHTS_ROW(7)
+#undef EIGHTS_ROW
+    }
+    for (int j = 0; j < 24; j++) acc[j] = a[j];
+}
+
+/* Where the piece after (tile t of the block at b0 with nt tiles, piece at c) starts, in the loops' order:
+ * the block's next tile, else its first tile's next piece, else the next block; the range's last piece
+ * names itself (a prefetch of lines already in cache). */
+static const float* eights_next(const float* w, int k, int k16, int o0, int tiles, int b0, int nt, int c, int t) {
+    if (t + 1 < nt) return w + (size_t) (o0 + 3 * (b0 + t + 1)) * k + c;
+    if (c + EIGHTS_CHUNK < k16) return w + (size_t) (o0 + 3 * b0) * k + c + EIGHTS_CHUNK;
+    if (b0 + nt < tiles) return w + (size_t) (o0 + 3 * (b0 + nt)) * k;
+    return w + (size_t) (o0 + 3 * (b0 + t)) * k + c;
+}
+
+/* Packs x's rows as [group][k16/16][8][16] into part's buffer; NULL when it cannot be allocated. */
+__attribute__((target("avx512f")))
+static float* eights_pack(const float* x, int rows, int k, int k16, int part) {
+    const int groups = (rows + 7) / 8;
+    const size_t floats = (size_t) groups * 8 * k16;
+    if (eights_packed_floats[part] < floats) {
+        free(eights_packed[part]);
+        eights_packed[part] = aligned_alloc(64, sizeof(float) * floats);
+        eights_packed_floats[part] = eights_packed[part] == NULL ? 0 : floats;
+        if (eights_packed[part] == NULL) return NULL;
+    }
+    float* packed = eights_packed[part];
+    for (int r = 0; r < 8 * groups; r++) {
+        float* dst = packed + (size_t) (r / 8) * 8 * k16 + (r % 8) * 16;
+        const float* src = x + (size_t) r * k;
+        for (int i = 0; i < k16; i += 16) {
+            _mm512_store_ps(dst + (size_t) i * 8, r < rows ? _mm512_loadu_ps(src + i) : _mm512_setzero_ps());
+        }
+    }
+    return packed;
+}
+
+/* Output columns [o0, o1) for 5-16 rows; returns 0 (nothing written) if the packing buffer is missing. */
+__attribute__((target("avx512f")))
+static int product_range_eights_512(const float* x, int rows, int k, const float* w, float* y, int n, int o0, int o1,
+                                    int part) {
+    const int k16 = k & ~15;
+    const float* packed = eights_pack(x, rows, k, k16, part);
+    if (packed == NULL) return 0;
+    const int groups = (rows + 7) / 8;
+    const int per_block = EIGHTS_TILES / groups;
+    __m512 acc[EIGHTS_TILES * 24];
+    const int tiles = (o1 - o0) / 3;
+    for (int b0 = 0; b0 < tiles; b0 += per_block) {
+        const int nt = tiles - b0 < per_block ? tiles - b0 : per_block;
+        for (int j = 0; j < nt * groups * 24; j++) acc[j] = _mm512_setzero_ps();
+        for (int c = 0; c < k16; c += EIGHTS_CHUNK) {
+            const int ce = c + EIGHTS_CHUNK < k16 ? c + EIGHTS_CHUNK : k16;
+            for (int t = 0; t < nt; t++) {
+                const float* wt = w + (size_t) (o0 + 3 * (b0 + t)) * k;
+                const float* next = eights_next(w, k, k16, o0, tiles, b0, nt, c, t);
+                for (int g = 0; g < groups; g++) { /* the second group reads the piece from L1: no prefetch */
+                    tile_3x8_512(wt, wt + k, wt + 2 * (size_t) k, packed + (size_t) g * 8 * k16, c, ce, next, k, g == 0,
+                                 acc + (t * groups + g) * 24);
+                }
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            const int o = o0 + 3 * (b0 + t);
+            for (int r = 0; r < rows; r++) {
+                const float* xr = x + (size_t) r * k;
+                for (int j = 0; j < 3; j++) {
+                    float s = _mm512_reduce_add_ps(acc[(t * groups + r / 8) * 24 + 3 * (r % 8) + j]);
+                    const float* wj = w + (size_t) (o + j) * k;
+                    for (int i = k16; i < k; i++) s += wj[i] * xr[i];
+                    y[(size_t) r * n + o + j] = s;
+                }
+            }
+        }
+    }
+    for (int o = o0 + 3 * tiles; o < o1; o++) {
+        for (int r = 0; r < rows; r++) {
+            y[(size_t) r * n + o] = dot(w + (size_t) o * k, x + (size_t) r * k, k);
+        }
+    }
+    return 1;
+}
+
 /* Output columns [o0, o1) of y [rows, n] = x [rows, k] . w^T. One row streams each weight row once
  * (dot_stream). More rows walk each block of four weight rows in K_CHUNK pieces, each piece read from
  * memory once and reused from L1 by every pair of rows, with the running sums kept per pair. */
@@ -416,6 +534,10 @@ static void product_task(void* arg, int t, int nt) {
         o1 = p->n;
     }
     if (o0 < o1) {
+        if (use_512 && p->rows >= 5 && p->rows <= EIGHTS_MAX_ROWS
+                && product_range_eights_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1, t)) {
+            return;
+        }
         if (use_512 && p->rows >= 4) {
             product_range_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
         } else {

@@ -135,6 +135,39 @@ final class NativeDecoder implements AutoCloseable {
         return y;
     }
 
+    /**
+     * {@code y [rows, out] = x [rows, in] . w [out, in]^T} through the kernels a step's products take (the
+     * tile depends on the row count), on the pool's threads; outputs a kernel did not write read NaN. For
+     * checking the kernels against a reference ({@code NativeDecoderTest}).
+     */
+    static float[] product(float[] x, float[] w, int rows, int in, int out) {
+        if (!available()) {
+            throw new IllegalStateException("Cannot use the native decoder: " + UNAVAILABLE);
+        }
+        if ((long) rows * in != x.length || (long) out * in != w.length) {
+            throw new IllegalArgumentException("Cannot multiply: x has " + x.length + " floats and w " + w.length
+                    + ", expected rows x in and out x in (" + rows + ", " + in + ", " + out + ")");
+        }
+        ByteBuffer y = floats(new float[rows * out]);
+        y.asFloatBuffer().put(filled(rows * out, Float.NaN));
+        nativeProduct(floats(x), floats(w), y, rows, in, out);
+        float[] result = new float[rows * out];
+        y.asFloatBuffer().get(result);
+        return result;
+    }
+
+    private static float[] filled(int n, float value) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, value);
+        return a;
+    }
+
+    private static ByteBuffer floats(float[] a) {
+        ByteBuffer b = ByteBuffer.allocateDirect(4 * a.length).order(java.nio.ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(a);
+        return b;
+    }
+
     private static ByteBuffer[] cache(NDArray[] buffers) {
         ByteBuffer[] out = new ByteBuffer[buffers.length];
         for (int i = 0; i < buffers.length; i++) {

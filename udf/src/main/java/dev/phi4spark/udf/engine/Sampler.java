@@ -67,13 +67,23 @@ public final class Sampler {
      */
     long[] next(NDManager step, NDArray logits) {
         int batch = (int) logits.getShape().get(0);
-        NDArray scores = anyPenalty ? penalize(step, logits) : logits;
-        long[] tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
-        float[] bad = logits.isNaN().logicalOr(logits.isInfinite()).toType(DataType.FLOAT32, false)
-                .sum(new int[] {1}).toFloatArray();
+        // On the CPU the logits are read once into Java and checked (and, all rows greedy, picked) in plain
+        // loops: each libtorch op here would wait for its OpenMP team, whose threads share the cores with the
+        // native decoder's pool (the greedy ops took ~12% of a batch-8 step, docs/benchmarks.md). On a GPU
+        // the ops stay there, and only their results cross to the host.
+        float[] host = logits.getDevice().isGpu() || logits.getDataType() != DataType.FLOAT32
+                ? null : logits.toFloatArray();
+        long[] tokens;
+        if (host != null && !anyPenalty && !anySampling) {
+            tokens = argMax(host, batch);
+        } else {
+            NDArray scores = anyPenalty ? penalize(step, logits) : logits;
+            tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
+        }
+        boolean[] bad = host != null ? nonFinite(host, batch) : nonFinite(logits);
         long[] seenTokens = tokens.clone();
         for (int i = 0; i < batch; i++) {
-            if (bad[i] > 0) {
+            if (bad[i]) {
                 tokens[i] = NON_FINITE;
                 seenTokens[i] = 0;
             }
@@ -82,6 +92,50 @@ public final class Sampler {
             markSeen(step, step.arange(0, batch, 1, DataType.INT64), step.create(seenTokens));
         }
         return tokens;
+    }
+
+    /** Each row's first largest logit (libtorch's argmax: the first index among equal maxima). */
+    private static long[] argMax(float[] logits, int batch) {
+        int vocab = logits.length / batch;
+        long[] tokens = new long[batch];
+        for (int r = 0; r < batch; r++) {
+            int base = r * vocab;
+            int best = 0;
+            float max = logits[base];
+            for (int i = 1; i < vocab; i++) {
+                if (logits[base + i] > max) {
+                    max = logits[base + i];
+                    best = i;
+                }
+            }
+            tokens[r] = best;
+        }
+        return tokens;
+    }
+
+    /** Whether each row holds a NaN or an infinity. */
+    private static boolean[] nonFinite(float[] logits, int batch) {
+        int vocab = logits.length / batch;
+        boolean[] bad = new boolean[batch];
+        for (int r = 0; r < batch; r++) {
+            for (int i = r * vocab; i < (r + 1) * vocab; i++) {
+                if (!Float.isFinite(logits[i])) {
+                    bad[r] = true;
+                    break;
+                }
+            }
+        }
+        return bad;
+    }
+
+    private static boolean[] nonFinite(NDArray logits) {
+        float[] count = logits.isNaN().logicalOr(logits.isInfinite()).toType(DataType.FLOAT32, false)
+                .sum(new int[] {1}).toFloatArray();
+        boolean[] bad = new boolean[count.length];
+        for (int i = 0; i < count.length; i++) {
+            bad[i] = count[i] > 0;
+        }
+        return bad;
     }
 
     /** The token {@link #next} returns for a row whose logits are not finite. */

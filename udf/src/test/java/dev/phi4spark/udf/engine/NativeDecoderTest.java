@@ -146,6 +146,51 @@ class NativeDecoderTest {
         }
     }
 
+    /**
+     * Every row count a step can have (1-32, each taking its own tile: one-row streams, 4x4, three weight rows
+     * against eight activation rows), against a double-precision reference, on shapes whose inner dimension
+     * spans several of the kernels' pieces, leaves a tail below 16 floats, or is shorter than one vector, and
+     * whose output count leaves each thread a partial tile. The bound is the float32 summation bound
+     * {@code gamma(in + 1) * sum |x w|} (any order of the in terms, then one rounding of the result).
+     */
+    @Test
+    void productsOfEveryRowCountMatchADoubleReference() {
+        assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
+        int[][] shapes = {{300, 64}, {1027, 560}, {61, 1100}, {9, 33}, {50, 7}};
+        java.util.Random random = new java.util.Random(23);
+        for (int[] shape : shapes) {
+            int out = shape[0];
+            int in = shape[1];
+            float[] w = new float[out * in];
+            float[] x = new float[NativeDecoder.MAX_ROWS * in];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            double unit = Math.ulp(1.0f) / 2;
+            double gamma = (in + 1) * unit / (1 - (in + 1) * unit);
+            for (int rows = 1; rows <= NativeDecoder.MAX_ROWS; rows++) {
+                float[] y = NativeDecoder.product(java.util.Arrays.copyOf(x, rows * in), w, rows, in, out);
+                for (int r = 0; r < rows; r++) {
+                    for (int o = 0; o < out; o++) {
+                        double exact = 0;
+                        double magnitude = 0;
+                        for (int i = 0; i < in; i++) {
+                            double term = (double) x[r * in + i] * w[o * in + i];
+                            exact += term;
+                            magnitude += Math.abs(term);
+                        }
+                        assertThat(Math.abs(y[r * out + o] - exact))
+                                .as("%d rows, [%d, %d], row %d, output %d: %s", rows, out, in, r, o, y[r * out + o])
+                                .isLessThanOrEqualTo(gamma * magnitude);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void nativeAsAskedFailsWithTheReasonWhereItCannotRun() {
         assertThatThrownBy(() -> Phi3Model.nativeKernel("native", Device.cpu(), DataType.FLOAT16))

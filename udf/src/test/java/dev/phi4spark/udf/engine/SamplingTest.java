@@ -128,6 +128,45 @@ class SamplingTest {
                 .hasMessage("Cannot use sampling parameters: top_p must be in (0, 1] (0.0)");
     }
 
+    /**
+     * Greedy picks are libtorch's argmax (the first of equal maxima), and a row holding a NaN, +inf or -inf
+     * anywhere is marked non-finite, whether the rows are all greedy (read once into Java on the CPU) or some
+     * sample (libtorch's ops); the other rows keep their tokens.
+     */
+    @Test
+    void greedyPicksAreArgmaxAndRowsWithNanOrInfinityAreMarked() {
+        int vocab = 1000;
+        float[] logits = new float[6 * vocab];
+        Random random = new Random(11);
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) random.nextGaussian() * 3;
+        }
+        logits[1 * vocab + 17] = 50f;
+        logits[1 * vocab + 900] = 50f;              // a tie: the first index wins
+        logits[2 * vocab + 999] = Float.NaN;
+        logits[3 * vocab + 3] = Float.POSITIVE_INFINITY;
+        logits[4 * vocab] = Float.NEGATIVE_INFINITY; // the first column: a loop must not start past it
+        SamplingParams greedy = SamplingParams.greedy(4);
+        try (ai.djl.ndarray.NDManager step = model.manager().newSubManager()) {
+            ai.djl.ndarray.NDArray array = step.create(logits).reshape(6, vocab);
+            long[] expected = array.argMax(1).toLongArray();
+            long[] picked = new Sampler(new SamplingParams[] {greedy, greedy, greedy, greedy, greedy, greedy})
+                    .next(step, array);
+            long[] mixed = new Sampler(new SamplingParams[] {greedy, greedy, greedy, greedy, greedy,
+                    SamplingParams.sample(1.0, 1.0, 4, 5)}).next(step, array);
+            assertThat(expected[1]).isEqualTo(17);
+            for (long[] tokens : List.of(picked, mixed)) {
+                assertThat(tokens[0]).isEqualTo(expected[0]);
+                assertThat(tokens[1]).isEqualTo(17);
+                assertThat(tokens[2]).isEqualTo(Sampler.NON_FINITE);
+                assertThat(tokens[3]).isEqualTo(Sampler.NON_FINITE);
+                assertThat(tokens[4]).isEqualTo(Sampler.NON_FINITE);
+            }
+            assertThat(picked[5]).isEqualTo(expected[5]);
+            assertThat(mixed[5]).isBetween(0L, vocab - 1L);
+        }
+    }
+
     private static long distinct(long[] ids) {
         return java.util.Arrays.stream(ids).distinct().count();
     }
