@@ -23,7 +23,7 @@ class BenchCommandTest {
         "prefill_roofline_fraction", "decode_b1_tokens_per_s", "decode_b1_roofline_fraction",
         "decode_b1_bandwidth_fraction", "decode_b1_read_bandwidth_gb_per_s", "decode_b8_tokens_per_s",
         "decode_b8_roofline_fraction", "decode_b8_bandwidth_fraction", "decode_b8_read_bandwidth_gb_per_s",
-        "decode_b32_tokens_per_s", "decode_b32_roofline_fraction"};
+        "decode_b32_tokens_per_s", "decode_b32_roofline_fraction", "decode_b8_sampled_tokens_per_s"};
 
     @TempDir
     Path tmp;
@@ -94,6 +94,7 @@ class BenchCommandTest {
         assertThat(f.get("decode_b1_bandwidth_fraction").asDouble()).isPositive();
         assertThat(f.get("decode_b8_bandwidth_fraction").asDouble()).isPositive();
         assertThat(f.get("decode_b8_read_bandwidth_gb_per_s").asDouble()).isPositive();
+        assertThat(f.get("decode_b8_sampled_tokens_per_s").asDouble()).isPositive();
         assertThat(f.get("prefill_1x256_tokens_per_s").asDouble()).isPositive();
         assertThat(f.get("layout_b8_contiguous_ms").asDouble()).isPositive();
         // The layers and the lm_head in one native call: no TorchScript forward, no libtorch product.

@@ -75,6 +75,8 @@ public final class EngineBenchmark {
      * @param decodeB1 decode at batch 1
      * @param decodeB8 decode at batch 8
      * @param decodeB32 decode at batch 32 (compute-bound: no bandwidth fraction)
+     * @param decodeB8SampledTokensPerSecond decode at batch 8 drawing each token at the sampling defaults
+     *     (temperature 0.7, top-p 0.95, a seed per row) instead of greedily
      */
     public record Figures(
             @JsonProperty("device") String device,
@@ -92,7 +94,8 @@ public final class EngineBenchmark {
             @JsonProperty("prefill_roofline_fraction") double prefillRooflineFraction,
             @JsonUnwrapped(prefix = "decode_b1_") DecodeFigures decodeB1,
             @JsonUnwrapped(prefix = "decode_b8_") DecodeFigures decodeB8,
-            @JsonUnwrapped(prefix = "decode_b32_") DecodeFigures decodeB32) {}
+            @JsonUnwrapped(prefix = "decode_b32_") DecodeFigures decodeB32,
+            @JsonProperty("decode_b8_sampled_tokens_per_s") double decodeB8SampledTokensPerSecond) {}
 
     /**
      * The weight layouts at 1, 8 and 32 activation rows (see {@code layouts}), as {@code layout_bN_} in JSON.
@@ -187,10 +190,12 @@ public final class EngineBenchmark {
             DecodeFigures decodeB1 = decode(model, 1, decodeSteps, gemm);
             DecodeFigures decodeB8 = decode(model, 8, decodeSteps, gemm);
             DecodeFigures decodeB32 = decode(model, 32, decodeSteps, gemm);
+            double sampled = decodeTokensPerSecond(model, 8, 16, decodeSteps, true);
+            log.accept(String.format("decode batch 8, sampled (temperature 0.7, top-p 0.95): %.1f tokens/s", sampled));
             return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
                     round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops, layouts,
                     round(prefillOne), round(prefill),
-                    round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB8, decodeB32);
+                    round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB8, decodeB32, round(sampled));
         }
     }
 
@@ -204,7 +209,7 @@ public final class EngineBenchmark {
     private DecodeFigures decode(Phi3Model model, int batch, int decodeSteps, double gemm) {
         Phi3Config c = model.config();
         double before = readBandwidth(model.manager());
-        double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps);
+        double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps, false);
         double bandwidth = (before + readBandwidth(model.manager())) / 2;
         double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
         double read = weightBytes(c, model.dtype()) * decode / batch / bandwidth;
@@ -358,7 +363,7 @@ public final class EngineBenchmark {
                             + ", got " + engine.model().attention());
                 }
                 prefill[i] = prefillTokensPerSecond(engine.model(), prompts, length);
-                decode[i] = decodeTokensPerSecond(engine.model(), prompts, length, decodeSteps);
+                decode[i] = decodeTokensPerSecond(engine.model(), prompts, length, decodeSteps, false);
                 log.accept(String.format("%s attention: prefill %d x %d %.0f tokens/s, decode batch %d at %d"
                         + " columns %.0f tokens/s", paths[i], prompts, length, prefill[i], prompts, length, decode[i]));
             }
@@ -371,7 +376,7 @@ public final class EngineBenchmark {
     }
 
     private static double prefillTokensPerSecond(Phi3Model model, int batch, int length) {
-        List<GenerationRequest> rows = randomPrompts(model, batch, length, SamplingParams.greedy(1));
+        List<GenerationRequest> rows = randomPrompts(model, batch, length, 1, false);
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
         generator.generate(rows); // warm-up
         double best = Double.MAX_VALUE;
@@ -384,12 +389,13 @@ public final class EngineBenchmark {
     }
 
     /** The best of three timed runs: decode steps only, the prefill left out. */
-    private static double decodeTokensPerSecond(Phi3Model model, int batch, int promptLength, int steps) {
-        List<GenerationRequest> rows = randomPrompts(model, batch, promptLength, SamplingParams.greedy(steps + 1));
+    private static double decodeTokensPerSecond(Phi3Model model, int batch, int promptLength, int steps,
+            boolean sampled) {
+        List<GenerationRequest> rows = randomPrompts(model, batch, promptLength, steps + 1, sampled);
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
         // Warm-up as long as a run: a decode step is a few native calls, so the Java between them (sampling,
         // the cache's bookkeeping) shows until the JIT has compiled it; a 4-token warm-up left b1 ~20% low.
-        generator.generate(randomPrompts(model, batch, promptLength, SamplingParams.greedy(steps + 1)));
+        generator.generate(randomPrompts(model, batch, promptLength, steps + 1, sampled));
         double best = Double.MAX_VALUE;
         for (int run = 0; run < 3; run++) {
             long[] times = new long[2];
@@ -404,7 +410,9 @@ public final class EngineBenchmark {
         return (double) batch * steps / best;
     }
 
-    private static List<GenerationRequest> randomPrompts(Phi3Model model, int batch, int length, SamplingParams p) {
+    /** Random prompts; greedy, or sampled at the defaults' temperature and top-p with a seed per row. */
+    private static List<GenerationRequest> randomPrompts(Phi3Model model, int batch, int length, int newTokens,
+            boolean sampled) {
         Random random = new Random(batch * 31L + length);
         List<GenerationRequest> rows = new ArrayList<>();
         for (int r = 0; r < batch; r++) {
@@ -412,6 +420,8 @@ public final class EngineBenchmark {
             for (int i = 0; i < length; i++) {
                 ids[i] = 3 + random.nextInt(model.config().vocabSize - 3);
             }
+            SamplingParams p = sampled ? SamplingParams.sample(SamplingParams.TEMPERATURE.defaultValue(),
+                    SamplingParams.TOP_P.defaultValue(), newTokens, r) : SamplingParams.greedy(newTokens);
             rows.add(new GenerationRequest(ids, p));
         }
         return rows;

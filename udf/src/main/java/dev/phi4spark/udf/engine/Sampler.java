@@ -11,6 +11,9 @@ import java.util.SplittableRandom;
  * Picks each row's next token from its logits: repetition penalty, then greedy (temperature 0) or a draw
  * from the temperature-scaled distribution cut to top-k and top-p. The draw inverts the CDF with one
  * uniform number from the row's own generator, so a row's tokens depend only on its logits and seed.
+ * Logits on a GPU are picked with libtorch's ops there; float32 logits on the CPU are read into Java once
+ * and picked by the same rule in plain loops ({@link HostDraw}), so a seed's tokens can differ between
+ * the two where probabilities tie to float rounding.
  */
 public final class Sampler {
 
@@ -19,6 +22,7 @@ public final class Sampler {
     private boolean anyPenalty;
     private boolean anySampling;
     private NDArray seen; // [batch, vocab] float32, 1 where the row's history holds the token; null if unused
+    private HostDraw hostDraw; // the CPU path's draw and its scratch, made at the first sampling step
 
     /** A sampler for rows with these parameters, in batch order. */
     public Sampler(SamplingParams[] params) {
@@ -67,15 +71,16 @@ public final class Sampler {
      */
     long[] next(NDManager step, NDArray logits) {
         int batch = (int) logits.getShape().get(0);
-        // On the CPU the logits are read once into Java and checked (and, all rows greedy, picked) in plain
-        // loops: each libtorch op here would wait for its OpenMP team, whose threads share the cores with the
-        // native decoder's pool (the greedy ops took ~12% of a batch-8 step, docs/benchmarks.md). On a GPU
-        // the ops stay there, and only their results cross to the host.
+        // On the CPU the logits are read once into Java, then checked and picked in plain loops (HostDraw):
+        // libtorch's ops here each waited for their OpenMP team, whose threads share the cores with the native
+        // decoder's pool, and sorted the whole vocabulary per row (greedy ops ~12% of a batch-8 step, the
+        // draw's ~half, docs/benchmarks.md). On a GPU the ops stay there; only their results cross to the host.
         float[] host = logits.getDevice().isGpu() || logits.getDataType() != DataType.FLOAT32
                 ? null : logits.toFloatArray();
         long[] tokens;
-        if (host != null && !anyPenalty && !anySampling) {
-            tokens = argMax(host, batch);
+        if (host != null) {
+            float[] scores = anyPenalty ? penalize(step, logits).toFloatArray() : host;
+            tokens = anySampling ? drawOnHost(scores, batch) : argMax(scores, batch);
         } else {
             NDArray scores = anyPenalty ? penalize(step, logits) : logits;
             tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
@@ -94,23 +99,42 @@ public final class Sampler {
         return tokens;
     }
 
-    /** Each row's first largest logit (libtorch's argmax: the first index among equal maxima). */
+    /** {@link #draw}'s rule on host scores; each sampling row takes its generator's next number, as there. */
+    private long[] drawOnHost(float[] scores, int batch) {
+        int vocab = scores.length / batch;
+        if (hostDraw == null) {
+            hostDraw = new HostDraw();
+        }
+        long[] tokens = new long[batch];
+        for (int r = 0; r < batch; r++) {
+            SamplingParams p = params[r];
+            tokens[r] = p.isGreedy() ? argMax(scores, r * vocab, vocab)
+                    : hostDraw.draw(scores, r * vocab, vocab, p.temperature(), p.topK(), p.topP(),
+                            randoms[r].nextDouble());
+        }
+        return tokens;
+    }
+
     private static long[] argMax(float[] logits, int batch) {
         int vocab = logits.length / batch;
         long[] tokens = new long[batch];
         for (int r = 0; r < batch; r++) {
-            int base = r * vocab;
-            int best = 0;
-            float max = logits[base];
-            for (int i = 1; i < vocab; i++) {
-                if (logits[base + i] > max) {
-                    max = logits[base + i];
-                    best = i;
-                }
-            }
-            tokens[r] = best;
+            tokens[r] = argMax(logits, r * vocab, vocab);
         }
         return tokens;
+    }
+
+    /** The row's first largest logit (libtorch's argmax: the first index among equal maxima). */
+    private static int argMax(float[] logits, int offset, int vocab) {
+        int best = 0;
+        float max = logits[offset];
+        for (int i = 1; i < vocab; i++) {
+            if (logits[offset + i] > max) {
+                max = logits[offset + i];
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** Whether each row holds a NaN or an infinity. */
