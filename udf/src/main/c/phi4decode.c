@@ -7,10 +7,11 @@
  * of reading the weights. libtorch hands such products to MKL, which runs a one-row product on one thread
  * (one core's bandwidth) and a few-row one at 35-45 GFLOP/s, below both rooflines; and each call from Java
  * wakes libtorch's OpenMP team again. Here the weights stay in the checkpoint's [out, in] layout, each
- * thread streams its own output rows of a matrix once for all the step's rows (four weight rows against two
- * activation rows in registers), and one pool of threads that spin between the phases of a step runs the
- * whole step; a thread the host has not yet run gets its part of a phase done by another instead of holding
- * the step up (docs/benchmarks.md, issue 14).
+ * thread streams its own output rows of a matrix once for all the step's rows (one row: one stream per weight
+ * row; more rows: four weight rows against two activation rows in registers, or with AVX-512 four against
+ * four, and three against eight for 5-16 rows), and one pool of threads that spin between the phases of a
+ * step runs the whole step; a thread the host has not yet run gets its part of a phase done by another
+ * instead of holding the step up (docs/benchmarks.md, issue 14).
  *
  * Arithmetic follows the TorchScript decoder op for op (norms, rotary, additive mask, softmax in float32);
  * only summation orders differ, so results agree within float rounding. The weights and KV-cache buffers
