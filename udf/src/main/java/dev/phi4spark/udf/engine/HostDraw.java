@@ -6,8 +6,9 @@ package dev.phi4spark.udf.engine;
  * top-p and their rank below top-k, then one uniform number inverting the kept mass's CDF. It avoids what
  * made the libtorch path slow on a CPU (an argsort of the whole vocabulary per row and step, ~half of a
  * batch-8 step with the native decoder, docs/benchmarks.md): a histogram of the probabilities' float bits
- * finds the bucket where the kept tokens end, and only the tokens from that bucket up are sorted. Equal
- * probabilities rank the lower token id first. Probabilities are computed in double.
+ * finds the bucket where the kept tokens end and the bucket where the draw lands, and only those buckets'
+ * tokens are sorted. Equal probabilities rank the lower token id first. Probabilities are computed in
+ * double; masses are summed per bucket, so they round differently from a token-by-token sum.
  *
  * <p>Not thread-safe: it keeps its scratch arrays between rows.
  */
@@ -35,24 +36,57 @@ final class HostDraw {
         double total = weigh(scores, offset, vocab, temperature);
         double massLimit = topP * total;
         int rankLimit = topK == 0 ? vocab : Math.min(topK, vocab);
-        int n = candidates(vocab, lowestKeptBucket(massLimit, rankLimit));
-        sortByWeight(n);
-        // The kept tokens are a prefix of the ranking: before grows and the rank too.
+        int low = lowestKeptBucket(massLimit, rankLimit);
+        // Every token above the lowest kept bucket is kept; in that bucket, a prefix of its ranking.
         double before = 0;
-        int kept = 0;
-        while (kept < n && kept < rankLimit && before < massLimit) {
-            before += weight[candidates[kept]];
-            kept++;
+        int ranked = 0;
+        for (int b = BUCKETS - 1; b > low; b--) {
+            before += bucketMass[b];
+            ranked += bucketCount[b];
         }
-        double threshold = before * uniform;
+        int n = sortedTokensOf(vocab, low);
+        int keptInLow = 0;
+        while (keptInLow < n && ranked + keptInLow < rankLimit && before < massLimit) {
+            before += weight[candidates[keptInLow]];
+            keptInLow++;
+        }
+        if (keptInLow == 0) {
+            return n > 0 ? candidates[0] : 0; // nothing kept: NaN logits, a row the sampler marks
+        }
+        int lowLast = candidates[keptInLow - 1];
+        return inverse(vocab, low, keptInLow, before * uniform, lowLast);
+    }
+
+    /**
+     * The kept token where the CDF in rank order reaches threshold: whole buckets are passed by their mass,
+     * and only the bucket where it is reached is sorted and walked token by token (the next one too, if the
+     * bucket's mass and its tokens' running sum round apart).
+     */
+    private int inverse(int vocab, int low, int keptInLow, double threshold, int lowLast) {
         double cdf = 0;
-        for (int j = 0; j < kept; j++) {
+        boolean lowInCandidates = true;
+        for (int b = BUCKETS - 1; b > low; b--) {
+            if (bucketCount[b] == 0 || cdf + bucketMass[b] < threshold) {
+                cdf += bucketMass[b];
+                continue;
+            }
+            int n = sortedTokensOf(vocab, b);
+            lowInCandidates = false;
+            for (int j = 0; j < n; j++) {
+                cdf += weight[candidates[j]];
+                if (cdf >= threshold) {
+                    return candidates[j];
+                }
+            }
+        }
+        int n = lowInCandidates ? keptInLow : sortedTokensOf(vocab, low);
+        for (int j = 0; j < keptInLow && j < n; j++) {
             cdf += weight[candidates[j]];
             if (cdf >= threshold) {
                 return candidates[j];
             }
         }
-        return kept > 0 ? candidates[kept - 1] : 0; // no kept token: NaN logits, a row the sampler marks
+        return lowLast;
     }
 
     /** exp((score - max) / temperature) into weight; returns their sum. Fills the histogram too. */
@@ -73,16 +107,22 @@ final class HostDraw {
             double w = Math.exp(((double) scores[offset + i] - max) / temperature);
             weight[i] = w;
             sum += w;
-            int b = bucket(w);
-            bucketMass[b] += w;
+        }
+        // A separate pass: kept in the exponential's loop, the buckets' read-modify-writes slowed it 3x.
+        for (int i = 0; i < vocab; i++) {
+            int b = bucket(weight[i]);
+            bucketMass[b] += weight[i];
             bucketCount[b]++;
         }
         return sum;
     }
 
-    /** A weight's bucket: its float bits' high part, which orders positive floats as their values. */
+    /**
+     * A weight's bucket: its float bits' high part, which orders positive floats as their values. The sign
+     * bit is dropped: a NaN weight (from NaN logits) may carry it.
+     */
     private static int bucket(double w) {
-        return Float.floatToRawIntBits((float) w) >>> BUCKET_SHIFT;
+        return (Float.floatToRawIntBits((float) w) & Integer.MAX_VALUE) >>> BUCKET_SHIFT;
     }
 
     /**
@@ -107,13 +147,15 @@ final class HostDraw {
         return low;
     }
 
-    private int candidates(int vocab, int lowestBucket) {
+    /** The tokens of one bucket into candidates, ranked; returns how many. */
+    private int sortedTokensOf(int vocab, int bucket) {
         int n = 0;
         for (int i = 0; i < vocab; i++) {
-            if (bucket(weight[i]) >= lowestBucket) {
+            if (bucket(weight[i]) == bucket) {
                 candidates[n++] = i;
             }
         }
+        sortByWeight(n);
         return n;
     }
 

@@ -78,14 +78,14 @@ public final class Sampler {
         float[] host = logits.getDevice().isGpu() || logits.getDataType() != DataType.FLOAT32
                 ? null : logits.toFloatArray();
         long[] tokens;
+        boolean[] bad = host != null ? nonFinite(host, batch) : nonFinite(logits);
         if (host != null) {
             float[] scores = anyPenalty ? penalize(step, logits).toFloatArray() : host;
-            tokens = anySampling ? drawOnHost(scores, batch) : argMax(scores, batch);
+            tokens = anySampling ? drawOnHost(scores, batch, bad) : argMax(scores, batch);
         } else {
             NDArray scores = anyPenalty ? penalize(step, logits) : logits;
             tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
         }
-        boolean[] bad = host != null ? nonFinite(host, batch) : nonFinite(logits);
         long[] seenTokens = tokens.clone();
         for (int i = 0; i < batch; i++) {
             if (bad[i]) {
@@ -99,8 +99,11 @@ public final class Sampler {
         return tokens;
     }
 
-    /** {@link #draw}'s rule on host scores; each sampling row takes its generator's next number, as there. */
-    private long[] drawOnHost(float[] scores, int batch) {
+    /**
+     * {@link #draw}'s rule on host scores; each sampling row takes its generator's next number, as there.
+     * A row with non-finite logits draws nothing (its token is replaced by {@link #NON_FINITE}).
+     */
+    private long[] drawOnHost(float[] scores, int batch, boolean[] bad) {
         int vocab = scores.length / batch;
         if (hostDraw == null) {
             hostDraw = new HostDraw();
@@ -108,9 +111,13 @@ public final class Sampler {
         long[] tokens = new long[batch];
         for (int r = 0; r < batch; r++) {
             SamplingParams p = params[r];
-            tokens[r] = p.isGreedy() ? argMax(scores, r * vocab, vocab)
-                    : hostDraw.draw(scores, r * vocab, vocab, p.temperature(), p.topK(), p.topP(),
-                            randoms[r].nextDouble());
+            if (p.isGreedy()) {
+                tokens[r] = argMax(scores, r * vocab, vocab);
+                continue;
+            }
+            double uniform = randoms[r].nextDouble();
+            tokens[r] = bad[r] ? 0 : hostDraw.draw(scores, r * vocab, vocab, p.temperature(), p.topK(), p.topP(),
+                    uniform);
         }
         return tokens;
     }

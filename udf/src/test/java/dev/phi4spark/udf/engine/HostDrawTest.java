@@ -59,7 +59,7 @@ class HostDrawTest {
             for (int trial = 0; trial < 6; trial++) {
                 float[] scores = scores(random, vocab, trial);
                 for (double[] s : settings) {
-                    double u = trial == 0 ? 0 : random.nextDouble();
+                    double u = trial == 0 ? 0 : trial == 4 ? Math.nextDown(1.0) : random.nextDouble();
                     int expected = byFullSort(scores, vocab, s[0], (int) s[1], s[2], u);
                     assertThat(draw.draw(scores, 0, vocab, s[0], (int) s[1], s[2], u))
                             .as("vocab %d, trial %d, T %s top_k %s top_p %s, u %s", vocab, trial, s[0], s[1], s[2], u)
@@ -106,6 +106,20 @@ class HostDrawTest {
             assertThat((double) counts[t]).as("token %d", t).isCloseTo(n * p, org.assertj.core.data.Offset.offset(5 * sigma));
         }
         assertThat(counts[3] + counts[4] + counts[5]).isZero();
+    }
+
+    /** Rows the sampler marks non-finite still return a token index, never throw (negative NaN included). */
+    @Test
+    void nonFiniteRowsDrawAnIndexWithoutFailing() {
+        float negativeNan = Float.intBitsToFloat(0xFFC00000);
+        float[][] rows = {{1, Float.NaN, 2}, {1, negativeNan, 2}, {Float.POSITIVE_INFINITY, 1, 2},
+                {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}, {3e38f, -3e38f, 0}};
+        HostDraw draw = new HostDraw();
+        for (float[] row : rows) {
+            for (double topP : new double[] {1.0, 0.5}) {
+                assertThat(draw.draw(row, 0, row.length, 0.7, 0, topP, 0.3)).isBetween(0, row.length - 1);
+            }
+        }
     }
 
     @Test

@@ -130,8 +130,7 @@ class SamplingTest {
 
     /**
      * Greedy picks are libtorch's argmax (the first of equal maxima), and a row holding a NaN, +inf or -inf
-     * anywhere is marked non-finite, whether the rows are all greedy (read once into Java on the CPU) or some
-     * sample (libtorch's ops); the other rows keep their tokens.
+     * anywhere is marked non-finite, whether its row is greedy or sampled; the other rows keep their tokens.
      */
     @Test
     void greedyPicksAreArgmaxAndRowsWithNanOrInfinityAreMarked() {
@@ -152,8 +151,9 @@ class SamplingTest {
             long[] expected = array.argMax(1).toLongArray();
             long[] picked = new Sampler(new SamplingParams[] {greedy, greedy, greedy, greedy, greedy, greedy})
                     .next(step, array);
-            long[] mixed = new Sampler(new SamplingParams[] {greedy, greedy, greedy, greedy, greedy,
-                    SamplingParams.sample(1.0, 1.0, 4, 5)}).next(step, array);
+            SamplingParams sampled = SamplingParams.sample(1.0, 1.0, 4, 5);
+            long[] mixed = new Sampler(new SamplingParams[] {greedy, greedy, sampled, sampled, sampled, sampled})
+                    .next(step, array);
             assertThat(expected[1]).isEqualTo(17);
             for (long[] tokens : List.of(picked, mixed)) {
                 assertThat(tokens[0]).isEqualTo(expected[0]);
