@@ -348,7 +348,7 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
  * sums in registers, 11 loads per 24 fused multiply-adds. The activations are packed per group of eight
  * rows as [k/16][8][16] (one contiguous 512-byte read per step of the inner dimension, zero rows padding
  * the last group), and the inner dimension goes in EIGHTS_CHUNK pieces so a group's piece (16 KB) stays in
- * L1 while a block of tiles takes its turn; the tiles' sums wait in registers' spill slots between pieces.
+ * L1 while a block of tiles takes its turn; each tile's sums wait in a small array between its pieces.
  * Each piece prefetches the piece the loops take next (the next tile's three rows), which keeps a full
  * piece of every stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where
  * prefetching ahead inside each row was only 1.07-1.13x (docs/benchmarks.md). */

@@ -148,8 +148,7 @@ final class NativeDecoder implements AutoCloseable {
             throw new IllegalArgumentException("Cannot multiply: x has " + x.length + " floats and w " + w.length
                     + ", expected rows x in and out x in (" + rows + ", " + in + ", " + out + ")");
         }
-        ByteBuffer y = floats(new float[rows * out]);
-        y.asFloatBuffer().put(filled(rows * out, Float.NaN));
+        ByteBuffer y = floats(filled(rows * out, Float.NaN));
         nativeProduct(floats(x), floats(w), y, rows, in, out);
         float[] result = new float[rows * out];
         y.asFloatBuffer().get(result);

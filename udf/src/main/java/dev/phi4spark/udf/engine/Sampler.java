@@ -77,8 +77,8 @@ public final class Sampler {
         // draw's ~half, docs/benchmarks.md). On a GPU the ops stay there; only their results cross to the host.
         float[] host = logits.getDevice().isGpu() || logits.getDataType() != DataType.FLOAT32
                 ? null : logits.toFloatArray();
-        long[] tokens;
         boolean[] bad = host != null ? nonFinite(host, batch) : nonFinite(logits);
+        long[] tokens;
         if (host != null) {
             float[] scores = anyPenalty ? penalize(step, logits).toFloatArray() : host;
             tokens = anySampling ? drawOnHost(scores, batch, bad) : argMax(scores, batch);
