@@ -1,7 +1,8 @@
 /*
- * Decode steps of a Phi-3 model on x86-64 CPUs, float32, in one native call: every decoder layer (both
- * RMSNorms, the fused qkv product, rotary positions, the KV-cache write, attention, o_proj, the SwiGLU MLP,
- * the residuals) and the final norm, plus the lm_head product. Java: dev.phi4spark.udf.engine.NativeDecoder.
+ * Decode steps of a Phi-3 model on x86-64 CPUs, float32, in one native call from token ids and positions:
+ * the embedding rows, the rotary angles, every decoder layer (both RMSNorms, the fused qkv product, rotary
+ * positions, the KV-cache write, attention, o_proj, the SwiGLU MLP, the residuals) and the final norm, plus
+ * the lm_head product. Java: dev.phi4spark.udf.engine.NativeDecoder.
  *
  * Why not libtorch: a decode step multiplies 1 to 32 rows by every weight matrix, so its speed is the speed
  * of reading the weights. libtorch hands such products to MKL, which runs a one-row product on one thread
@@ -11,13 +12,15 @@
  * row; more rows: four weight rows against two activation rows in registers, or with AVX-512 four against
  * four, and three against eight for 5-16 rows), and one pool of threads that spin between the phases of a
  * step runs the whole step; a thread the host has not yet run gets its part of a phase done by another
- * instead of holding the step up (docs/benchmarks.md, issue 14).
+ * instead of holding the step up, and a thread done with its own rows of a product takes the last chunks
+ * of a slower one's (docs/benchmarks.md, issue 14).
  *
  * Arithmetic follows the TorchScript decoder op for op (norms, rotary, additive mask, softmax in float32);
  * only summation orders differ, so results agree within float rounding. The weights and KV-cache buffers
  * are libtorch's tensors, read and written in place through direct buffers.
  */
 #include <jni.h>
+#include <stdio.h>
 #include <immintrin.h>
 #include <linux/futex.h>
 #include <math.h>
@@ -416,13 +419,11 @@ static float* eights_pack(const float* x, int rows, int k, int k16, int part) {
     return packed;
 }
 
-/* Output columns [o0, o1) for 5-16 rows; returns 0 (nothing written) if the packing buffer is missing. */
+/* Output columns [o0, o1) for 5-16 rows, the activations packed by eights_pack. */
 __attribute__((target("avx512f")))
-static int product_range_eights_512(const float* x, int rows, int k, const float* w, float* y, int n, int o0, int o1,
-                                    int part) {
+static void product_range_eights_512(const float* x, const float* packed, int rows, int k, const float* w, float* y,
+                                     int n, int o0, int o1) {
     const int k16 = k & ~15;
-    const float* packed = eights_pack(x, rows, k, k16, part);
-    if (packed == NULL) return 0;
     const int groups = (rows + 7) / 8;
     const int per_block = EIGHTS_TILES / groups;
     __m512 acc[EIGHTS_TILES * 24];
@@ -459,7 +460,6 @@ static int product_range_eights_512(const float* x, int rows, int k, const float
             y[(size_t) r * n + o] = dot(w + (size_t) o * k, x + (size_t) r * k, k);
         }
     }
-    return 1;
 }
 
 /* Output columns [o0, o1) of y [rows, n] = x [rows, k] . w^T. One row streams each weight row once
@@ -518,31 +518,63 @@ static void product_range(const float* x, int rows, int k, const float* w, float
     }
 }
 
+/* Output rows per chunk of a product's work: whole tiles of three and of four rows, ~240 KB of weights (long
+ * enough that a thread streams, short enough that the last chunks even the threads out). */
+static int chunk_rows(int k) {
+    const int rows = 61440 / (k > 0 ? k : 1) / 12 * 12;
+    return rows < 12 ? 12 : rows;
+}
+
+/* One product job. Each part owns a run of chunks, which its thread takes from the front; a thread whose
+ * own run is done takes chunks from the back of the others'. A step's phases end at a barrier, so a thread
+ * the host slowed (the other vCPU's neighbour, a JVM thread on its core) no longer holds the step up: at one
+ * row the two threads' own runs took 6.4 and 7.3 ms of an 8.2 ms step (docs/benchmarks.md). */
 typedef struct {
     const float* x;
     const float* w;
     float* y;
     int rows, k, n;
+    int chunk;                         /* output rows per chunk */
+    int first[MAX_THREADS + 1];        /* part p owns chunks [first[p], first[p + 1]) */
+    _Atomic(long long) ends[MAX_THREADS]; /* part p's chunks not yet taken: front (low half), back (high half) */
 } product_t;
 
-/* Thread t's share of the output columns, in blocks of four (so every thread streams whole rows). */
-static void product_task(void* arg, int t, int nt) {
-    const product_t* p = arg;
-    const int blocks = (p->n + 3) / 4;
-    const int o0 = (int) ((long) blocks * t / nt) * 4;
-    int o1 = (int) ((long) blocks * (t + 1) / nt) * 4;
-    if (o1 > p->n) {
-        o1 = p->n;
+/* Takes part p's front chunk (its owner) or back chunk (another thread); -1 when none is left. */
+static int take_chunk(product_t* p, int part, int front) {
+    long long v = atomic_load_explicit(&p->ends[part], memory_order_relaxed);
+    for (;;) {
+        const int f = (int) (uint32_t) v, b = (int) (v >> 32);
+        if (f >= b) return -1;
+        const long long next = front ? ((long long) b << 32) | (uint32_t) (f + 1) : ((long long) (b - 1) << 32) | (uint32_t) f;
+        if (atomic_compare_exchange_weak(&p->ends[part], &v, next)) return front ? f : b - 1;
     }
-    if (o0 < o1) {
-        if (use_512 && p->rows >= 5 && p->rows <= EIGHTS_MAX_ROWS
-                && product_range_eights_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1, t)) {
-            return;
-        }
-        if (use_512 && p->rows >= 4) {
-            product_range_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
-        } else {
-            product_range(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+}
+
+static void product_chunk(const product_t* p, const float* packed, int c) {
+    const int o0 = c * p->chunk, o1 = o0 + p->chunk < p->n ? o0 + p->chunk : p->n;
+    if (packed != NULL) {
+        product_range_eights_512(p->x, packed, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+    } else if (use_512 && p->rows >= 4) {
+        product_range_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+    } else {
+        product_range(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+    }
+}
+
+/* Part t: its own chunks front to back, then the others' from their backs. */
+static void product_task(void* arg, int t, int nt) {
+    product_t* p = arg;
+    const float* packed = NULL;
+    if (use_512 && p->rows >= 5 && p->rows <= EIGHTS_MAX_ROWS) {
+        packed = eights_pack(p->x, p->rows, p->k, p->k & ~15, t); /* NULL (no buffer): the 4x4 tile instead */
+    }
+    for (int c; (c = take_chunk(p, t, 1)) >= 0;) {
+        product_chunk(p, packed, c);
+    }
+    for (int i = 1; i < nt; i++) {
+        const int q = (t + i) % nt;
+        for (int c; (c = take_chunk(p, q, 0)) >= 0;) {
+            product_chunk(p, packed, c);
         }
     }
 }
@@ -551,8 +583,22 @@ static void product_task(void* arg, int t, int nt) {
 #define MAX_ROWS 32
 
 static void product(const float* x, int rows, int k, const float* w, float* y, int n) {
+    product_t p;
+    p.w = w;
+    p.k = k;
+    p.n = n;
+    p.chunk = chunk_rows(k);
+    const int chunks = (n + p.chunk - 1) / p.chunk;
     for (int r = 0; r < rows; r += MAX_ROWS) {
-        product_t p = {x + (size_t) r * k, w, y + (size_t) r * n, rows - r < MAX_ROWS ? rows - r : MAX_ROWS, k, n};
+        p.x = x + (size_t) r * k;
+        p.y = y + (size_t) r * n;
+        p.rows = rows - r < MAX_ROWS ? rows - r : MAX_ROWS;
+        for (int t = 0; t <= threads; t++) {
+            p.first[t] = (int) ((long) chunks * t / threads);
+        }
+        for (int t = 0; t < threads; t++) {
+            atomic_store(&p.ends[t], ((long long) p.first[t + 1] << 32) | (uint32_t) p.first[t]);
+        }
         parallel(product_task, &p);
     }
 }
@@ -563,6 +609,13 @@ typedef struct {
     int layers, hidden, heads, kv_heads, head_dim, rot, inter;
     float eps;
     const float** w; /* per layer: input norm, qkv [qkvDim, hidden], o [hidden, q], post norm, gate_up, down; then the final norm */
+    const float* embed; /* [vocab, hidden] */
+    jlong vocab;
+    /* RotaryEmbedding's frequencies: the short ones, the long ones past orig_max positions (longrope), and
+     * the attention factor both are scaled by */
+    float inv_short[256], inv_long[256];
+    int has_long, orig_max;
+    float attention_factor;
 } model_t;
 
 typedef struct {
@@ -748,6 +801,27 @@ static void decode(const model_t* m, const step_t* s) {
     free(act);
 }
 
+/* cos and sin of n positions, each [n, rot], as RotaryEmbedding.cosSin: the angles in float32, the long
+ * frequencies once a sequence outgrows the original context, the attention factor applied last. */
+static void rotary(const model_t* m, const float* positions, int n, int max_position, float* cos_out, float* sin_out) {
+    const int half = m->rot / 2;
+    const float* inv = m->has_long && max_position + 1 > m->orig_max ? m->inv_long : m->inv_short;
+    for (int i = 0; i < n; i++) {
+        float* c = cos_out + (size_t) i * m->rot;
+        float* sn = sin_out + (size_t) i * m->rot;
+        for (int j = 0; j < half; j++) {
+            const float angle = positions[i] * inv[j];
+            float cv = cosf(angle), sv = sinf(angle);
+            if (m->attention_factor != 1.0f) {
+                cv *= m->attention_factor;
+                sv *= m->attention_factor;
+            }
+            c[j] = c[j + half] = cv;
+            sn[j] = sn[j + half] = sv;
+        }
+    }
+}
+
 /* ---------- JNI ---------- */
 
 static void throw_illegal(JNIEnv* env, const char* message) {
@@ -782,32 +856,46 @@ JNIEXPORT jint JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeStart(J
     return threads;
 }
 
-/* dims: layers, hidden, heads, kvHeads, headDim, rot, inter. weights: 6 per layer, then the final norm. */
+/* dims: layers, hidden, heads, kvHeads, headDim, rot, inter, vocab, originalMaxPositions. weights: 6 per
+ * layer, then the final norm. invLong is null without longrope. */
 JNIEXPORT jlong JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeCreate(JNIEnv* env, jclass cls,
-        jobjectArray weights, jintArray dims, jfloat eps) {
-    jint d[7];
-    (*env)->GetIntArrayRegion(env, dims, 0, 7, d);
-    if (d[4] > 512 || d[5] > d[4] || d[5] % 2 != 0 || d[3] < 1 || d[2] % d[3] != 0) {
+        jobjectArray weights, jobject embed, jintArray dims, jfloat eps, jfloatArray inv_short, jfloatArray inv_long,
+        jfloat attention_factor) {
+    jint d[9];
+    (*env)->GetIntArrayRegion(env, dims, 0, 9, d);
+    if (d[4] > 512 || d[5] > d[4] || d[5] % 2 != 0 || d[3] < 1 || d[2] % d[3] != 0
+            || (*env)->GetArrayLength(env, inv_short) != d[5] / 2
+            || (inv_long != NULL && (*env)->GetArrayLength(env, inv_long) != d[5] / 2)) {
         throw_illegal(env, "Cannot load the native decoder: unsupported head shape");
         return 0;
     }
     model_t* m = calloc(1, sizeof(model_t));
     m->layers = d[0]; m->hidden = d[1]; m->heads = d[2]; m->kv_heads = d[3]; m->head_dim = d[4];
-    m->rot = d[5]; m->inter = d[6]; m->eps = eps;
+    m->rot = d[5]; m->inter = d[6]; m->vocab = d[7]; m->orig_max = d[8]; m->eps = eps;
+    (*env)->GetFloatArrayRegion(env, inv_short, 0, d[5] / 2, m->inv_short);
+    m->has_long = inv_long != NULL;
+    if (m->has_long) {
+        (*env)->GetFloatArrayRegion(env, inv_long, 0, d[5] / 2, m->inv_long);
+    }
+    m->attention_factor = attention_factor;
     const int count = 6 * m->layers + 1;
     m->w = calloc((size_t) count, sizeof(float*));
     const jlong h = m->hidden, q = (jlong) m->heads * m->head_dim, qkv = q + 2L * m->kv_heads * m->head_dim;
-    for (int i = 0; i < count; i++) {
+    m->embed = address(env, embed, m->vocab * h * 4);
+    for (int i = 0; i < count && m->embed != NULL; i++) {
         const int kind = i == count - 1 ? 0 : i % 6;
         const jlong sizes[6] = {h, qkv * h, h * q, h, 2L * m->inter * h, h * m->inter};
         jobject buffer = (*env)->GetObjectArrayElement(env, weights, i);
         m->w[i] = address(env, buffer, sizes[kind] * 4);
         (*env)->DeleteLocalRef(env, buffer);
         if (m->w[i] == NULL) {
-            free(m->w);
-            free(m);
-            return 0;
+            break;
         }
+    }
+    if ((*env)->ExceptionCheck(env)) {
+        free(m->w);
+        free(m);
+        return 0;
     }
     return (jlong) (intptr_t) m;
 }
@@ -820,13 +908,35 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeFree(JN
     }
 }
 
-/* shape: batch, seq, end, capacity, cosBatch, maskBatch, columnsBatch. */
+/* The step's embeddings (rows of the table) and rotary tables, from its token ids and positions; 0 with an
+ * exception pending on an id outside the vocabulary. */
+static int step_inputs(JNIEnv* env, const model_t* m, step_t* s, const int64_t* ids, const float* positions,
+                       int max_position, float* x, float* cos, float* sin) {
+    const jlong rows = (jlong) s->batch * s->seq;
+    for (jlong r = 0; r < rows; r++) {
+        if (ids[r] < 0 || ids[r] >= m->vocab) {
+            char message[160];
+            snprintf(message, sizeof message, "Cannot run the native decoder: token id %lld is outside the vocabulary"
+                     " (%lld tokens)", (long long) ids[r], (long long) m->vocab);
+            throw_illegal(env, message);
+            return 0;
+        }
+        memcpy(x + r * m->hidden, m->embed + ids[r] * m->hidden, sizeof(float) * (size_t) m->hidden);
+    }
+    rotary(m, positions, s->cos_batch * s->seq, max_position, cos, sin);
+    s->x = x;
+    s->cos = cos;
+    s->sin = sin;
+    return 1;
+}
+
+/* shape: batch, seq, end, capacity, positionsBatch, maskBatch, columnsBatch, maxPosition. */
 JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeDecode(JNIEnv* env, jclass cls,
-        jlong handle, jobject x, jobject out, jobject cos, jobject sin, jobject bias, jobject columns,
+        jlong handle, jobject tokens, jobject positions, jobject out, jobject bias, jobject columns,
         jobjectArray keys, jobjectArray values, jintArray shape) {
     const model_t* m = (const model_t*) (intptr_t) handle;
-    jint d[7];
-    (*env)->GetIntArrayRegion(env, shape, 0, 7, d);
+    jint d[8];
+    (*env)->GetIntArrayRegion(env, shape, 0, 8, d);
     step_t s = {0};
     s.batch = d[0]; s.seq = d[1]; s.end = d[2]; s.capacity = d[3];
     s.cos_batch = d[4]; s.mask_batch = d[5]; s.columns_batch = d[6];
@@ -835,11 +945,10 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeDecode(
         throw_illegal(env, "Cannot run the native decoder: attention end outside the cache");
         return;
     }
-    s.x = address(env, x, rows * m->hidden * 4);
-    s.out = s.x == NULL ? NULL : address(env, out, rows * m->hidden * 4);
-    s.cos = s.out == NULL ? NULL : address(env, cos, (jlong) s.cos_batch * s.seq * m->rot * 4);
-    s.sin = s.cos == NULL ? NULL : address(env, sin, (jlong) s.cos_batch * s.seq * m->rot * 4);
-    s.bias = s.sin == NULL ? NULL : address(env, bias, (jlong) s.mask_batch * s.seq * s.end * 4);
+    const int64_t* ids = address(env, tokens, rows * 8);
+    const float* pos = ids == NULL ? NULL : address(env, positions, (jlong) s.cos_batch * s.seq * 4);
+    s.out = pos == NULL ? NULL : address(env, out, rows * m->hidden * 4);
+    s.bias = s.out == NULL ? NULL : address(env, bias, (jlong) s.mask_batch * s.seq * s.end * 4);
     s.columns = s.bias == NULL ? NULL : address(env, columns, (jlong) s.columns_batch * s.seq * 8);
     if (s.columns == NULL) {
         return;
@@ -853,7 +962,12 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeDecode(
     const jlong cache_bytes = (jlong) s.batch * m->kv_heads * s.capacity * m->head_dim * 4;
     float** k = malloc(sizeof(float*) * (size_t) m->layers);
     float** v = malloc(sizeof(float*) * (size_t) m->layers);
-    int ok = 1;
+    float* x = malloc(sizeof(float) * (size_t) rows * m->hidden);
+    float* cos = malloc(sizeof(float) * 2 * (size_t) s.cos_batch * s.seq * m->rot);
+    int ok = k != NULL && v != NULL && x != NULL && cos != NULL;
+    if (!ok) {
+        throw_illegal(env, "Cannot run the native decoder: out of memory for the step's buffers");
+    }
     for (int l = 0; l < m->layers && ok; l++) {
         jobject kb = (*env)->GetObjectArrayElement(env, keys, l);
         jobject vb = (*env)->GetObjectArrayElement(env, values, l);
@@ -863,7 +977,7 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeDecode(
         (*env)->DeleteLocalRef(env, kb);
         (*env)->DeleteLocalRef(env, vb);
     }
-    if (ok) {
+    if (ok && step_inputs(env, m, &s, ids, pos, d[7], x, cos, cos + (size_t) s.cos_batch * s.seq * m->rot)) {
         s.keys = k;
         s.values = v;
         pthread_once(&once, start_pool);
@@ -873,6 +987,8 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeDecode(
     }
     free(k);
     free(v);
+    free(x);
+    free(cos);
 }
 
 /* y [rows, n] = x [rows, k] . w^T for w [n, k]: the lm_head of a decode step. */

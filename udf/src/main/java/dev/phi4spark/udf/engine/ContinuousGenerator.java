@@ -3,6 +3,7 @@ package dev.phi4spark.udf.engine;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.phi4spark.udf.engine.DecodingPolicy.Row;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -330,8 +331,8 @@ public final class ContinuousGenerator {
             current = Arrays.stream(slotRows).mapToInt(r -> r.request).toArray();
             long[] next;
             try (NDManager step = call.newSubManager()) {
-                NDArray tokens = step.create(ids).reshape(rows, 1);
-                NDArray pos = step.create(positions).reshape(rows, 1);
+                NDArray tokens = step.create(ids, new Shape(rows, 1));
+                NDArray pos = step.create(positions, new Shape(rows, 1));
                 NDArray hidden = forward.hidden(step, tokens, pos, maxPosition, cache.decode(step));
                 next = sampler.next(step, model.logits(hidden).squeeze(1));
             }

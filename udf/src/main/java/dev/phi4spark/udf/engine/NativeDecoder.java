@@ -1,7 +1,6 @@
 package dev.phi4spark.udf.engine;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -18,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decode steps on the CPU in one native call: every decoder layer and the final norm, and the lm_head
- * product, by the project's own kernels ({@code udf/src/main/c/phi4decode.c}, built with the module on
+ * Decode steps on the CPU in one native call: from token ids and positions, the embedding rows, the
+ * rotary angles, every decoder layer and the final norm, and the lm_head product, by the project's own kernels ({@code udf/src/main/c/phi4decode.c}, built with the module on
  * Linux x86-64 and shipped in its jar). A decode step multiplies 1 to {@link #MAX_ROWS} rows by every
  * weight, so its speed is the speed of reading the weights: libtorch gives such products to MKL, which
  * reads a weight on one core for one row and multiplies a few rows far below the FMA rate, and each call
@@ -64,7 +63,7 @@ final class NativeDecoder implements AutoCloseable {
      * Binds the kernels to a model's weights, which must be float32 on the CPU and held in the checkpoint's
      * {@code [out, in]} layout ({@link Phi3Weights#rowsLayout}).
      */
-    static NativeDecoder create(Phi3Config c, Phi3Weights w) {
+    static NativeDecoder create(Phi3Config c, Phi3Weights w, RotaryEmbedding rope) {
         if (!available()) {
             throw new IllegalStateException("Cannot use the native decoder: " + UNAVAILABLE);
         }
@@ -83,8 +82,10 @@ final class NativeDecoder implements AutoCloseable {
             }
         }
         buffers[buffers.length - 1] = direct(w.finalNorm);
-        int[] dims = {c.layers, c.hiddenSize, c.heads, c.kvHeads, c.headDim(), c.rotaryDim(), c.intermediateSize};
-        long handle = nativeCreate(buffers, dims, (float) c.rmsNormEps);
+        int[] dims = {c.layers, c.hiddenSize, c.heads, c.kvHeads, c.headDim(), c.rotaryDim(), c.intermediateSize,
+            c.vocabSize, rope.originalMaxPositions()};
+        long handle = nativeCreate(buffers, direct(w.embed), dims, (float) c.rmsNormEps, rope.shortInvFreq(),
+                rope.longInvFreq(), rope.attentionFactor());
         return new NativeDecoder(handle, c, direct(rows(w.lmHead)));
     }
 
@@ -99,27 +100,35 @@ final class NativeDecoder implements AutoCloseable {
     }
 
     /**
-     * The final hidden states {@code [batch, seq, hidden]} (after the last norm) of embeddings {@code x};
-     * {@code bias} is the additive attention bias {@code [batch or 1, 1, 1, seq, end]} ({@link KvView#bias},
-     * no per-group copy), the others as {@link FusedDecoder#apply}, every tensor float32 (columns int64) on
-     * the CPU.
+     * The final hidden states {@code [batch, seq, hidden]} (after the last norm) of {@code tokens [batch, seq]}
+     * (int64) at {@code positions [batch or 1, seq]} (float32); the embedding rows and rotary angles are taken
+     * here too (as libtorch ops they were ~0.3 ms of a ~11 ms batch-1 step, docs/benchmarks.md). {@code bias}
+     * is the additive attention bias {@code [batch or 1, 1, 1, seq, end]} ({@link KvView#bias}), {@code
+     * columns [batch or 1, seq]} (int64) where each column's keys and values are written in the layers'
+     * caches, every tensor on the CPU.
      */
-    NDArray apply(NDManager step, NDArray x, NDList cosSin, NDArray bias, NDArray columns, NDArray[] keys,
-            NDArray[] values) {
-        Shape xs = x.getShape();
-        int batch = Math.toIntExact(xs.get(0));
-        int seq = Math.toIntExact(xs.get(1));
+    NDArray apply(NDManager step, NDArray tokens, NDArray positions, int maxPosition, NDArray bias, NDArray columns,
+            NDArray[] keys, NDArray[] values) {
+        Shape ts = tokens.getShape();
+        int batch = Math.toIntExact(ts.get(0));
+        int seq = Math.toIntExact(ts.get(1));
         Shape cs = columns.getShape();
-        if (cs.dimension() != 2 || cs.get(1) != seq || (cs.get(0) != 1 && cs.get(0) != batch)) {
-            throw new IllegalArgumentException("Cannot run the native decoder: write columns " + cs + " do not match"
-                    + " the step [" + batch + ", " + seq + "]");
+        Shape ps = positions.getShape();
+        if (cs.dimension() != 2 || cs.get(1) != seq || (cs.get(0) != 1 && cs.get(0) != batch)
+                || ps.dimension() != 2 || ps.get(1) != seq || (ps.get(0) != 1 && ps.get(0) != batch)) {
+            throw new IllegalArgumentException("Cannot run the native decoder: write columns " + cs + " or positions "
+                    + ps + " do not match the step [" + batch + ", " + seq + "]");
+        }
+        if (tokens.getDataType() != DataType.INT64 || positions.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("Cannot run the native decoder: expected int64 tokens and float32"
+                    + " positions (" + tokens.getDataType() + ", " + positions.getDataType() + ")");
         }
         int[] shape = {batch, seq, Math.toIntExact(bias.getShape().get(4)), Math.toIntExact(keys[0].getShape().get(2)),
-            Math.toIntExact(cosSin.get(0).getShape().get(0)), Math.toIntExact(bias.getShape().get(0)),
-            Math.toIntExact(cs.get(0))};
-        NDArray out = step.create(xs, DataType.FLOAT32);
-        nativeDecode(handle, direct(x), direct(out), direct(cosSin.get(0)), direct(cosSin.get(1)), direct(bias),
-                direct(columns), cache(keys), cache(values), shape);
+            Math.toIntExact(ps.get(0)), Math.toIntExact(bias.getShape().get(0)), Math.toIntExact(cs.get(0)),
+            maxPosition};
+        NDArray out = step.create(new Shape(batch, seq, config.hiddenSize), DataType.FLOAT32);
+        nativeDecode(handle, direct(tokens), direct(positions), direct(out), direct(bias), direct(columns), cache(keys),
+                cache(values), shape);
         return out;
     }
 
@@ -229,11 +238,12 @@ final class NativeDecoder implements AutoCloseable {
 
     private static native int nativeStart(int threads);
 
-    private static native long nativeCreate(ByteBuffer[] weights, int[] dims, float eps);
+    private static native long nativeCreate(ByteBuffer[] weights, ByteBuffer embed, int[] dims, float eps,
+            float[] shortInvFreq, float[] longInvFreq, float attentionFactor);
 
     private static native void nativeFree(long handle);
 
-    private static native void nativeDecode(long handle, ByteBuffer x, ByteBuffer out, ByteBuffer cos, ByteBuffer sin,
+    private static native void nativeDecode(long handle, ByteBuffer tokens, ByteBuffer positions, ByteBuffer out,
             ByteBuffer bias, ByteBuffer columns, ByteBuffer[] keys, ByteBuffer[] values, int[] shape);
 
     private static native void nativeProduct(ByteBuffer x, ByteBuffer w, ByteBuffer y, int rows, int in, int out);

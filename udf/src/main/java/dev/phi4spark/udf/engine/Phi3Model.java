@@ -40,13 +40,13 @@ public final class Phi3Model implements AutoCloseable {
     // The lm_head as [split, hidden/split, vocab] (a view of its storage, not a copy), or null: see lmHeadProduct
     private final NDArray lmHeadHalves;
 
-    private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights,
+    private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights, RotaryEmbedding rope,
             FusedAttention fused, FusedDecoder decoder, NativeDecoder nativeDecoder) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
         this.weights = weights;
-        this.rope = new RotaryEmbedding(config, manager);
+        this.rope = rope;
         this.fused = fused;
         this.decoder = decoder;
         this.nativeDecoder = nativeDecoder;
@@ -82,13 +82,14 @@ public final class Phi3Model implements AutoCloseable {
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             boolean rowsLayout = nativeKernel(attention, device, dtype);
             Phi3Weights weights = Phi3Weights.load(checkpoint, config, manager, dtype, rowsLayout);
-            NativeDecoder nativeDecoder = rowsLayout ? NativeDecoder.create(config, weights) : null;
+            RotaryEmbedding rope = new RotaryEmbedding(config, manager);
+            NativeDecoder nativeDecoder = rowsLayout ? NativeDecoder.create(config, weights, rope) : null;
             long split = rowsLayout ? 1 : FusedDecoder.splitFor(device);
             FusedDecoder decoder = Set.of("layers", "native", "auto").contains(attention)
                     ? decoderKernel(attention, () -> FusedDecoder.load(manager, config, weights, split)) : null;
             FusedAttention fused = decoder != null || "layers".equals(attention) ? null
                     : attentionKernel(attention, () -> FusedAttention.load(manager));
-            return new Phi3Model(config, manager, dtype, weights, fused, decoder, nativeDecoder);
+            return new Phi3Model(config, manager, dtype, weights, rope, fused, decoder, nativeDecoder);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -192,14 +193,14 @@ public final class Phi3Model implements AutoCloseable {
     NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvView view) {
         long batch = tokens.getShape().get(0);
         long seq = tokens.getShape().get(1);
+        NDArray bias = view.bias(step);                                         // [batch, 1, 1, seq, end]
+        if (nativeDecoder != null && NativeDecoder.takes(batch * seq)) {
+            return nativeDecoder.apply(step, tokens, positions, maxPosition, bias, view.columns(step),
+                    view.keyBuffers(), view.valueBuffers());
+        }
         NDArray x = weights.embed.get(step, new NDIndex("{}", tokens.flatten()))
                 .reshape(batch, seq, config.hiddenSize);                        // [batch, seq, hidden]
         NDList cosSin = rope.cosSin(positions, maxPosition, dtype);
-        NDArray bias = view.bias(step);                                         // [batch, 1, 1, seq, end]
-        if (nativeDecoder != null && NativeDecoder.takes(batch * seq)) {
-            return nativeDecoder.apply(step, x, cosSin, bias, view.columns(step), view.keyBuffers(),
-                    view.valueBuffers());
-        }
         if (decoder != null) {
             return decoder.apply(step, x, cosSin, FusedAttention.mask(bias, config.groups(), dtype),
                     view.columns(step), view.keyBuffers(), view.valueBuffers());

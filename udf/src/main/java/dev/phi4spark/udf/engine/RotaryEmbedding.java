@@ -30,6 +30,26 @@ final class RotaryEmbedding {
         this.attentionFactor = longrope ? attentionFactor(c, scaling) : 1f;
     }
 
+    /** The frequencies {@link #cosSin} uses before the original context ends (all of them without longrope). */
+    float[] shortInvFreq() {
+        return shortInvFreq.toFloatArray();
+    }
+
+    /** The frequencies past the original context; null without longrope. */
+    float[] longInvFreq() {
+        return longInvFreq == null ? null : longInvFreq.toFloatArray();
+    }
+
+    /** Positions before longrope's long frequencies take over. */
+    int originalMaxPositions() {
+        return originalMaxPositions;
+    }
+
+    /** The factor cos and sin are scaled by (1 without longrope). */
+    float attentionFactor() {
+        return attentionFactor;
+    }
+
     /**
      * Checks longrope's factor lists without building anything, so the driver refuses a bad config in
      * one line before Spark starts rather than every task failing deep in a model load.

@@ -3,8 +3,8 @@ package dev.phi4spark.udf.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
  * A KV cache whose rows are independent sequence slots: each row holds its sequence left-aligned from
@@ -81,28 +81,35 @@ final class SlotCache implements AutoCloseable {
      */
     KvView decode(NDManager step) {
         int rows = rows();
-        long[] rowIndex = new long[rows];
         long[] column = new long[rows];
-        float[] limit = new float[rows];
         int end = 0;
         for (int r = 0; r < rows; r++) {
-            rowIndex[r] = r;
             column[r] = lengths[r];
-            limit[r] = lengths[r];
             end = Math.max(end, lengths[r] + 1);
         }
         if (end > capacity) {
             throw new IllegalStateException("Cannot decode: a slot is full (" + capacity + " columns)");
         }
-        NDIndex at = new NDIndex("{}, :, {}", step.create(rowIndex), step.create(column));
-        NDArray keyColumns = step.arange(0, end, 1, DataType.FLOAT32).reshape(1, end);
-        // A row sees its own columns up to and including the new one: [rows, end].
-        NDArray allowed = keyColumns.lte(step.create(limit).reshape(rows, 1)).toType(DataType.FLOAT32, false);
-        NDArray bias = allowed.sub(1f).mul(-Phi3Model.MASK_BIAS).reshape(rows, 1, 1, 1, end);
+        // Built in Java and created once: as libtorch ops (arange, compare, casts) the mask cost ~0.3 ms of a
+        // ~12 ms batch-1 step (docs/benchmarks.md). A row sees its own columns up to and including the new one.
+        float[] mask = new float[rows * end];
+        for (int r = 0; r < rows; r++) {
+            Arrays.fill(mask, r * end + lengths[r] + 1, (r + 1) * end, Phi3Model.MASK_BIAS);
+        }
+        NDArray bias = step.create(mask, new Shape(rows, 1, 1, 1, end));
         NDIndex window = new NDIndex(":, :, :{}", end);
         return new KvView() {
+            private NDIndex at;
+
             @Override
             public void write(int layer, NDArray k, NDArray v) {
+                if (at == null) { // only the libtorch layers write through the view; the kernels write in place
+                    long[] rowIndex = new long[rows];
+                    for (int r = 0; r < rows; r++) {
+                        rowIndex[r] = r;
+                    }
+                    at = new NDIndex("{}, :, {}", step.create(rowIndex), step.create(column));
+                }
                 // Advanced indices around a slice put the indexed dimension first: [rows, kvHeads, headDim].
                 keys[layer].set(at, k.squeeze(2));
                 values[layer].set(at, v.squeeze(2));
@@ -135,7 +142,7 @@ final class SlotCache implements AutoCloseable {
 
             @Override
             public NDArray columns(NDManager s) {
-                return s.create(column).reshape(rows, 1);
+                return s.create(column, new Shape(rows, 1));
             }
         };
     }

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 import dev.phi4spark.udf.bench.EngineBenchmark;
 import dev.phi4spark.udf.bench.LibtorchOps;
@@ -141,8 +144,27 @@ class NativeDecoderTest {
             assertThat(nativeFour).isEqualTo(nativeOne);
             // Neither the layers nor the lm_head are libtorch calls: no TorchScript forward, no product.
             assertThat(nativeFour).doesNotContainKeys("forward", "aten::matmul", "aten::bmm", "aten::mm");
-            // What is left: the embedding lookup, cos/sin, the mask, the write columns and two outputs (34 here).
-            assertThat(LibtorchOps.total(nativeFour)).as("embedding, rotary, mask, columns").isLessThanOrEqualTo(35);
+            // Nor the embedding lookup or the rotary angles: the kernels take token ids and positions.
+            assertThat(nativeFour).doesNotContainKeys("aten::index", "aten::cos", "aten::sin", "aten::cat");
+            // What is left: the shared-column cache's mask, the write columns and two outputs (18 here, was 34).
+            assertThat(LibtorchOps.total(nativeFour)).as("mask, columns, outputs").isLessThanOrEqualTo(18);
+        }
+    }
+
+    @Test
+    void aTokenOutsideTheVocabularyIsRefusedWithItsId() throws IOException {
+        Path dir = DecoderPaths.model(temp, "vocab", 1);
+        try (Phi3Model model = load(dir, "native"); KvCache cache = model.newCache(1, 4);
+                NDManager step = model.manager().newSubManager()) {
+            int vocab = model.config().vocabSize;
+            NDArray positions = step.create(new float[] {0, 1}, new Shape(1, 2));
+            for (long id : new long[] {vocab, -1}) {
+                NDArray tokens = step.create(new long[] {3, id}, new Shape(1, 2));
+                assertThatThrownBy(() -> model.hidden(step, tokens, positions, 1, cache, 0))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("Cannot run the native decoder: token id " + id + " is outside the vocabulary ("
+                                + vocab + " tokens)");
+            }
         }
     }
 
