@@ -24,6 +24,7 @@ public final class Sampler {
     private boolean anySampling;
     private NDArray seen; // [batch, vocab] float32, 1 where the row's history holds the token; null if unused
     private HostDraw hostDraw; // the CPU path's draw and its scratch, made at the first sampling step
+    private float[] hostLogits; // the CPU path's logits, reused while the batch keeps its size
 
     /** A sampler for rows with these parameters, in batch order. */
     public Sampler(SamplingParams[] params) {
@@ -101,13 +102,17 @@ public final class Sampler {
     }
 
     /**
-     * A CPU tensor's floats, read from its own memory: {@code toFloatArray} copies through a fresh direct
-     * buffer first, which took ~0.47 ms of a ~12 ms batch-1 step in the generator (docs/benchmarks.md).
+     * A CPU tensor's floats, read from its own memory into an array kept from step to step: a fresh array
+     * each step took ~0.44 ms of a ~11 ms batch-1 step (the JVM faulting in new heap pages for it; a
+     * vocabulary row is 128-400 KB), as did {@code toFloatArray} (docs/benchmarks.md).
      */
-    private static float[] hostFloats(NDArray logits) {
-        float[] host = new float[Math.toIntExact(logits.size())];
-        logits.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(host);
-        return host;
+    private float[] hostFloats(NDArray logits) {
+        int size = Math.toIntExact(logits.size());
+        if (hostLogits == null || hostLogits.length != size) {
+            hostLogits = new float[size];
+        }
+        logits.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(hostLogits);
+        return hostLogits;
     }
 
     /**
