@@ -18,14 +18,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decode steps on the CPU in one native call: from token ids and positions, the embedding rows, the
- * rotary angles, every decoder layer and the final norm, and the lm_head product, by the project's own kernels ({@code udf/src/main/c/phi4decode.c}, built with the module on
- * Linux x86-64 and shipped in its jar). A decode step multiplies 1 to {@link #MAX_ROWS} rows by every
- * weight, so its speed is the speed of reading the weights: libtorch gives such products to MKL, which
- * reads a weight on one core for one row and multiplies a few rows far below the FMA rate, and each call
- * wakes its thread team again. Here each thread streams its own output rows of every matrix once per step
- * for all the step's rows, with software prefetch, and the pool spins between the phases of a step
- * (docs/benchmarks.md, issue 14). The arithmetic is {@link FusedDecoder}'s op for op; only summation
- * orders differ, so results agree within float rounding.
+ * rotary angles, every decoder layer and the final norm, and the lm_head product, by the project's own
+ * kernels ({@code udf/src/main/c/phi4decode.c}, built with the module on Linux x86-64 and shipped in its
+ * jar). A decode step multiplies 1 to {@link #MAX_ROWS} rows by every weight, so its speed is the speed of
+ * reading the weights: libtorch gives such products to MKL, which reads a weight on one core for one row
+ * and multiplies a few rows far below the FMA rate, and each call wakes its thread team again. Here each
+ * thread streams its own chunks of output rows of every matrix once per step for all the step's rows (and
+ * takes a slower thread's last chunks), with software prefetch, and the pool spins between the phases of
+ * a step (docs/benchmarks.md, issue 14). The arithmetic is {@link FusedDecoder}'s op for op; only
+ * summation orders and the exponential (within 2 ulp of expf) differ, so results agree within float
+ * rounding.
  *
  * <p>The kernels read the weights in the checkpoint's {@code [out, in]} layout, in place (no copy), and
  * write the KV cache in place, through direct buffers of libtorch's float32 tensors. Larger steps (prompt
