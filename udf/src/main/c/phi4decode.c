@@ -529,7 +529,7 @@ static int chunk_rows(int k) {
 /* One product job. Each part owns a run of chunks, which its thread takes from the front; a thread whose
  * own run is done takes chunks from the back of the others'. A step's phases end at a barrier, so a thread
  * the host slowed (the other vCPU's neighbour, a JVM thread on its core) no longer holds the step up: at one
- * row the two threads' own runs took 6.4 and 7.3 ms of an 8.2 ms step (docs/benchmarks.md). */
+ * row the two threads' own runs took 6.4 and 7.3 ms of an 8.2 ms products phase (docs/benchmarks.md). */
 typedef struct {
     const float* x;
     const float* w;
