@@ -787,12 +787,17 @@ typedef struct {
 
 static void swiglu_task(void* arg, int t, int nt) {
     const swiglu_t* s = arg;
-    const int from = (int) ((long) s->rows * t / nt), to = (int) ((long) s->rows * (t + 1) / nt);
     const int inter = s->inter;
-    /* rows split between threads; a single row (one token) split by columns instead */
-    const int c0 = s->rows == 1 ? (int) ((long) inter * t / nt) & ~7 : 0;
-    const int c1 = s->rows == 1 ? (t == nt - 1 ? inter : (int) ((long) inter * (t + 1) / nt) & ~7) : inter;
-    for (int r = s->rows == 1 ? 0 : from; r < (s->rows == 1 ? 1 : to); r++) {
+    /* rows split between threads; a single row (one token) split by columns instead, at multiples of 8 */
+    int r0 = 0, r1 = 1, c0 = 0, c1 = inter;
+    if (s->rows == 1) {
+        c0 = (int) ((long) inter * t / nt) & ~7;
+        c1 = t == nt - 1 ? inter : (int) ((long) inter * (t + 1) / nt) & ~7;
+    } else {
+        r0 = (int) ((long) s->rows * t / nt);
+        r1 = (int) ((long) s->rows * (t + 1) / nt);
+    }
+    for (int r = r0; r < r1; r++) {
         float* row = s->gate_up + (size_t) r * 2 * inter;
         int i = c0;
         for (; i + 8 <= c1; i += 8) { /* silu(g) * up = g / (1 + e^-g) * up */
@@ -809,7 +814,7 @@ static void swiglu_task(void* arg, int t, int nt) {
 }
 
 typedef struct {
-    const float* x;        /* [batch, seq, hidden] */
+    float* x;              /* [batch, seq, hidden]: the embeddings, then the residual stream (the step's own) */
     float* out;            /* [batch, seq, hidden] */
     const float* cos;      /* [cosBatch, 1, seq, rot] */
     const float* sin;
@@ -855,14 +860,13 @@ static void add(float* x, const float* y, size_t n) {
 static void decode(const model_t* m, const step_t* s) {
     const int rows = s->batch * s->seq, h = m->hidden, hd = m->head_dim;
     const int q_size = m->heads * hd, qkv_dim = q_size + 2 * m->kv_heads * hd;
-    float* x = malloc(sizeof(float) * (size_t) rows * h);
+    float* x = s->x;
     float* normed = malloc(sizeof(float) * (size_t) rows * h);
     float* qkv = malloc(sizeof(float) * (size_t) rows * qkv_dim);
     float* att = malloc(sizeof(float) * (size_t) rows * q_size);
     float* proj = malloc(sizeof(float) * (size_t) rows * h);
     float* gate_up = malloc(sizeof(float) * (size_t) rows * 2 * m->inter);
     float* act = malloc(sizeof(float) * (size_t) rows * m->inter);
-    memcpy(x, s->x, sizeof(float) * (size_t) rows * h);
     for (int l = 0; l < m->layers; l++) {
         const float* const* w = m->w + 6 * l;
         rms_norm(x, w[0], normed, rows, h, m->eps);
@@ -884,7 +888,6 @@ static void decode(const model_t* m, const step_t* s) {
         add(x, proj, (size_t) rows * h);
     }
     rms_norm(x, m->w[6 * m->layers], s->out, rows, h, m->eps);
-    free(x);
     free(normed);
     free(qkv);
     free(att);
