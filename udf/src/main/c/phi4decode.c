@@ -210,6 +210,21 @@ static inline float dot(const float* a, const float* b, int k) {
     return s;
 }
 
+/* One weight row against one activation row in tile_4x2's order (eight lanes, each in order, one reduction,
+ * then the tail), for the row and columns the AVX2 tiles leave over. */
+static float dot_256(const float* w, const float* x, int k) {
+    const int k8 = k & ~7;
+    __m256 a = _mm256_setzero_ps();
+    for (int i = 0; i < k8; i += 8) {
+        a = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a);
+    }
+    float s = hsum(a);
+    for (int i = k8; i < k; i++) {
+        s += w[i] * x[i];
+    }
+    return s;
+}
+
 /* Columns [i0, i1) of four weight rows against two activation rows, into eight running sums. */
 static inline void tile_4x2(const float* w, int k, int i0, int i1, const float* x0, const float* x1, __m256 acc[8]) {
     const float* w0 = w;
@@ -269,6 +284,23 @@ static inline float dot_stream(const float* w, const float* x, int k) {
 
 #define K_CHUNK 256 /* inner-dimension floats per pass: four weight rows' piece (4 KB) and 8 rows of x stay in L1 */
 
+/* One weight row against one activation row in the AVX-512 tiles' order (sixteen lanes, each in order, one
+ * reduction, then the tail), for the rows and columns a tile leaves over: a row's sums are then the same
+ * bits whichever tile or remainder computes them. */
+__attribute__((target("avx512f")))
+static float dot_512(const float* w, const float* x, int k) {
+    const int k16 = k & ~15;
+    __m512 a = _mm512_setzero_ps();
+    for (int i = 0; i < k16; i += 16) {
+        a = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a);
+    }
+    float s = _mm512_reduce_add_ps(a);
+    for (int i = k16; i < k; i++) {
+        s += w[i] * x[i];
+    }
+    return s;
+}
+
 /* Columns [i0, i1) of four weight rows against four activation rows, AVX-512: sixteen running sums
  * (of the 32 vector registers), 8 loads per 16 fused multiply-adds. */
 __attribute__((target("avx512f")))
@@ -306,7 +338,7 @@ static void tile_4x4_512(const float* w, int k, int i0, int i1, const float* x, 
     for (int j = 0; j < 16; j++) acc[j] = a[j];
 }
 
-/* Output columns [o0, o1) for rows in groups of four, AVX-512 (tails by the AVX2 path's dot). */
+/* Output columns [o0, o1) for rows in groups of four, AVX-512 (the rows and columns left over by dot_512). */
 __attribute__((target("avx512f")))
 static void product_range_512(const float* x, int rows, int k, const float* w, float* y, int n, int o0, int o1) {
     const int k16 = k & ~15;
@@ -336,110 +368,146 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
         }
         for (int r = 4 * quads; r < rows; r++) {
             for (int j = 0; j < 4; j++) {
-                y[(size_t) r * n + o + j] = dot(wo + (size_t) j * k, x + (size_t) r * k, k);
+                y[(size_t) r * n + o + j] = dot_512(wo + (size_t) j * k, x + (size_t) r * k, k);
             }
         }
     }
     for (; o < o1; o++) {
         for (int r = 0; r < rows; r++) {
-            y[(size_t) r * n + o] = dot(w + (size_t) o * k, x + (size_t) r * k, k);
+            y[(size_t) r * n + o] = dot_512(w + (size_t) o * k, x + (size_t) r * k, k);
         }
     }
 }
 
 
-/* Products of 5-16 rows (AVX-512): three weight rows at a time against eight activation rows, 24 running
- * sums in registers, 11 loads per 24 fused multiply-adds. The activations are packed per group of eight
- * rows as [k/16][8][16] (one contiguous 512-byte read per step of the inner dimension, zero rows padding
- * the last group), and the inner dimension goes in EIGHTS_CHUNK pieces so a group's piece (16 KB) stays in
- * L1 while a block of tiles takes its turn; each tile's sums wait in a small array between its pieces.
- * Each piece prefetches the piece the loops take next (the next tile's three rows), which keeps a full
- * piece of every stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where
- * prefetching ahead inside each row was only 1.07-1.13x (docs/benchmarks.md). */
-#define EIGHTS_CHUNK 512
-#define EIGHTS_TILES 8   /* tiles per block for one group; fewer for more groups, so the sums stay in L1 */
-#define EIGHTS_MAX_ROWS 16 /* more rows: the 4x4 tile measured faster (32 rows: 0.82x) */
+/* Products of 2-16 rows (AVX-512): three weight rows at a time against a group of up to eight activation
+ * rows, up to 24 running sums in registers, 11 loads per 24 fused multiply-adds at eight rows. The
+ * activations are packed per group of eight rows as [k/16][R][16], R the group's rows (one contiguous read
+ * per step of the inner dimension; a last group of fewer rows multiplies only those, where zero rows
+ * padded it to eight before: 12 rows cost 16), and the inner dimension goes in TILE_PIECE pieces so a
+ * group's piece stays in L1 while a block of tiles takes its turn; each tile's sums wait in a small array
+ * between its pieces. Each piece prefetches the piece the loops take next (the next tile's three rows),
+ * which keeps a full piece of every stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the
+ * 150M step, where prefetching ahead inside each row was only 1.07-1.13x, and 1.1-1.35x the older
+ * two- and four-row tiles at 2-4 rows; tiles of 4, 6 or 12 weight rows for fewer activation rows, or
+ * whole rows for pieces, measured no faster (docs/benchmarks.md).
+ *
+ * Every sum runs over the inner dimension in the same order whatever the group's size (sixteen lanes, each
+ * in order, then one reduction), as the 4x4 tile of larger steps does: a row's products are the same bits
+ * whichever rows share its step (2-32 rows; one row reads its own way, dot_stream). */
+#define TILE_PIECE 512
+#define TILE_BLOCK 8     /* tiles per block for one group; fewer for more groups, so the sums stay in L1 */
+#define TILE_MAX_ROWS 16 /* more rows: the 4x4 tile measured faster (32 rows: 0.82x) */
 
 /* Packed activations per part of a job: jobs run one at a time (call_lock) and each part on one thread. */
-static float* eights_packed[MAX_THREADS];
-static size_t eights_packed_floats[MAX_THREADS];
+static float* tile_packed[MAX_THREADS];
+static size_t tile_packed_floats[MAX_THREADS];
 
-__attribute__((target("avx512f")))
-static inline void tile_3x8_512(const float* w0, const float* w1, const float* w2, const float* xp, int i0, int i1,
-                                const float* next, int k, int prefetch, __m512* acc) {
+/* Columns [i0, i1) of three weight rows (w, stride k) against R packed activation rows, into acc [R][3]. R
+ * is a constant where this is inlined, so the loops unroll and the sums stay in registers. */
+__attribute__((target("avx512f"), always_inline))
+static inline void tile_3xR(const int R, const float* w, int k, const float* xp, int i0, int i1, const float* next,
+                            int prefetch, __m512* acc) {
+    const float* w0 = w;
+    const float* w1 = w + k;
+    const float* w2 = w + 2 * (size_t) k;
     __m512 a[24];
-    for (int j = 0; j < 24; j++) a[j] = acc[j];
-    xp += (size_t) i0 * 8;
-    for (int i = i0; i < i1; i += 16, xp += 128) {
+    for (int j = 0; j < 3 * R; j++) a[j] = acc[j];
+    xp += (size_t) i0 * R;
+    for (int i = i0; i < i1; i += 16, xp += 16 * R) {
         if (prefetch) {
             _mm_prefetch((const char*) (next + i - i0), _MM_HINT_T0);
             _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_T0);
             _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_T0);
         }
         const __m512 c0 = _mm512_loadu_ps(w0 + i), c1 = _mm512_loadu_ps(w1 + i), c2 = _mm512_loadu_ps(w2 + i);
-        /* The empty asm keeps each activation vector in a register: folded into the multiply-adds as memory
-         * operands, it would be loaded three times (measured 0.75x). */
-#define EIGHTS_ROW(r) { __m512 u = _mm512_load_ps(xp + 16 * (r)); __asm__("" : "+v"(u)); \
-        a[3 * (r)] = _mm512_fmadd_ps(c0, u, a[3 * (r)]); a[3 * (r) + 1] = _mm512_fmadd_ps(c1, u, a[3 * (r) + 1]); \
-        a[3 * (r) + 2] = _mm512_fmadd_ps(c2, u, a[3 * (r) + 2]); }
-        EIGHTS_ROW(0) EIGHTS_ROW(1) EIGHTS_ROW(2) EIGHTS_ROW(3) EIGHTS_ROW(4) EIGHTS_ROW(5) EIGHTS_ROW(6) EIGHTS_ROW(7)
-#undef EIGHTS_ROW
+        for (int r = 0; r < R; r++) {
+            /* The empty asm keeps each activation vector in a register: folded into the multiply-adds as
+             * memory operands, it would be loaded three times (measured 0.75x). */
+            __m512 u = _mm512_load_ps(xp + 16 * r);
+            __asm__("" : "+v"(u));
+            a[3 * r] = _mm512_fmadd_ps(c0, u, a[3 * r]);
+            a[3 * r + 1] = _mm512_fmadd_ps(c1, u, a[3 * r + 1]);
+            a[3 * r + 2] = _mm512_fmadd_ps(c2, u, a[3 * r + 2]);
+        }
     }
-    for (int j = 0; j < 24; j++) acc[j] = a[j];
+    for (int j = 0; j < 3 * R; j++) acc[j] = a[j];
+}
+
+/* tile_3xR for a group of R rows (1-8), each R its own unrolled copy. */
+__attribute__((target("avx512f")))
+static void tile_3(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
+                   __m512* acc) {
+    switch (R) {
+        case 1: tile_3xR(1, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 2: tile_3xR(2, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 3: tile_3xR(3, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 4: tile_3xR(4, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 5: tile_3xR(5, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 6: tile_3xR(6, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 7: tile_3xR(7, w, k, xp, i0, i1, next, prefetch, acc); return;
+        default: tile_3xR(8, w, k, xp, i0, i1, next, prefetch, acc); return;
+    }
 }
 
 /* Where the piece after (tile t of the block at b0 with nt tiles, piece at c) starts, in the loops' order:
  * the block's next tile, else its first tile's next piece, else the next block; the range's last piece
  * names itself (a prefetch of lines already in cache). */
-static const float* eights_next(const float* w, int k, int k16, int o0, int tiles, int b0, int nt, int c, int t) {
+static const float* tile_next(const float* w, int k, int k16, int o0, int tiles, int b0, int nt, int c, int t) {
     if (t + 1 < nt) return w + (size_t) (o0 + 3 * (b0 + t + 1)) * k + c;
-    if (c + EIGHTS_CHUNK < k16) return w + (size_t) (o0 + 3 * b0) * k + c + EIGHTS_CHUNK;
+    if (c + TILE_PIECE < k16) return w + (size_t) (o0 + 3 * b0) * k + c + TILE_PIECE;
     if (b0 + nt < tiles) return w + (size_t) (o0 + 3 * (b0 + nt)) * k;
     return w + (size_t) (o0 + 3 * (b0 + t)) * k + c;
 }
 
-/* Packs x's rows as [group][k16/16][8][16] into part's buffer; NULL when it cannot be allocated. */
+/* Rows in group g of a step of `rows` rows: eight, or what is left. */
+static inline int group_rows(int rows, int g) {
+    return rows - 8 * g < 8 ? rows - 8 * g : 8;
+}
+
+/* Packs x's rows in groups of eight, each [k16/16][R][16], into part's buffer; NULL when it cannot be
+ * allocated. */
 __attribute__((target("avx512f")))
-static float* eights_pack(const float* x, int rows, int k, int k16, int part) {
-    const int groups = (rows + 7) / 8;
-    const size_t floats = (size_t) groups * 8 * k16;
-    if (eights_packed_floats[part] < floats) {
-        free(eights_packed[part]);
-        eights_packed[part] = aligned_alloc(64, sizeof(float) * floats);
-        eights_packed_floats[part] = eights_packed[part] == NULL ? 0 : floats;
-        if (eights_packed[part] == NULL) return NULL;
+static float* tile_pack(const float* x, int rows, int k, int k16, int part) {
+    const size_t floats = (size_t) rows * k16;
+    if (tile_packed_floats[part] < floats) {
+        free(tile_packed[part]);
+        tile_packed[part] = aligned_alloc(64, sizeof(float) * floats);
+        tile_packed_floats[part] = tile_packed[part] == NULL ? 0 : floats;
+        if (tile_packed[part] == NULL) return NULL;
     }
-    float* packed = eights_packed[part];
-    for (int r = 0; r < 8 * groups; r++) {
+    float* packed = tile_packed[part];
+    for (int r = 0; r < rows; r++) {
+        const int R = group_rows(rows, r / 8);
         float* dst = packed + (size_t) (r / 8) * 8 * k16 + (r % 8) * 16;
         const float* src = x + (size_t) r * k;
         for (int i = 0; i < k16; i += 16) {
-            _mm512_store_ps(dst + (size_t) i * 8, r < rows ? _mm512_loadu_ps(src + i) : _mm512_setzero_ps());
+            _mm512_store_ps(dst + (size_t) i * R, _mm512_loadu_ps(src + i));
         }
     }
     return packed;
 }
 
-/* Output columns [o0, o1) for 5-16 rows, the activations packed by eights_pack. */
+/* Output columns [o0, o1) for 2-16 rows, the activations packed by tile_pack. */
 __attribute__((target("avx512f")))
-static void product_range_eights_512(const float* x, const float* packed, int rows, int k, const float* w, float* y,
-                                     int n, int o0, int o1) {
+static void product_range_tiles_512(const float* x, const float* packed, int rows, int k, const float* w, float* y,
+                                    int n, int o0, int o1) {
     const int k16 = k & ~15;
     const int groups = (rows + 7) / 8;
-    const int per_block = EIGHTS_TILES / groups;
-    __m512 acc[EIGHTS_TILES * 24];
+    const int per_block = TILE_BLOCK / groups;
+    __m512 acc[TILE_BLOCK * 24];
     const int tiles = (o1 - o0) / 3;
     for (int b0 = 0; b0 < tiles; b0 += per_block) {
         const int nt = tiles - b0 < per_block ? tiles - b0 : per_block;
         for (int j = 0; j < nt * groups * 24; j++) acc[j] = _mm512_setzero_ps();
-        for (int c = 0; c < k16; c += EIGHTS_CHUNK) {
-            const int ce = c + EIGHTS_CHUNK < k16 ? c + EIGHTS_CHUNK : k16;
+        for (int c = 0; c < k16; c += TILE_PIECE) {
+            const int ce = c + TILE_PIECE < k16 ? c + TILE_PIECE : k16;
             for (int t = 0; t < nt; t++) {
                 const float* wt = w + (size_t) (o0 + 3 * (b0 + t)) * k;
-                const float* next = eights_next(w, k, k16, o0, tiles, b0, nt, c, t);
+                const float* next = tile_next(w, k, k16, o0, tiles, b0, nt, c, t);
                 for (int g = 0; g < groups; g++) { /* the second group reads the piece from L1: no prefetch */
-                    tile_3x8_512(wt, wt + k, wt + 2 * (size_t) k, packed + (size_t) g * 8 * k16, c, ce, next, k, g == 0,
-                                 acc + (t * groups + g) * 24);
+                    tile_3(group_rows(rows, g), wt, k, packed + (size_t) g * 8 * k16, c, ce, next, g == 0,
+                           acc + (t * groups + g) * 24);
                 }
             }
         }
@@ -458,7 +526,7 @@ static void product_range_eights_512(const float* x, const float* packed, int ro
     }
     for (int o = o0 + 3 * tiles; o < o1; o++) {
         for (int r = 0; r < rows; r++) {
-            y[(size_t) r * n + o] = dot(w + (size_t) o * k, x + (size_t) r * k, k);
+            y[(size_t) r * n + o] = dot_512(w + (size_t) o * k, x + (size_t) r * k, k);
         }
     }
 }
@@ -508,13 +576,13 @@ static void product_range(const float* x, int rows, int k, const float* w, float
         }
         if (rows % 2 == 1) {
             for (int j = 0; j < 4; j++) {
-                y[(size_t) (rows - 1) * n + o + j] = dot(wo + (size_t) j * k, x + (size_t) (rows - 1) * k, k);
+                y[(size_t) (rows - 1) * n + o + j] = dot_256(wo + (size_t) j * k, x + (size_t) (rows - 1) * k, k);
             }
         }
     }
     for (; o < o1; o++) {
         for (int r = 0; r < rows; r++) {
-            y[(size_t) r * n + o] = dot(w + (size_t) o * k, x + (size_t) r * k, k);
+            y[(size_t) r * n + o] = dot_256(w + (size_t) o * k, x + (size_t) r * k, k);
         }
     }
 }
@@ -555,7 +623,7 @@ static int take_chunk(product_t* p, int part, int front) {
 static void product_chunk(const product_t* p, const float* packed, int c) {
     const int o0 = c * p->chunk, o1 = o0 + p->chunk < p->n ? o0 + p->chunk : p->n;
     if (packed != NULL) {
-        product_range_eights_512(p->x, packed, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+        product_range_tiles_512(p->x, packed, p->rows, p->k, p->w, p->y, p->n, o0, o1);
     } else if (use_512 && p->rows >= 4) {
         product_range_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
     } else {
@@ -567,8 +635,8 @@ static void product_chunk(const product_t* p, const float* packed, int c) {
 static void product_task(void* arg, int t, int nt) {
     product_t* p = arg;
     const float* packed = NULL;
-    if (use_512 && p->rows >= 5 && p->rows <= EIGHTS_MAX_ROWS) {
-        packed = eights_pack(p->x, p->rows, p->k, p->k & ~15, t); /* NULL (no buffer): the 4x4 tile instead */
+    if (use_512 && p->rows >= 2 && p->rows <= TILE_MAX_ROWS) {
+        packed = tile_pack(p->x, p->rows, p->k, p->k & ~15, t); /* NULL (no buffer): the older tiles instead */
     }
     for (int c; (c = take_chunk(p, t, 1)) >= 0;) {
         product_chunk(p, packed, c);
@@ -1197,8 +1265,8 @@ int main(int argc, char** argv) {
     }
     printf("plain read: mean %.2f ms (%.1f GB/s), best %.2f ms (%.1f GB/s)\n", read_sum / 10 * 1e3,
            bytes / (read_sum / 10) / 1e9, read_best * 1e3, bytes / read_best / 1e9);
-    const int sizes[] = {1, 2, 4, 8, 16, 32};
-    for (int si = 0; si < 6; si++) {
+    const int sizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 32};
+    for (int si = 0; si < 11; si++) {
         double best = 1e9, sum = 0;
         for (int rep = 0; rep < 12; rep++) {
             double t0 = now();

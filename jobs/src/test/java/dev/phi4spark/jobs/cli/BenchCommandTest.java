@@ -21,7 +21,9 @@ class BenchCommandTest {
         "layout_b1_view_ms", "layout_b1_contiguous_ms", "layout_b8_view_ms", "layout_b8_contiguous_ms",
         "layout_b32_view_ms", "layout_b32_contiguous_ms", "prefill_1x256_tokens_per_s", "prefill_tokens_per_s",
         "prefill_roofline_fraction", "decode_b1_tokens_per_s", "decode_b1_roofline_fraction",
-        "decode_b1_bandwidth_fraction", "decode_b1_read_bandwidth_gb_per_s", "decode_b8_tokens_per_s",
+        "decode_b1_bandwidth_fraction", "decode_b1_read_bandwidth_gb_per_s", "decode_b4_tokens_per_s",
+        "decode_b4_roofline_fraction", "decode_b4_bandwidth_fraction", "decode_b4_read_bandwidth_gb_per_s",
+        "decode_b8_tokens_per_s",
         "decode_b8_roofline_fraction", "decode_b8_bandwidth_fraction", "decode_b8_read_bandwidth_gb_per_s",
         "decode_b32_tokens_per_s", "decode_b32_roofline_fraction", "decode_b8_sampled_tokens_per_s"};
 
@@ -92,6 +94,7 @@ class BenchCommandTest {
         assertThat(f.get("attention").asText()).isEqualTo("native");
         assertThat(f.get("read_bandwidth_gb_per_s").asDouble()).isPositive();
         assertThat(f.get("decode_b1_bandwidth_fraction").asDouble()).isPositive();
+        assertThat(f.get("decode_b4_bandwidth_fraction").asDouble()).isPositive();
         assertThat(f.get("decode_b8_bandwidth_fraction").asDouble()).isPositive();
         assertThat(f.get("decode_b8_read_bandwidth_gb_per_s").asDouble()).isPositive();
         assertThat(f.get("decode_b8_sampled_tokens_per_s").asDouble()).isPositive();

@@ -73,6 +73,7 @@ public final class EngineBenchmark {
      * @param prefillTokensPerSecond prefill of eight 256-token prompts
      * @param prefillRooflineFraction that prefill as a fraction of the GEMM roofline
      * @param decodeB1 decode at batch 1
+     * @param decodeB4 decode at batch 4 (a batch partly drained, as continuous batching has at a run's end)
      * @param decodeB8 decode at batch 8
      * @param decodeB32 decode at batch 32 (compute-bound: no bandwidth fraction)
      * @param decodeB8SampledTokensPerSecond decode at batch 8 drawing each token at the sampling defaults
@@ -93,6 +94,7 @@ public final class EngineBenchmark {
             @JsonProperty("prefill_tokens_per_s") double prefillTokensPerSecond,
             @JsonProperty("prefill_roofline_fraction") double prefillRooflineFraction,
             @JsonUnwrapped(prefix = "decode_b1_") DecodeFigures decodeB1,
+            @JsonUnwrapped(prefix = "decode_b4_") DecodeFigures decodeB4,
             @JsonUnwrapped(prefix = "decode_b8_") DecodeFigures decodeB8,
             @JsonUnwrapped(prefix = "decode_b32_") DecodeFigures decodeB32,
             @JsonProperty("decode_b8_sampled_tokens_per_s") double decodeB8SampledTokensPerSecond) {}
@@ -188,6 +190,7 @@ public final class EngineBenchmark {
             log.accept(String.format("prefill 8 x 256: %.0f tokens/s, %.2f of the roofline", prefill,
                     prefill * prefillFlops / (gemm * 1e9)));
             DecodeFigures decodeB1 = decode(model, 1, decodeSteps, gemm);
+            DecodeFigures decodeB4 = decode(model, 4, decodeSteps, gemm);
             DecodeFigures decodeB8 = decode(model, 8, decodeSteps, gemm);
             DecodeFigures decodeB32 = decode(model, 32, decodeSteps, gemm);
             double sampled = decodeTokensPerSecond(model, 8, 16, decodeSteps, true);
@@ -195,7 +198,8 @@ public final class EngineBenchmark {
             return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
                     round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops, layouts,
                     round(prefillOne), round(prefill),
-                    round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB8, decodeB32, round(sampled));
+                    round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB4, decodeB8, decodeB32,
+                    round(sampled));
         }
     }
 

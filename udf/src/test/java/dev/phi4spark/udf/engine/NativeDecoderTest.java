@@ -244,6 +244,49 @@ class NativeDecoderTest {
         }
     }
 
+    /**
+     * A row's products are the same bits in a step of 2 to 32 rows, in any place among the step's rows:
+     * every tile and every row or column a tile leaves over sums in one order, so rows joining and leaving
+     * a continuous batch change no other row's logits. (One row alone streams the weights its own way and
+     * agrees within rounding only, as above.) Shapes with partial tiles and inner tails below one vector.
+     */
+    @Test
+    void aRowsProductsAreTheSameBitsWhicheverRowsShareItsStep() {
+        assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
+        int[][] shapes = {{1027, 560}, {61, 1100}, {50, 7}, {300, 64}};
+        java.util.Random random = new java.util.Random(29);
+        int most = NativeDecoder.MAX_ROWS;
+        for (int[] shape : shapes) {
+            int out = shape[0];
+            int in = shape[1];
+            float[] w = new float[out * in];
+            float[] x = new float[most * in];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] all = NativeDecoder.product(x, w, most, in, out);
+            for (int rows = 2; rows < most; rows++) {
+                float[] first = java.util.Arrays.copyOf(x, rows * in);
+                float[] reversed = new float[rows * in];
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(x, r * in, reversed, (rows - 1 - r) * in, in);
+                }
+                float[] y = NativeDecoder.product(first, w, rows, in, out);
+                float[] yReversed = NativeDecoder.product(reversed, w, rows, in, out);
+                for (int r = 0; r < rows; r++) {
+                    float[] expected = java.util.Arrays.copyOfRange(all, r * out, (r + 1) * out);
+                    assertThat(java.util.Arrays.copyOfRange(y, r * out, (r + 1) * out))
+                            .as("[%d, %d], row %d of %d", out, in, r, rows).isEqualTo(expected);
+                    assertThat(java.util.Arrays.copyOfRange(yReversed, (rows - 1 - r) * out, (rows - r) * out))
+                            .as("[%d, %d], row %d of %d reversed", out, in, r, rows).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
     @Test
     void nativeAsAskedFailsWithTheReasonWhereItCannotRun() {
         assertThatThrownBy(() -> Phi3Model.nativeKernel("native", Device.cpu(), DataType.FLOAT16))
