@@ -23,9 +23,9 @@ class BenchCommandTest {
         "prefill_roofline_fraction", "decode_b1_tokens_per_s", "decode_b1_roofline_fraction",
         "decode_b1_bandwidth_fraction", "decode_b1_read_bandwidth_gb_per_s", "decode_b4_tokens_per_s",
         "decode_b4_roofline_fraction", "decode_b4_bandwidth_fraction", "decode_b4_read_bandwidth_gb_per_s",
-        "decode_b8_tokens_per_s",
-        "decode_b8_roofline_fraction", "decode_b8_bandwidth_fraction", "decode_b8_read_bandwidth_gb_per_s",
-        "decode_b32_tokens_per_s", "decode_b32_roofline_fraction", "decode_b8_sampled_tokens_per_s"};
+        "decode_b8_tokens_per_s", "decode_b8_roofline_fraction", "decode_b8_bandwidth_fraction",
+        "decode_b8_read_bandwidth_gb_per_s", "decode_b32_tokens_per_s", "decode_b32_roofline_fraction",
+        "decode_b8_sampled_tokens_per_s"};
 
     @TempDir
     Path tmp;

@@ -16,8 +16,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -210,7 +212,7 @@ class NativeDecoderTest {
     void productsOfEveryRowCountMatchADoubleReference() {
         assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
         int[][] shapes = {{300, 64}, {1027, 560}, {61, 1100}, {9, 33}, {50, 7}};
-        java.util.Random random = new java.util.Random(23);
+        Random random = new Random(23);
         for (int[] shape : shapes) {
             int out = shape[0];
             int in = shape[1];
@@ -225,7 +227,7 @@ class NativeDecoderTest {
             double unit = Math.ulp(1.0f) / 2;
             double gamma = (in + 1) * unit / (1 - (in + 1) * unit);
             for (int rows = 1; rows <= NativeDecoder.MAX_ROWS; rows++) {
-                float[] y = NativeDecoder.product(java.util.Arrays.copyOf(x, rows * in), w, rows, in, out);
+                float[] y = NativeDecoder.product(Arrays.copyOf(x, rows * in), w, rows, in, out);
                 for (int r = 0; r < rows; r++) {
                     for (int o = 0; o < out; o++) {
                         double exact = 0;
@@ -254,7 +256,7 @@ class NativeDecoderTest {
     void aRowsProductsAreTheSameBitsWhicheverRowsShareItsStep() {
         assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
         int[][] shapes = {{1027, 560}, {61, 1100}, {50, 7}, {300, 64}};
-        java.util.Random random = new java.util.Random(29);
+        Random random = new Random(29);
         int most = NativeDecoder.MAX_ROWS;
         for (int[] shape : shapes) {
             int out = shape[0];
@@ -269,7 +271,7 @@ class NativeDecoderTest {
             }
             float[] all = NativeDecoder.product(x, w, most, in, out);
             for (int rows = 2; rows < most; rows++) {
-                float[] first = java.util.Arrays.copyOf(x, rows * in);
+                float[] first = Arrays.copyOf(x, rows * in);
                 float[] reversed = new float[rows * in];
                 for (int r = 0; r < rows; r++) {
                     System.arraycopy(x, r * in, reversed, (rows - 1 - r) * in, in);
@@ -277,10 +279,10 @@ class NativeDecoderTest {
                 float[] y = NativeDecoder.product(first, w, rows, in, out);
                 float[] yReversed = NativeDecoder.product(reversed, w, rows, in, out);
                 for (int r = 0; r < rows; r++) {
-                    float[] expected = java.util.Arrays.copyOfRange(all, r * out, (r + 1) * out);
-                    assertThat(java.util.Arrays.copyOfRange(y, r * out, (r + 1) * out))
+                    float[] expected = Arrays.copyOfRange(all, r * out, (r + 1) * out);
+                    assertThat(Arrays.copyOfRange(y, r * out, (r + 1) * out))
                             .as("[%d, %d], row %d of %d", out, in, r, rows).isEqualTo(expected);
-                    assertThat(java.util.Arrays.copyOfRange(yReversed, (rows - 1 - r) * out, (rows - r) * out))
+                    assertThat(Arrays.copyOfRange(yReversed, (rows - 1 - r) * out, (rows - r) * out))
                             .as("[%d, %d], row %d of %d reversed", out, in, r, rows).isEqualTo(expected);
                 }
             }
