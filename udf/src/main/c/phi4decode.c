@@ -210,6 +210,16 @@ static inline float dot(const float* a, const float* b, int k) {
     return s;
 }
 
+/* s plus w[i] * x[i] for i in [i0, k), in order, each term one fused multiply-add. Every product kernel's tail
+ * (the inner dimension past its last whole vector) goes through here: written inline, gcc contracted the
+ * same expression to a multiply-add in one function and not in another, and the last bits differed. */
+static float tail_sum(float s, const float* w, const float* x, int i0, int k) {
+    for (int i = i0; i < k; i++) {
+        s = fmaf(w[i], x[i], s);
+    }
+    return s;
+}
+
 /* One weight row against one activation row in tile_4x2's order (eight lanes, each in order, one reduction,
  * then the tail), for the row and columns the AVX2 tiles leave over. */
 static float dot_256(const float* w, const float* x, int k) {
@@ -218,11 +228,7 @@ static float dot_256(const float* w, const float* x, int k) {
     for (int i = 0; i < k8; i += 8) {
         a = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a);
     }
-    float s = hsum(a);
-    for (int i = k8; i < k; i++) {
-        s += w[i] * x[i];
-    }
-    return s;
+    return tail_sum(hsum(a), w, x, k8, k);
 }
 
 /* Columns [i0, i1) of four weight rows against two activation rows, into eight running sums. */
@@ -294,11 +300,7 @@ static float dot_512(const float* w, const float* x, int k) {
     for (int i = 0; i < k16; i += 16) {
         a = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a);
     }
-    float s = _mm512_reduce_add_ps(a);
-    for (int i = k16; i < k; i++) {
-        s += w[i] * x[i];
-    }
-    return s;
+    return tail_sum(_mm512_reduce_add_ps(a), w, x, k16, k);
 }
 
 /* Columns [i0, i1) of four weight rows against four activation rows, AVX-512: sixteen running sums
@@ -359,10 +361,8 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
             for (int r = 0; r < 4; r++) {
                 const float* xr = x + (size_t) (4 * q + r) * k;
                 for (int j = 0; j < 4; j++) {
-                    float s = _mm512_reduce_add_ps(sums[q][4 * r + j]);
-                    const float* wj = wo + (size_t) j * k;
-                    for (int i = k16; i < k; i++) s += wj[i] * xr[i];
-                    y[(size_t) (4 * q + r) * n + o + j] = s;
+                    y[(size_t) (4 * q + r) * n + o + j] =
+                            tail_sum(_mm512_reduce_add_ps(sums[q][4 * r + j]), wo + (size_t) j * k, xr, k16, k);
                 }
             }
         }
@@ -380,39 +380,40 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
 }
 
 
-/* Products of 2-16 rows (AVX-512): three weight rows at a time against a group of up to eight activation
- * rows, up to 24 running sums in registers, 11 loads per 24 fused multiply-adds at eight rows. The
- * activations are packed per group of eight rows as [k/16][R][16], R the group's rows (one contiguous read
- * per step of the inner dimension; a last group of fewer rows multiplies only those, where zero rows
- * padded it to eight before: 12 rows cost 16), and the inner dimension goes in TILE_PIECE pieces so a
- * group's piece stays in L1 while a block of tiles takes its turn; each tile's sums wait in a small array
- * between its pieces. Each piece prefetches the piece the loops take next (the next tile's three rows),
- * which keeps a full piece of every stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the
- * 150M step, where prefetching ahead inside each row was only 1.07-1.13x, and 1.1-1.35x the older
- * two- and four-row tiles at 2-4 rows; tiles of 4, 6 or 12 weight rows for fewer activation rows, or
- * whole rows for pieces, measured no faster (docs/benchmarks.md).
+/* Products of 2-16 rows with AVX-512 (3-8 with AVX2): three weight rows at a time against a group of up to
+ * eight activation rows (four with AVX2's 16 registers), up to 24 running sums in registers, 11 loads per 24
+ * fused multiply-adds at eight rows. The activations are packed per group as [k/lanes][R][lanes], R the
+ * group's rows (one contiguous read per step of the inner dimension; a last group of fewer rows multiplies
+ * only those, where zero rows padded it to eight before: 12 rows cost 16), and the inner dimension goes in
+ * TILE_PIECE pieces so a group's piece stays in L1 while a block of tiles takes its turn and the later
+ * groups read it from there; each tile's sums wait in a small array between its pieces. Each piece
+ * prefetches the piece the loops take next (the next tile's three rows), which keeps a full piece of every
+ * stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where prefetching ahead
+ * inside each row was only 1.07-1.13x, 1.1-1.35x the older tiles at 2-4 rows, and with AVX2 1.15-1.25x the
+ * 4x2 tile at 4-8 rows; tiles of 4, 6 or 12 weight rows for fewer activation rows, or whole rows for
+ * pieces, measured no faster (docs/benchmarks.md).
  *
- * Every sum runs over the inner dimension in the same order whatever the group's size (sixteen lanes, each
- * in order, then one reduction), as the 4x4 tile of larger steps does: a row's products are the same bits
- * whichever rows share its step (2-32 rows; one row reads its own way, dot_stream). */
+ * Every sum runs over the inner dimension in the same order whatever the group's size (one vector of
+ * lanes, each in order, then one reduction), as the 4x4 and 4x2 tiles of other steps do and as the
+ * remainders' dot_512 / dot_256 do: a row's products are the same bits whichever rows share its step (2-32
+ * rows; one row reads its own way, dot_stream). */
 #define TILE_PIECE 512
 #define TILE_BLOCK 8     /* tiles per block for one group; fewer for more groups, so the sums stay in L1 */
-#define TILE_MAX_ROWS 16 /* more rows: the 4x4 tile measured faster (32 rows: 0.82x) */
 
 /* Packed activations per part of a job: jobs run one at a time (call_lock) and each part on one thread. */
 static float* tile_packed[MAX_THREADS];
 static size_t tile_packed_floats[MAX_THREADS];
 
-/* Columns [i0, i1) of three weight rows (w, stride k) against R packed activation rows, into acc [R][3]. R
- * is a constant where this is inlined, so the loops unroll and the sums stay in registers. */
+/* Columns [i0, i1) of three weight rows (w, stride k) against R packed activation rows, into the sums acc
+ * [R][3][16]. R is a constant where this is inlined, so the loops unroll and the sums stay in registers. */
 __attribute__((target("avx512f"), always_inline))
-static inline void tile_3xR(const int R, const float* w, int k, const float* xp, int i0, int i1, const float* next,
-                            int prefetch, __m512* acc) {
+static inline void tile_3xR_512(const int R, const float* w, int k, const float* xp, int i0, int i1,
+                                const float* next, int prefetch, float* acc) {
     const float* w0 = w;
     const float* w1 = w + k;
     const float* w2 = w + 2 * (size_t) k;
     __m512 a[24];
-    for (int j = 0; j < 3 * R; j++) a[j] = acc[j];
+    for (int j = 0; j < 3 * R; j++) a[j] = _mm512_load_ps(acc + 16 * j);
     xp += (size_t) i0 * R;
     for (int i = i0; i < i1; i += 16, xp += 16 * R) {
         if (prefetch) {
@@ -431,45 +432,107 @@ static inline void tile_3xR(const int R, const float* w, int k, const float* xp,
             a[3 * r + 2] = _mm512_fmadd_ps(c2, u, a[3 * r + 2]);
         }
     }
-    for (int j = 0; j < 3 * R; j++) acc[j] = a[j];
+    for (int j = 0; j < 3 * R; j++) _mm512_store_ps(acc + 16 * j, a[j]);
 }
 
-/* tile_3xR for a group of R rows (1-8), each R its own unrolled copy. */
+/* The same with AVX2 for a group of up to four rows (12 sums, 3 weights and one activation: the 16 vector
+ * registers), the sums [R][3][8]. */
+__attribute__((always_inline))
+static inline void tile_3xR_256(const int R, const float* w, int k, const float* xp, int i0, int i1,
+                                const float* next, int prefetch, float* acc) {
+    const float* w0 = w;
+    const float* w1 = w + k;
+    const float* w2 = w + 2 * (size_t) k;
+    __m256 a[12];
+    for (int j = 0; j < 3 * R; j++) a[j] = _mm256_load_ps(acc + 8 * j);
+    xp += (size_t) i0 * R;
+    for (int i = i0; i < i1; i += 8, xp += 8 * R) {
+        if (prefetch && (i & 15) == 0) { /* one prefetch per 64-byte line */
+            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_T0);
+            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_T0);
+            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_T0);
+        }
+        const __m256 c0 = _mm256_loadu_ps(w0 + i), c1 = _mm256_loadu_ps(w1 + i), c2 = _mm256_loadu_ps(w2 + i);
+        for (int r = 0; r < R; r++) {
+            __m256 u = _mm256_load_ps(xp + 8 * r);
+            __asm__("" : "+x"(u));
+            a[3 * r] = _mm256_fmadd_ps(c0, u, a[3 * r]);
+            a[3 * r + 1] = _mm256_fmadd_ps(c1, u, a[3 * r + 1]);
+            a[3 * r + 2] = _mm256_fmadd_ps(c2, u, a[3 * r + 2]);
+        }
+    }
+    for (int j = 0; j < 3 * R; j++) _mm256_store_ps(acc + 8 * j, a[j]);
+}
+
+/* The tiles for a group of R rows, each R its own unrolled copy: 1-8 rows with AVX-512, 1-4 with AVX2. */
 __attribute__((target("avx512f")))
-static void tile_3(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
-                   __m512* acc) {
+static void tile_3_512(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
+                       float* acc) {
     switch (R) {
-        case 1: tile_3xR(1, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 2: tile_3xR(2, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 3: tile_3xR(3, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 4: tile_3xR(4, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 5: tile_3xR(5, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 6: tile_3xR(6, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 7: tile_3xR(7, w, k, xp, i0, i1, next, prefetch, acc); return;
-        default: tile_3xR(8, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 1: tile_3xR_512(1, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 2: tile_3xR_512(2, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 3: tile_3xR_512(3, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 4: tile_3xR_512(4, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 5: tile_3xR_512(5, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 6: tile_3xR_512(6, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 7: tile_3xR_512(7, w, k, xp, i0, i1, next, prefetch, acc); return;
+        default: tile_3xR_512(8, w, k, xp, i0, i1, next, prefetch, acc); return;
     }
 }
+
+static void tile_3_256(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
+                       float* acc) {
+    switch (R) {
+        case 1: tile_3xR_256(1, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 2: tile_3xR_256(2, w, k, xp, i0, i1, next, prefetch, acc); return;
+        case 3: tile_3xR_256(3, w, k, xp, i0, i1, next, prefetch, acc); return;
+        default: tile_3xR_256(4, w, k, xp, i0, i1, next, prefetch, acc); return;
+    }
+}
+
+__attribute__((target("avx512f")))
+static float reduce_512(const float* lanes) {
+    return _mm512_reduce_add_ps(_mm512_load_ps(lanes));
+}
+
+static float reduce_256(const float* lanes) {
+    return hsum(_mm256_load_ps(lanes));
+}
+
+/* One vector width's tiles: `lanes` floats a vector, activation rows in groups of `group`, for steps of
+ * [min_rows, max_rows] rows; the reduction and the remainder's dot product sum in the tile's order. */
+typedef struct {
+    int lanes, group, min_rows, max_rows;
+    void (*tile)(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
+                 float* acc);
+    float (*reduce)(const float* lanes);
+    float (*dot)(const float* w, const float* x, int k);
+} tiles_t;
+
+/* AVX2 takes 3-8 rows: at 2 and 16 rows the 4x2 tile measured as fast or faster (docs/benchmarks.md). */
+static const tiles_t TILES_512 = {16, 8, 2, 16, tile_3_512, reduce_512, dot_512};
+static const tiles_t TILES_256 = {8, 4, 3, 8, tile_3_256, reduce_256, dot_256};
 
 /* Where the piece after (tile t of the block at b0 with nt tiles, piece at c) starts, in the loops' order:
  * the block's next tile, else its first tile's next piece, else the next block; the range's last piece
  * names itself (a prefetch of lines already in cache). */
-static const float* tile_next(const float* w, int k, int k16, int o0, int tiles, int b0, int nt, int c, int t) {
+static const float* tile_next(const float* w, int k, int kv, int o0, int tiles, int b0, int nt, int c, int t) {
     if (t + 1 < nt) return w + (size_t) (o0 + 3 * (b0 + t + 1)) * k + c;
-    if (c + TILE_PIECE < k16) return w + (size_t) (o0 + 3 * b0) * k + c + TILE_PIECE;
+    if (c + TILE_PIECE < kv) return w + (size_t) (o0 + 3 * b0) * k + c + TILE_PIECE;
     if (b0 + nt < tiles) return w + (size_t) (o0 + 3 * (b0 + nt)) * k;
     return w + (size_t) (o0 + 3 * (b0 + t)) * k + c;
 }
 
-/* Rows in group g of a step of `rows` rows: eight, or what is left. */
-static inline int group_rows(int rows, int g) {
-    return rows - 8 * g < 8 ? rows - 8 * g : 8;
+/* Rows in group g of a step of `rows` rows: a whole group, or what is left. */
+static inline int group_rows(const tiles_t* v, int rows, int g) {
+    return rows - v->group * g < v->group ? rows - v->group * g : v->group;
 }
 
-/* Packs x's rows in groups of eight, each [k16/16][R][16], into part's buffer; NULL when it cannot be
- * allocated. */
-__attribute__((target("avx512f")))
-static float* tile_pack(const float* x, int rows, int k, int k16, int part) {
-    const size_t floats = (size_t) rows * k16;
+/* Packs x's rows in groups, each [kv/lanes][R][lanes] (kv = k rounded down to whole vectors), into part's
+ * buffer; NULL when it cannot be allocated. */
+static float* tile_pack(const tiles_t* v, const float* x, int rows, int k, int part) {
+    const int L = v->lanes, kv = k & -L;
+    const size_t floats = (size_t) rows * kv;
     if (tile_packed_floats[part] < floats) {
         free(tile_packed[part]);
         tile_packed[part] = aligned_alloc(64, sizeof(float) * floats);
@@ -478,36 +541,35 @@ static float* tile_pack(const float* x, int rows, int k, int k16, int part) {
     }
     float* packed = tile_packed[part];
     for (int r = 0; r < rows; r++) {
-        const int R = group_rows(rows, r / 8);
-        float* dst = packed + (size_t) (r / 8) * 8 * k16 + (r % 8) * 16;
+        const int R = group_rows(v, rows, r / v->group);
+        float* dst = packed + (size_t) (r / v->group) * v->group * kv + (r % v->group) * L;
         const float* src = x + (size_t) r * k;
-        for (int i = 0; i < k16; i += 16) {
-            _mm512_store_ps(dst + (size_t) i * R, _mm512_loadu_ps(src + i));
+        for (int i = 0; i < kv; i += L) {
+            memcpy(dst + (size_t) i * R, src + i, sizeof(float) * (size_t) L);
         }
     }
     return packed;
 }
 
 /* Output columns [o0, o1) for 2-16 rows, the activations packed by tile_pack. */
-__attribute__((target("avx512f")))
-static void product_range_tiles_512(const float* x, const float* packed, int rows, int k, const float* w, float* y,
-                                    int n, int o0, int o1) {
-    const int k16 = k & ~15;
-    const int groups = (rows + 7) / 8;
-    const int per_block = TILE_BLOCK / groups;
-    __m512 acc[TILE_BLOCK * 24];
+static void product_range_tiles(const tiles_t* v, const float* x, const float* packed, int rows, int k,
+                                const float* w, float* y, int n, int o0, int o1) {
+    const int L = v->lanes, kv = k & -L, slot = 3 * v->group * L; /* floats of one tile's sums for a group */
+    const int groups = (rows + v->group - 1) / v->group;
+    const int per_block = TILE_BLOCK / groups > 0 ? TILE_BLOCK / groups : 1;
+    float acc[TILE_BLOCK * 3 * 8 * 16] __attribute__((aligned(64)));
     const int tiles = (o1 - o0) / 3;
     for (int b0 = 0; b0 < tiles; b0 += per_block) {
         const int nt = tiles - b0 < per_block ? tiles - b0 : per_block;
-        for (int j = 0; j < nt * groups * 24; j++) acc[j] = _mm512_setzero_ps();
-        for (int c = 0; c < k16; c += TILE_PIECE) {
-            const int ce = c + TILE_PIECE < k16 ? c + TILE_PIECE : k16;
+        memset(acc, 0, sizeof(float) * (size_t) nt * groups * slot);
+        for (int c = 0; c < kv; c += TILE_PIECE) {
+            const int ce = c + TILE_PIECE < kv ? c + TILE_PIECE : kv;
             for (int t = 0; t < nt; t++) {
                 const float* wt = w + (size_t) (o0 + 3 * (b0 + t)) * k;
-                const float* next = tile_next(w, k, k16, o0, tiles, b0, nt, c, t);
-                for (int g = 0; g < groups; g++) { /* the second group reads the piece from L1: no prefetch */
-                    tile_3(group_rows(rows, g), wt, k, packed + (size_t) g * 8 * k16, c, ce, next, g == 0,
-                           acc + (t * groups + g) * 24);
+                const float* next = tile_next(w, k, kv, o0, tiles, b0, nt, c, t);
+                for (int g = 0; g < groups; g++) { /* later groups read the piece from L1: no prefetch */
+                    v->tile(group_rows(v, rows, g), wt, k, packed + (size_t) g * v->group * kv, c, ce, next, g == 0,
+                            acc + (size_t) (t * groups + g) * slot);
                 }
             }
         }
@@ -515,18 +577,17 @@ static void product_range_tiles_512(const float* x, const float* packed, int row
             const int o = o0 + 3 * (b0 + t);
             for (int r = 0; r < rows; r++) {
                 const float* xr = x + (size_t) r * k;
+                const float* sums = acc + (size_t) (t * groups + r / v->group) * slot + 3 * (r % v->group) * L;
                 for (int j = 0; j < 3; j++) {
-                    float s = _mm512_reduce_add_ps(acc[(t * groups + r / 8) * 24 + 3 * (r % 8) + j]);
                     const float* wj = w + (size_t) (o + j) * k;
-                    for (int i = k16; i < k; i++) s += wj[i] * xr[i];
-                    y[(size_t) r * n + o + j] = s;
+                    y[(size_t) r * n + o + j] = tail_sum(v->reduce(sums + j * L), wj, xr, kv, k);
                 }
             }
         }
     }
     for (int o = o0 + 3 * tiles; o < o1; o++) {
         for (int r = 0; r < rows; r++) {
-            y[(size_t) r * n + o] = dot_512(w + (size_t) o * k, x + (size_t) r * k, k);
+            y[(size_t) r * n + o] = v->dot(w + (size_t) o * k, x + (size_t) r * k, k);
         }
     }
 }
@@ -564,14 +625,9 @@ static void product_range(const float* x, int rows, int k, const float* w, float
             float* y0 = y + (size_t) 2 * p * n + o;
             float* y1 = y0 + n;
             for (int j = 0; j < 4; j++) {
-                float s0 = hsum(sums[p][2 * j]), s1 = hsum(sums[p][2 * j + 1]);
                 const float* wj = wo + (size_t) j * k;
-                for (int i = k8; i < k; i++) {
-                    s0 += wj[i] * x0[i];
-                    s1 += wj[i] * x1[i];
-                }
-                y0[j] = s0;
-                y1[j] = s1;
+                y0[j] = tail_sum(hsum(sums[p][2 * j]), wj, x0, k8, k);
+                y1[j] = tail_sum(hsum(sums[p][2 * j + 1]), wj, x1, k8, k);
             }
         }
         if (rows % 2 == 1) {
@@ -623,7 +679,7 @@ static int take_chunk(product_t* p, int part, int front) {
 static void product_chunk(const product_t* p, const float* packed, int c) {
     const int o0 = c * p->chunk, o1 = o0 + p->chunk < p->n ? o0 + p->chunk : p->n;
     if (packed != NULL) {
-        product_range_tiles_512(p->x, packed, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+        product_range_tiles(use_512 ? &TILES_512 : &TILES_256, p->x, packed, p->rows, p->k, p->w, p->y, p->n, o0, o1);
     } else if (use_512 && p->rows >= 4) {
         product_range_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
     } else {
@@ -635,8 +691,9 @@ static void product_chunk(const product_t* p, const float* packed, int c) {
 static void product_task(void* arg, int t, int nt) {
     product_t* p = arg;
     const float* packed = NULL;
-    if (use_512 && p->rows >= 2 && p->rows <= TILE_MAX_ROWS) {
-        packed = tile_pack(p->x, p->rows, p->k, p->k & ~15, t); /* NULL (no buffer): the older tiles instead */
+    const tiles_t* v = use_512 ? &TILES_512 : &TILES_256;
+    if (p->rows >= v->min_rows && p->rows <= v->max_rows) {
+        packed = tile_pack(v, p->x, p->rows, p->k, t); /* NULL (no buffer): the older tiles instead */
     }
     for (int c; (c = take_chunk(p, t, 1)) >= 0;) {
         product_chunk(p, packed, c);
@@ -678,7 +735,8 @@ static void product(const float* x, int rows, int k, const float* w, float* y, i
 typedef struct {
     int layers, hidden, heads, kv_heads, head_dim, rot, inter;
     float eps;
-    const float** w; /* per layer: input norm, qkv [qkvDim, hidden], o [hidden, q], post norm, gate_up, down; then the final norm */
+    /* per layer: input norm, qkv [qkvDim, hidden], o [hidden, q], post norm, gate_up, down; then the final norm */
+    const float** w;
     const float* embed; /* [vocab, hidden] */
     jlong vocab;
     /* RotaryEmbedding's frequencies: the short ones, the long ones past orig_max positions (longrope), and
