@@ -389,9 +389,9 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
  * groups read it from there; each tile's sums wait in a small array between its pieces. Each piece
  * prefetches the piece the loops take next (the next tile's three rows), which keeps a full piece of every
  * stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where prefetching ahead
- * inside each row was only 1.07-1.13x, 1.1-1.35x the older tiles at 2-4 rows, and with AVX2 1.15-1.25x the
- * 4x2 tile at 4-8 rows; tiles of 4, 6 or 12 weight rows for fewer activation rows, or whole rows for
- * pieces, measured no faster (docs/benchmarks.md).
+ * inside each row was only 1.07-1.13x, 1.1-1.35x the older tiles at 2-4 rows, and with AVX2 1.1-1.45x the
+ * 4x2 tile at 3-8 rows; tiles of 2, 4, 6 or 12 weight rows, groups of four rows with AVX-512, whole rows
+ * for pieces or a prefetch further ahead measured no faster (docs/benchmarks.md).
  *
  * Every sum runs over the inner dimension in the same order whatever the group's size (one vector of
  * lanes, each in order, then one reduction), as the 4x4 and 4x2 tiles of other steps do and as the
