@@ -660,6 +660,7 @@ typedef struct {
     float* y;
     int rows, k, n;
     int chunk;                         /* output rows per chunk */
+    const tiles_t* tiles;              /* this CPU's vector width's tiles */
     int first[MAX_THREADS + 1];        /* part p owns chunks [first[p], first[p + 1]) */
     _Atomic(long long) ends[MAX_THREADS]; /* part p's chunks not yet taken: front (low half), back (high half) */
 } product_t;
@@ -679,7 +680,7 @@ static int take_chunk(product_t* p, int part, int front) {
 static void product_chunk(const product_t* p, const float* packed, int c) {
     const int o0 = c * p->chunk, o1 = o0 + p->chunk < p->n ? o0 + p->chunk : p->n;
     if (packed != NULL) {
-        product_range_tiles(use_512 ? &TILES_512 : &TILES_256, p->x, packed, p->rows, p->k, p->w, p->y, p->n, o0, o1);
+        product_range_tiles(p->tiles, p->x, packed, p->rows, p->k, p->w, p->y, p->n, o0, o1);
     } else if (use_512 && p->rows >= 4) {
         product_range_512(p->x, p->rows, p->k, p->w, p->y, p->n, o0, o1);
     } else {
@@ -691,9 +692,8 @@ static void product_chunk(const product_t* p, const float* packed, int c) {
 static void product_task(void* arg, int t, int nt) {
     product_t* p = arg;
     const float* packed = NULL;
-    const tiles_t* v = use_512 ? &TILES_512 : &TILES_256;
-    if (p->rows >= v->min_rows && p->rows <= v->max_rows) {
-        packed = tile_pack(v, p->x, p->rows, p->k, t); /* NULL (no buffer): the older tiles instead */
+    if (p->rows >= p->tiles->min_rows && p->rows <= p->tiles->max_rows) {
+        packed = tile_pack(p->tiles, p->x, p->rows, p->k, t); /* NULL (no buffer): the older tiles instead */
     }
     for (int c; (c = take_chunk(p, t, 1)) >= 0;) {
         product_chunk(p, packed, c);
@@ -715,6 +715,7 @@ static void product(const float* x, int rows, int k, const float* w, float* y, i
     p.k = k;
     p.n = n;
     p.chunk = chunk_rows(k);
+    p.tiles = use_512 ? &TILES_512 : &TILES_256;
     const int chunks = (n + p.chunk - 1) / p.chunk;
     for (int r = 0; r < rows; r += MAX_ROWS) {
         p.x = x + (size_t) r * k;
