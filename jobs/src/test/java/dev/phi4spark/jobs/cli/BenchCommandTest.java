@@ -18,7 +18,7 @@ class BenchCommandTest {
     /** {@code bench engine}'s JSON fields, in order, as docs/benchmarks.md and earlier runs have them. */
     private static final String[] ENGINE_FIELDS = {"device", "dtype", "parameters", "gemm_size", "gemm_gflops",
         "attention", "read_bandwidth_gb_per_s", "ops_per_decode_step", "ops_per_decode_step_by_name",
-        "layout_b1_view_ms", "layout_b1_contiguous_ms", "layout_b8_view_ms", "layout_b8_contiguous_ms",
+        "ops_per_generation_step", "layout_b1_view_ms", "layout_b1_contiguous_ms", "layout_b8_view_ms", "layout_b8_contiguous_ms",
         "layout_b32_view_ms", "layout_b32_contiguous_ms", "prefill_1x256_tokens_per_s", "prefill_tokens_per_s",
         "prefill_roofline_fraction", "decode_b1_tokens_per_s", "decode_b1_roofline_fraction",
         "decode_b1_bandwidth_fraction", "decode_b1_read_bandwidth_gb_per_s", "decode_b4_tokens_per_s",
@@ -104,6 +104,8 @@ class BenchCommandTest {
         assertThat(f.get("ops_per_decode_step").asInt()).isBetween(1, 36);
         assertThat(f.at("/ops_per_decode_step_by_name/forward").isMissingNode()).isTrue();
         assertThat(f.at("/ops_per_decode_step_by_name/aten::matmul").isMissingNode()).isTrue();
+        // Generation's decode steps take the native decoder's array entry: no tensor, no libtorch op.
+        assertThat(f.get("ops_per_generation_step").asDouble()).isZero();
         // the typed figures keep the flat JSON names and order the map had; batch 32 has no bandwidth fraction
         assertThat(f.fieldNames()).toIterable().containsExactly(ENGINE_FIELDS);
         assertThat(r.out()).contains("libtorch ops per decode step (native, profiler, top-level)");

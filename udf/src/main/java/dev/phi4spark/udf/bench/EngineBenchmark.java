@@ -68,6 +68,8 @@ public final class EngineBenchmark {
      * @param readBandwidthGbPerSecond memory read bandwidth, the decode roofline
      * @param opsPerDecodeStep top-level libtorch ops of one decode step
      * @param opsPerDecodeStepByName those ops by libtorch name
+     * @param opsPerGenerationStep top-level libtorch ops of one decode step of generation (the slot cache, the
+     *     forward and the sampler), as the decode figures run it
      * @param layouts the weight layouts' product times
      * @param prefill1x256TokensPerSecond prefill of one 256-token prompt
      * @param prefillTokensPerSecond prefill of eight 256-token prompts
@@ -89,6 +91,7 @@ public final class EngineBenchmark {
             @JsonProperty("read_bandwidth_gb_per_s") double readBandwidthGbPerSecond,
             @JsonProperty("ops_per_decode_step") int opsPerDecodeStep,
             @JsonProperty("ops_per_decode_step_by_name") Map<String, Integer> opsPerDecodeStepByName,
+            @JsonProperty("ops_per_generation_step") double opsPerGenerationStep,
             @JsonUnwrapped Layouts layouts,
             @JsonProperty("prefill_1x256_tokens_per_s") double prefill1x256TokensPerSecond,
             @JsonProperty("prefill_tokens_per_s") double prefillTokensPerSecond,
@@ -180,6 +183,9 @@ public final class EngineBenchmark {
             Map<String, Integer> ops = opsPerDecodeStep(model);
             log.accept(String.format("libtorch ops per decode step (%s, profiler, top-level): %d %s",
                     model.attention(), LibtorchOps.total(ops), ops));
+            double generationOps = opsPerGenerationStep(model);
+            log.accept(String.format("libtorch ops per decode step of generation (slot cache and sampler too): %.1f",
+                    generationOps));
             Layouts layouts = layouts(model.manager(), c.hiddenSize, 2 * c.intermediateSize, model.dtype());
             double prefillOne = prefillTokensPerSecond(model, 1, 256);
             log.accept(String.format("prefill 1 x 256: %.0f tokens/s", prefillOne));
@@ -196,7 +202,8 @@ public final class EngineBenchmark {
             double sampled = decodeTokensPerSecond(model, 8, 16, decodeSteps, true);
             log.accept(String.format("decode batch 8, sampled (temperature 0.7, top-p 0.95): %.1f tokens/s", sampled));
             return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
-                    round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops, layouts,
+                    round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops,
+                    round(generationOps), layouts,
                     round(prefillOne), round(prefill),
                     round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB4, decodeB8, decodeB32,
                     round(sampled));
@@ -275,6 +282,24 @@ public final class EngineBenchmark {
             }
             return ops;
         }
+    }
+
+    /**
+     * Top-level libtorch ops of one decode step of generation ({@link Generator}, greedy, batch 1: the slot
+     * cache, the forward and the sampler): what generating ten new tokens issues beyond generating two (the
+     * same prefill and slot load, one decode step), over the eight decode steps between them.
+     */
+    public static double opsPerGenerationStep(Phi3Model model) {
+        Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
+        long[] prompt = {5, 9, 14};
+        generator.generate(List.of(new GenerationRequest(prompt, SamplingParams.greedy(10)))); // warm-up
+        int[] totals = new int[2];
+        int[] tokens = {2, 10};
+        for (int i = 0; i < 2; i++) {
+            List<GenerationRequest> rows = List.of(new GenerationRequest(prompt, SamplingParams.greedy(tokens[i])));
+            totals[i] = LibtorchOps.total(LibtorchOps.count(() -> generator.generate(rows)));
+        }
+        return (totals[1] - totals[0]) / 8.0;
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.phi4spark.udf.engine.DecodingPolicy.Row;
+import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -141,6 +142,7 @@ public final class ContinuousGenerator {
         private Row[] slotRows;
         private SlotCache cache;
         private Sampler sampler;
+        private final NativeDecoder.Scratch scratch = new NativeDecoder.Scratch();
         /** Requests of the forward running now: the rows an out-of-memory error belongs to. */
         int[] current = new int[0];
         private int plannedRows;
@@ -330,11 +332,17 @@ public final class ContinuousGenerator {
             }
             current = Arrays.stream(slotRows).mapToInt(r -> r.request).toArray();
             long[] next;
-            try (NDManager step = call.newSubManager()) {
-                NDArray tokens = step.create(ids, new Shape(rows, 1));
-                NDArray pos = step.create(positions, new Shape(rows, 1));
-                NDArray hidden = forward.hidden(step, tokens, pos, maxPosition, cache.decode(step));
-                next = sampler.next(step, model.logits(hidden).squeeze(1));
+            FloatBuffer logits = sampler.penalizes() ? null
+                    : forward.decodeLogits(scratch, ids, positions, maxPosition, cache.hostStep());
+            if (logits != null) {
+                next = sampler.next(logits, rows);
+            } else {
+                try (NDManager step = call.newSubManager()) {
+                    NDArray tokens = step.create(ids, new Shape(rows, 1));
+                    NDArray pos = step.create(positions, new Shape(rows, 1));
+                    NDArray hidden = forward.hidden(step, tokens, pos, maxPosition, cache.decode(step));
+                    next = sampler.next(step, model.logits(hidden).squeeze(1));
+                }
             }
             cache.advance();
             return next;

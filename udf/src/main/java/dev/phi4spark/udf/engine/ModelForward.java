@@ -2,6 +2,7 @@ package dev.phi4spark.udf.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.nio.FloatBuffer;
 
 /**
  * The forward passes generation, scoring and the prefix cache run, in one place so that tests can wrap
@@ -17,6 +18,16 @@ interface ModelForward {
 
     /** Hidden states of one decode column through a cache view (slots at their own lengths). */
     NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvView view);
+
+    /**
+     * Logits {@code [rows, vocab]} of one decode column per slot without a tensor ({@link
+     * Phi3Model#decodeLogits}), or null where there is no such path: the caller then takes {@link #hidden}.
+     * Null unless overridden, so a wrapper sees every step through {@code hidden}.
+     */
+    default FloatBuffer decodeLogits(NativeDecoder.Scratch scratch, long[] ids, float[] positions, int maxPosition,
+            SlotCache.HostStep step) {
+        return null;
+    }
 
     /**
      * Runs a left-padded batch through the model into {@code cache}, {@code chunk} columns per forward,
@@ -53,6 +64,12 @@ interface ModelForward {
             @Override
             public NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvView view) {
                 return model.hidden(step, tokens, positions, maxPosition, view);
+            }
+
+            @Override
+            public FloatBuffer decodeLogits(NativeDecoder.Scratch scratch, long[] ids, float[] positions,
+                    int maxPosition, SlotCache.HostStep step) {
+                return model.decodeLogits(scratch, ids, positions, maxPosition, step);
             }
         };
     }

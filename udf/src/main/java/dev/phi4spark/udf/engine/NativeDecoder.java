@@ -9,9 +9,12 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,6 +137,94 @@ final class NativeDecoder implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Buffers a generation loop keeps for its decode steps through {@link #decodeLogits}: inputs, hidden
+     * states and logits in direct memory made once (grown when a step needs more), and the KV caches'
+     * buffers while the cache keeps its tensors. With them a step makes no tensor and opens no manager:
+     * that work around the two native calls cost ~4% of a batch-1 step, run cold after each step streams
+     * the weights through the caches (docs/benchmarks.md). One per loop; not thread-safe.
+     */
+    static final class Scratch {
+        private ByteBuffer tokens;
+        private ByteBuffer positions;
+        private ByteBuffer columns;
+        private ByteBuffer mask;
+        private ByteBuffer hidden;
+        private ByteBuffer logits;
+        private NDArray[] keys;
+        private NDArray[] values;
+        private ByteBuffer[] keyBuffers;
+        private ByteBuffer[] valueBuffers;
+
+        private static boolean same(NDArray[] a, NDArray[] b) {
+            if (b == null || a.length != b.length) {
+                return false;
+            }
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] != b[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** A buffer of at least {@code bytes}: {@code old} when it is large enough, else a new one. */
+        private static ByteBuffer atLeast(ByteBuffer old, long bytes) {
+            if (old != null && old.capacity() >= bytes) {
+                return old.clear();
+            }
+            return ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder());
+        }
+
+        /** Copies a step's inputs in, makes room for its outputs and binds the caches' buffers. */
+        private void fill(long[] ids, float[] pos, SlotCache.HostStep step, Phi3Config c) {
+            int rows = ids.length;
+            bind(step.keys(), step.values());
+            tokens = atLeast(tokens, 8L * rows);
+            tokens.asLongBuffer().put(ids);
+            positions = atLeast(positions, 4L * rows);
+            positions.asFloatBuffer().put(pos);
+            columns = atLeast(columns, 8L * rows);
+            columns.asLongBuffer().put(step.columns());
+            mask = atLeast(mask, 4L * step.mask().length);
+            mask.asFloatBuffer().put(step.mask());
+            hidden = atLeast(hidden, 4L * rows * c.hiddenSize);
+            logits = atLeast(logits, 4L * rows * c.vocabSize);
+        }
+
+        /** The caches' buffers, looked up again only when the cache replaced a tensor (rows left). */
+        private void bind(NDArray[] k, NDArray[] v) {
+            if (!same(k, keys) || !same(v, values)) {
+                keyBuffers = cache(k);
+                valueBuffers = cache(v);
+                keys = k;
+                values = v;
+            }
+        }
+    }
+
+    /**
+     * Logits {@code [rows, vocab]} of one decode column per row, from arrays (the slot cache's decode step,
+     * {@link SlotCache.HostStep}) into {@code s}'s buffer, which the next call overwrites: the same two
+     * native calls as {@link #apply} and {@link #logits}, without a tensor. {@code positions} are each row's
+     * position; {@code mask [rows, end]} is the additive attention bias.
+     */
+    FloatBuffer decodeLogits(Scratch s, long[] ids, float[] positions, int maxPosition, SlotCache.HostStep step) {
+        int rows = ids.length;
+        if (!takes(rows) || positions.length != rows || step.columns().length != rows
+                || step.mask().length != (long) rows * step.end()) {
+            throw new IllegalArgumentException("Cannot run the native decoder: " + rows + " ids, " + positions.length
+                    + " positions, " + step.columns().length + " write columns and a mask of " + step.mask().length
+                    + " floats do not make one step of at most " + MAX_ROWS + " rows");
+        }
+        s.fill(ids, positions, step, config);
+        int[] shape = {rows, 1, step.end(), Math.toIntExact(step.keys()[0].getShape().get(2)), rows, rows, rows,
+            maxPosition};
+        nativeDecode(handle, s.tokens, s.positions, s.hidden, s.mask, s.columns, s.keyBuffers, s.valueBuffers, shape);
+        nativeProduct(s.hidden, lmHead, s.logits, rows, config.hiddenSize, config.vocabSize);
+        return s.logits.asFloatBuffer().limit(rows * config.vocabSize);
+    }
+
     /** {@code hidden [..., hidden] x lmHead} as float32 logits {@code [..., vocab]}, on hidden's manager. */
     NDArray logits(NDArray hidden) {
         Shape s = hidden.getShape();
@@ -168,12 +259,12 @@ final class NativeDecoder implements AutoCloseable {
 
     private static float[] filled(int n, float value) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, value);
+        Arrays.fill(a, value);
         return a;
     }
 
     private static ByteBuffer floats(float[] a) {
-        ByteBuffer b = ByteBuffer.allocateDirect(4 * a.length).order(java.nio.ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.allocateDirect(4 * a.length).order(ByteOrder.nativeOrder());
         b.asFloatBuffer().put(a);
         return b;
     }

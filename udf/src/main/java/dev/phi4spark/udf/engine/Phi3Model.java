@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -215,6 +216,20 @@ public final class Phi3Model implements AutoCloseable {
             x = x.add(mlp(h, w));
         }
         return rmsNorm(x, weights.finalNorm);
+    }
+
+    /**
+     * Logits {@code [rows, vocab]} of one decode column per slot, from arrays by the native decoder into
+     * {@code scratch} ({@link NativeDecoder#decodeLogits}: no tensor made), or null where this model has no
+     * native decoder or the step has more rows than it takes: the caller then runs {@link #hidden} and
+     * {@link #logits}, which give the same values.
+     */
+    FloatBuffer decodeLogits(NativeDecoder.Scratch scratch, long[] ids, float[] positions, int maxPosition,
+            SlotCache.HostStep step) {
+        if (nativeDecoder == null || !NativeDecoder.takes(ids.length)) {
+            return null;
+        }
+        return nativeDecoder.decodeLogits(scratch, ids, positions, maxPosition, step);
     }
 
     /** Columns {@code [start, start + seq)} of a shared-column cache, causal on column indices. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -91,12 +92,40 @@ public final class Sampler {
         long[] seenTokens = tokens.clone();
         for (int i = 0; i < batch; i++) {
             if (bad[i]) {
-                tokens[i] = NON_FINITE;
                 seenTokens[i] = 0;
             }
         }
         if (anyPenalty) {
             markSeen(step, step.arange(0, batch, 1, DataType.INT64), step.create(seenTokens));
+        }
+        return markNonFinite(tokens, bad);
+    }
+
+    /** Whether a row has a repetition penalty, which {@link #next(FloatBuffer, int)} cannot apply. */
+    boolean penalizes() {
+        return anyPenalty;
+    }
+
+    /**
+     * {@link #next(NDManager, NDArray)} for float32 logits {@code [batch, vocab]} already in host memory (the
+     * native decoder's buffer, {@link NativeDecoder#decodeLogits}): the same pick, with no tensor.
+     */
+    long[] next(FloatBuffer logits, int batch) {
+        if (anyPenalty) {
+            throw new IllegalStateException("Cannot pick from host logits: a row has a repetition penalty, which"
+                    + " the logits tensor's path applies");
+        }
+        float[] host = kept(logits.remaining());
+        logits.get(host);
+        boolean[] bad = nonFinite(host, batch);
+        return markNonFinite(anySampling ? drawOnHost(host, batch, bad) : argMax(host, batch), bad);
+    }
+
+    private static long[] markNonFinite(long[] tokens, boolean[] bad) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (bad[i]) {
+                tokens[i] = NON_FINITE;
+            }
         }
         return tokens;
     }
@@ -107,11 +136,15 @@ public final class Sampler {
      * vocabulary row is 128-400 KB), as did {@code toFloatArray} (docs/benchmarks.md).
      */
     private float[] hostFloats(NDArray logits) {
-        int size = Math.toIntExact(logits.size());
+        float[] host = kept(Math.toIntExact(logits.size()));
+        logits.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(host);
+        return host;
+    }
+
+    private float[] kept(int size) {
         if (hostLogits == null || hostLogits.length != size) {
             hostLogits = new float[size];
         }
-        logits.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(hostLogits);
         return hostLogits;
     }
 

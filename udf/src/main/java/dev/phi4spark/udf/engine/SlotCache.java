@@ -76,10 +76,14 @@ final class SlotCache implements AutoCloseable {
     }
 
     /**
-     * The view for one decode step: one new column per row, written at each row's own length. Call
-     * {@link #advance()} after the forward.
+     * One decode step's inputs as arrays: each row's additive mask over columns {@code [0, end)} ({@code
+     * [rows, end]}, a row sees its own columns up to and including the new one), the column each row's new
+     * keys and values go to, and the layers' cache tensors ({@code [rows, kvHeads, capacity, headDim]}).
      */
-    KvView decode(NDManager step) {
+    record HostStep(float[] mask, int end, long[] columns, NDArray[] keys, NDArray[] values) {}
+
+    /** The next decode step's inputs as arrays, for a forward that takes them (the native decoder). */
+    HostStep hostStep() {
         int rows = rows();
         long[] column = new long[rows];
         int end = 0;
@@ -90,13 +94,25 @@ final class SlotCache implements AutoCloseable {
         if (end > capacity) {
             throw new IllegalStateException("Cannot decode: a slot is full (" + capacity + " columns)");
         }
-        // Built in Java and created once: as libtorch ops (arange, compare, casts) the mask cost ~0.3 ms of a
-        // ~12 ms batch-1 step (docs/benchmarks.md). A row sees its own columns up to and including the new one.
+        // Built in Java: as libtorch ops (arange, compare, casts) the mask cost ~0.3 ms of a ~12 ms batch-1
+        // step (docs/benchmarks.md).
         float[] mask = new float[rows * end];
         for (int r = 0; r < rows; r++) {
             Arrays.fill(mask, r * end + lengths[r] + 1, (r + 1) * end, Phi3Model.MASK_BIAS);
         }
-        NDArray bias = step.create(mask, new Shape(rows, 1, 1, 1, end));
+        return new HostStep(mask, end, column, keys.clone(), values.clone());
+    }
+
+    /**
+     * The view for one decode step: one new column per row, written at each row's own length. Call
+     * {@link #advance()} after the forward.
+     */
+    KvView decode(NDManager step) {
+        HostStep host = hostStep();
+        int rows = rows();
+        long[] column = host.columns();
+        int end = host.end();
+        NDArray bias = step.create(host.mask(), new Shape(rows, 1, 1, 1, end));
         NDIndex window = new NDIndex(":, :, :{}", end);
         return new KvView() {
             private NDIndex at;

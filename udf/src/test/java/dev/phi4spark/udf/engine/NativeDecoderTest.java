@@ -167,6 +167,62 @@ class NativeDecoderTest {
         }
     }
 
+    /**
+     * Generation's decode steps take the native decoder's array entry ({@link NativeDecoder#decodeLogits}: no
+     * tensor in the step) and pick the same tokens, bit for bit, as the tensor path ({@code hidden}, then
+     * {@code logits}), which a wrapping forward still gets: greedy and sampled rows (a draw turns on the
+     * logits' last bits), a slot refilled mid-run, and rows leaving once the queue is empty (the cache then
+     * replaces its tensors, and the entry must follow them).
+     */
+    @Test
+    void decodeStepsFromArraysPickTheTensorPathsTokens() throws IOException {
+        Path dir = DecoderPaths.model(temp, "arrays", 2);
+        List<GenerationRequest> requests = List.of(
+                new GenerationRequest(new long[] {5, 9, 14}, SamplingParams.greedy(40)),
+                new GenerationRequest(new long[] {7}, SamplingParams.sample(0.9, 0.95, 12, 3)),
+                new GenerationRequest(new long[] {11, 4, 8, 30, 2}, SamplingParams.sample(1.3, 1.0, 25, 8)),
+                new GenerationRequest(new long[] {6, 6}, SamplingParams.greedy(18)));
+        try (Phi3Model model = load(dir, "native")) {
+            int[] fromArrays = {0};
+            ModelForward counting = new ModelForward() {
+                private final ModelForward of = ModelForward.of(model);
+
+                @Override
+                public Phi3Model model() {
+                    return model;
+                }
+
+                @Override
+                public NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvCache cache,
+                        int start) {
+                    return of.hidden(step, tokens, positions, maxPosition, cache, start);
+                }
+
+                @Override
+                public NDArray hidden(NDManager step, NDArray tokens, NDArray positions, int maxPosition, KvView view) {
+                    throw new AssertionError("a decode step took the tensor path");
+                }
+
+                @Override
+                public java.nio.FloatBuffer decodeLogits(NativeDecoder.Scratch scratch, long[] ids, float[] positions,
+                        int maxPosition, SlotCache.HostStep step) {
+                    fromArrays[0]++;
+                    return of.decodeLogits(scratch, ids, positions, maxPosition, step);
+                }
+            };
+            DecodingPolicy policy = new DecodingPolicy(Set.of(), TokenDecoder.NONE);
+            List<GenerationResult> arrays = new ContinuousGenerator(counting, 2, true, 4, policy, null, 0)
+                    .generate(requests);
+            List<GenerationResult> tensors = new ContinuousGenerator(new FailingForward(model, tokens -> { }), 2, true, 4,
+                    policy, null, 0).generate(requests);
+            assertThat(fromArrays[0]).as("decode steps from arrays").isGreaterThan(40);
+            for (int i = 0; i < requests.size(); i++) {
+                assertThat(arrays.get(i).error()).isNull();
+                assertThat(arrays.get(i).tokenIds()).as("row %d", i).containsExactly(tensors.get(i).tokenIds());
+            }
+        }
+    }
+
     @Test
     void aDecodeStepRunsNoLibtorchOpInTheLayers() throws IOException {
         Path one = DecoderPaths.model(temp, "one", 1);
@@ -181,6 +237,8 @@ class NativeDecoderTest {
             assertThat(nativeFour).doesNotContainKeys("aten::index", "aten::cos", "aten::sin", "aten::cat");
             // What is left: the shared-column cache's mask, the write columns and two outputs (18 here, was 34).
             assertThat(LibtorchOps.total(nativeFour)).as("mask, columns, outputs").isLessThanOrEqualTo(18);
+            // Generation's steps (slot cache, forward, sampler) take the array entry: no libtorch op at all.
+            assertThat(EngineBenchmark.opsPerGenerationStep(b)).isZero();
         }
     }
 
