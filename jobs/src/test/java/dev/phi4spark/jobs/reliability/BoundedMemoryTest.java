@@ -34,8 +34,8 @@ class BoundedMemoryTest {
                 "--set", "model.device=cpu", "--set", "progress_seconds=0", "--set", "sampling.max_new_tokens=4",
                 "--set", Cli.recipes(ROWS), "--set", "write.commit_rows=2500", "--set", Cli.SPARK_CONF));
         long started = System.nanoTime();
-        try (ChildJvm driver = ChildJvm.start(tmp, "driver", "2g", ChildJvm.sparkHome(tmp), Main.class.getName(),
-                args.toArray(new String[0]))) {
+        try (ChildJvm driver = ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "driver", "2g", ChildJvm.sparkHome(tmp),
+                Main.class.getName(), args.toArray(new String[0]))) {
             int status = driver.waitFor(900);
             double seconds = (System.nanoTime() - started) / 1e9;
             assertThat(status).as("exit status; output:\n%s", driver.tail()).isZero();

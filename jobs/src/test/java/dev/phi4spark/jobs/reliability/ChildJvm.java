@@ -29,8 +29,16 @@ final class ChildJvm implements AutoCloseable {
     /** Starts {@code java -Xmx<heap> -cp <test classpath> <mainClass> args} with the Spark test environment. */
     static ChildJvm start(Path dir, String name, String heap, Path sparkHome, String mainClass, String... args)
             throws IOException {
+        return start(List.of(), dir, name, heap, sparkHome, mainClass, args);
+    }
+
+    /** The same with JVM options before the main class ({@link #CLIENT_COMPILER}, for example). */
+    static ChildJvm start(List<String> jvmOptions, Path dir, String name, String heap, Path sparkHome, String mainClass,
+            String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
-                "-Dlog4j2.configurationFile=log4j2-test.xml", mainClass));
+                "-Dlog4j2.configurationFile=log4j2-test.xml"));
+        cmd.addAll(jvmOptions);
+        cmd.add(mainClass);
         cmd.addAll(List.of(args));
         Path out = dir.resolve(name + ".out");
         Path err = dir.resolve(name + ".err");
@@ -40,6 +48,15 @@ final class ChildJvm implements AutoCloseable {
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         return new ChildJvm(pb.start(), out, err);
     }
+
+    /**
+     * The client compiler only, for a test's short-lived JVMs (a Spark Master or Worker, a driver or executor
+     * of a few thousand tiny-model rows): the server compiler's work is most of their CPU (JFR: 113 s of
+     * compilation in ExecutorLossTest's driver), taken from the job on a two-core machine. Long runs and the
+     * application jar's tests keep the default (docs/benchmarks.md, "Test suite time").
+     */
+    static final String CLIENT_COMPILER_OPTION = "-XX:TieredStopAtLevel=1";
+    static final List<String> CLIENT_COMPILER = List.of(CLIENT_COMPILER_OPTION);
 
     /** An empty SPARK_HOME (a {@code jars} folder and nothing else): the classes come from the classpath. */
     static Path sparkHome(Path dir) throws IOException {

@@ -41,8 +41,8 @@ class DriverLossTest {
         List<String> child = new ArrayList<>(args);
         child.addAll(List.of("--master", "local[2]"));
         Pattern committed = Pattern.compile("chunk (\\d+)/(\\d+) committed");
-        try (ChildJvm driver = ChildJvm.start(tmp, "driver", "1g", ChildJvm.sparkHome(tmp), Main.class.getName(),
-                child.toArray(new String[0]))) {
+        try (ChildJvm driver = ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "driver", "1g", ChildJvm.sparkHome(tmp),
+                Main.class.getName(), child.toArray(new String[0]))) {
             assertThat(driver.await(s -> committed.matcher(s).results().count() >= 1, 240))
                     .as("a chunk committed; output:\n%s", driver.tail()).isTrue();
             driver.kill();

@@ -39,8 +39,8 @@ class ExecutorLossTest {
         String master = "spark://127.0.0.1:" + port;
         String cp = System.getProperty("java.class.path");
         long started = System.nanoTime();
-        try (ChildJvm m = ChildJvm.start(tmp, "master", "512m", sparkHome, "org.apache.spark.deploy.master.Master",
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--webui-port", "0")) {
+        try (ChildJvm m = ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "master", "512m", sparkHome,
+                "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(port), "--webui-port", "0")) {
             assertThat(m.awaitPort(port, 120)).as("master up; %s", m.tail()).isTrue();
             try (ChildJvm w1 = worker(sparkHome, master, 1); ChildJvm w2 = worker(sparkHome, master, 2)) {
                 List<String> args = new ArrayList<>(List.of("generate", "--master", master,
@@ -51,10 +51,11 @@ class ExecutorLossTest {
                         "--set", "spark.conf={spark.ui.enabled: false, spark.sql.shuffle.partitions: 2,"
                                 + " spark.databricks.delta.snapshotPartitions: 2, spark.executor.memory: 768m,"
                                 + " spark.executor.extraClassPath: '" + cp + "',"
-                                + " spark.executor.extraJavaOptions: '-Dlog4j2.configurationFile=log4j2-test.xml',"
+                                + " spark.executor.extraJavaOptions: '-Dlog4j2.configurationFile=log4j2-test.xml "
+                                + ChildJvm.CLIENT_COMPILER_OPTION + "',"
                                 + " spark.driver.host: 127.0.0.1}"));
-                try (ChildJvm driver = ChildJvm.start(tmp, "driver", "1500m", sparkHome, Main.class.getName(),
-                        args.toArray(new String[0]))) {
+                try (ChildJvm driver = ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "driver", "1500m", sparkHome,
+                        Main.class.getName(), args.toArray(new String[0]))) {
                     assertThat(driver.await(s -> s.contains("chunk 1/"), 600)).as("%s", driver.tail()).isTrue();
                     long until = System.nanoTime() + 120_000_000_000L;
                     while (executors(w1, w2).size() < 2 && System.nanoTime() < until) {
@@ -93,8 +94,8 @@ class ExecutorLossTest {
 
     private ChildJvm worker(Path sparkHome, String master, int n) throws Exception {
         Path work = Files.createDirectories(tmp.resolve("work-" + n));
-        return ChildJvm.start(tmp, "worker-" + n, "512m", sparkHome, "org.apache.spark.deploy.worker.Worker", master,
-                "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0", "--work-dir",
+        return ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "worker-" + n, "512m", sparkHome,
+                "org.apache.spark.deploy.worker.Worker", master, "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0", "--work-dir",
                 work.toString());
     }
 

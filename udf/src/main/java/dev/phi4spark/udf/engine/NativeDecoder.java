@@ -306,9 +306,14 @@ final class NativeDecoder implements AutoCloseable {
                 return "the library is not in the jar (built with -DskipNative or without gcc)";
             }
             Path file = Files.createTempFile("phi4decode", ".so");
-            file.toFile().deleteOnExit();
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            System.load(file.toString());
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                System.load(file.toString());
+            } finally {
+                // Linux keeps a loaded library mapped after its file is gone: deleting now, not at exit, leaves
+                // nothing behind when an executor is killed (SIGKILL runs no exit hooks).
+                Files.deleteIfExists(file);
+            }
             if (!nativeSupported()) {
                 return "this CPU lacks AVX2 or FMA";
             }

@@ -142,6 +142,16 @@ class NativeDecoderTest {
     }
 
     @Test
+    void theLoadedLibraryLeavesNoFileInTheTemporaryFolder() throws IOException {
+        boolean available = NativeDecoder.available();
+        // Mapped into this process, its file already deleted: a killed executor leaves no copy behind.
+        List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .filter(line -> line.contains("/phi4decode")).toList();
+        assertThat(mapped.isEmpty()).as("mapped: %s", mapped).isEqualTo(!available);
+        assertThat(mapped).allSatisfy(line -> assertThat(line).endsWith("(deleted)"));
+    }
+
+    @Test
     void twoThreadsDecodingOnOneModelGetTheirOwnTokens() throws Exception {
         Path dir = DecoderPaths.model(temp, "threads", 2);
         List<GenerationRequest> a = List.of(new GenerationRequest(new long[] {5, 9, 14}, SamplingParams.greedy(40)),

@@ -29,7 +29,8 @@ class LocalClusterTest {
         Path stdout = tmp.resolve("child.out");
         Path stderr = tmp.resolve("child.err");
         ProcessBuilder pb = new ProcessBuilder(javaBin(), "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "-Dlog4j2.configurationFile=log4j2-test.xml", LocalClusterMain.class.getName(), model.toString())
+                "-Dlog4j2.configurationFile=log4j2-test.xml", "-XX:TieredStopAtLevel=1", LocalClusterMain.class.getName(),
+                model.toString())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         pb.environment().put("SPARK_HOME", sparkHome.toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
