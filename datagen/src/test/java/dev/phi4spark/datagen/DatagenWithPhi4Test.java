@@ -11,7 +11,6 @@ import dev.phi4spark.udf.engine.SafetensorsDType;
 import dev.phi4spark.udf.engine.TinyModelWriter;
 import dev.phi4spark.udf.spark.Phi4Options;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +21,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every recipe end to end through the real Phi4Generator and Phi4Judge, on the tiny random model. */
 class DatagenWithPhi4Test {
+
+    @TempDir
+    static Path temp;
 
     private static Map<String, Dataset<Row>> inputs;
     private static Phi4Options options;
@@ -32,7 +35,7 @@ class DatagenWithPhi4Test {
 
     @BeforeAll
     static void setUp() throws IOException {
-        Path dir = Files.createTempDirectory("datagen-tiny");
+        Path dir = temp.resolve("tiny");
         TinyModelWriter.write(dir, 1, SafetensorsDType.F32);
         options = Phi4Options.of(dir.toString()).withDevice("cpu");
         identity = Phi4Engine.identity(dir);

@@ -18,7 +18,6 @@ import dev.phi4spark.udf.tokenizer.ChatMessage;
 import dev.phi4spark.udf.tokenizer.ChatTemplate;
 import dev.phi4spark.udf.tokenizer.Phi4Tokenizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -30,9 +29,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The pair recipes and the continuation of an answer through the real Phi4Generator, on the tiny model. */
 class PairRecipesWithPhi4Test {
+
+    @TempDir
+    static Path temp;
 
     private static Path dir;
     private static Phi4Options options;
@@ -40,7 +43,7 @@ class PairRecipesWithPhi4Test {
 
     @BeforeAll
     static void setUp() throws IOException {
-        dir = Files.createTempDirectory("pairs-tiny");
+        dir = temp.resolve("tiny");
         TinyModelWriter.write(dir, 1, SafetensorsDType.F32);
         options = Phi4Options.of(dir.toString()).withDevice("cpu").withMinSharedPrefix(4);
         identity = Phi4Engine.identity(dir);

@@ -6,7 +6,6 @@ import dev.phi4spark.jobs.cli.Phi4SparkCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,12 +46,7 @@ public final class PipelineFixture {
 
     private static PipelineFixture run() {
         JobsSpark.get(); // the pipeline's getOrCreate joins the tests' one session
-        Path root;
-        try {
-            root = Files.createTempDirectory("phi4spark-fixture");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path root = TempFolders.create("phi4spark-fixture");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

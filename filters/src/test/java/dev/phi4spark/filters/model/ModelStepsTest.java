@@ -14,7 +14,6 @@ import dev.phi4spark.udf.spark.Phi4Judge;
 import dev.phi4spark.udf.spark.Phi4Options;
 import dev.phi4spark.udf.spark.Phi4Scorer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,9 +26,13 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The model-based filters on the tiny model: thresholds applied to the scores the engine computes. */
 class ModelStepsTest {
+
+    @TempDir
+    static Path temp;
 
     private static Phi4Options options;
     private static Dataset<Row> docs;
@@ -38,7 +41,7 @@ class ModelStepsTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        Path dir = Files.createTempDirectory("filters-tiny");
+        Path dir = temp.resolve("tiny");
         TinyModelWriter.write(dir, 1, SafetensorsDType.F32);
         options = Phi4Options.of(dir.toString()).withDevice("cpu");
         List<Row> rows = new ArrayList<>();

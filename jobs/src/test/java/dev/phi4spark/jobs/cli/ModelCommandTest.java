@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.phi4spark.jobs.TempFolders;
 import dev.phi4spark.udf.engine.ModelOption;
 import dev.phi4spark.udf.engine.ModelOptions;
 import dev.phi4spark.udf.engine.SamplingField;
 import dev.phi4spark.udf.engine.SamplingParams;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +37,7 @@ class ModelCommandTest {
 
     @BeforeAll
     static void makeTiny() throws Exception {
-        tiny = Files.createTempDirectory("phi4spark-cli").resolve("tiny");
+        tiny = TempFolders.create("phi4spark-cli").resolve("tiny");
         Run r = run("model", "make-tiny", "--out", tiny.toString(), "--seed", "3");
         assertThat(r.status()).isZero();
         assertThat(r.out()).startsWith("Wrote a tiny random Phi-3 model");

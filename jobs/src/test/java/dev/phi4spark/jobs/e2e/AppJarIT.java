@@ -2,6 +2,7 @@ package dev.phi4spark.jobs.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.phi4spark.jobs.TempFolders;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ class AppJarIT {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", classpath, "dev.phi4spark.jobs.Main"));
         command.addAll(List.of(args));
-        Path log = Files.createTempFile("app-jar", ".log");
+        Path log = Files.createTempFile(TempFolders.create("app-jar"), "run", ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean done = p.waitFor(5, TimeUnit.MINUTES);
         if (!done) {
@@ -78,7 +79,7 @@ class AppJarIT {
     @Test
     void theMainClassStartsAndRunsAnEngineCommand() throws Exception {
         assertThat(run(0, "--help")).contains("generate").contains("pipeline");
-        Path tiny = Files.createTempDirectory("app-jar-tiny").resolve("tiny");
+        Path tiny = TempFolders.create("app-jar-tiny").resolve("tiny");
         assertThat(run(0, "model", "make-tiny", "--out", tiny.toString())).contains("Wrote a tiny random Phi-3 model");
         assertThat(run(0, "model", "generate", "--model", tiny.toString(), "--prompt", "hello", "--max-new-tokens", "3",
                 "--json", "--device", "cpu")).contains("\"finish_reason\"");
@@ -86,7 +87,7 @@ class AppJarIT {
 
     @Test
     void aSparkJobRunsFromTheJar() throws Exception {
-        Path dir = Files.createTempDirectory("app-jar-job");
+        Path dir = TempFolders.create("app-jar-job");
         String out = run(0, "generate", "--master", "local[2]", "--set", "warehouse=" + dir.resolve("wh"),
                 "--set", "model.tiny_path=" + dir.resolve("tiny"), "--set", "sampling.max_new_tokens=4",
                 "--set", "progress_seconds=0", "--set", "spark.conf={spark.ui.enabled: false}",

@@ -3,6 +3,7 @@ package dev.phi4spark.jobs.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.phi4spark.jobs.JobsSpark;
+import dev.phi4spark.jobs.TempFolders;
 import dev.phi4spark.jobs.cli.Phi4SparkCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,7 +38,7 @@ class JobsEndToEndTest {
     @BeforeAll
     static void setUp() throws IOException {
         spark = JobsSpark.get();
-        root = Files.createTempDirectory("phi4spark-e2e");
+        root = TempFolders.create("phi4spark-e2e");
     }
 
     static Run cli(String... args) {

@@ -1,14 +1,12 @@
 package dev.phi4spark.jobs.reliability;
 
 import dev.phi4spark.jobs.JobsSpark;
+import dev.phi4spark.jobs.TempFolders;
 import dev.phi4spark.jobs.cli.Phi4SparkCommand;
 import dev.phi4spark.udf.engine.SafetensorsDType;
 import dev.phi4spark.udf.engine.TinyModelWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,11 +63,7 @@ final class Cli {
     /** The tiny random model of this JVM, written once. */
     static synchronized Path tinyModel() {
         if (tinyModel == null) {
-            try {
-                tinyModel = Files.createTempDirectory("phi4spark-reliability-").resolve("tiny-model");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            tinyModel = TempFolders.create("phi4spark-reliability-").resolve("tiny-model");
             TinyModelWriter.write(tinyModel, 1, SafetensorsDType.F32);
         }
         return tinyModel;

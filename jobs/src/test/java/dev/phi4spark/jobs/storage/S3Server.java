@@ -1,5 +1,6 @@
 package dev.phi4spark.jobs.storage;
 
+import dev.phi4spark.jobs.TempFolders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,7 +54,7 @@ public final class S3Server implements AutoCloseable {
                     + " (npm install --prefix .ci/node s3rver@3.7.1), as .ci/run does");
         }
         try {
-            Path dir = Files.createTempDirectory("s3rver");
+            Path dir = TempFolders.create("s3rver");
             Path log = dir.resolve("s3rver.log");
             trust(certificate(dir));
             int port = freePort();
@@ -106,7 +107,7 @@ public final class S3Server implements AutoCloseable {
                 store.setCertificateEntry("s3rver-" + System.nanoTime(),
                         CertificateFactory.getInstance("X.509").generateCertificate(in));
             }
-            Path file = Files.createTempFile("phi4spark-truststore", ".p12");
+            Path file = TempFolders.create("phi4spark-truststore").resolve("truststore.p12");
             try (OutputStream out = Files.newOutputStream(file)) {
                 store.store(out, "changeit".toCharArray());
             }

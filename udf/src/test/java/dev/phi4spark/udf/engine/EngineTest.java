@@ -18,16 +18,20 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The engine on a tiny snapshot with a tokenizer, as {@code model make-tiny} writes it. */
 class EngineTest {
+
+    @TempDir
+    static Path temp;
 
     private static Path dir;
     private static Phi4Engine engine;
 
     @BeforeAll
     static void load() throws IOException {
-        dir = Files.createTempDirectory("phi4spark-tiny");
+        dir = temp.resolve("tiny");
         TinyModelWriter.write(dir, 1, SafetensorsDType.F32);
         engine = Phi4Engine.load(dir, EngineOptions.DEFAULTS.withDevice("cpu").withPrefillChunk(64));
     }
@@ -169,7 +173,7 @@ class EngineTest {
 
     @Test
     void theSnapshotIsWrittenTheSameWayEveryTime() throws IOException {
-        Path again = Files.createTempDirectory("phi4spark-tiny-again");
+        Path again = temp.resolve("tiny-again");
         TinyModelWriter.write(again, 1, SafetensorsDType.F32);
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
             assertThat(Files.mismatch(dir.resolve(f), again.resolve(f))).as(f).isEqualTo(-1L);

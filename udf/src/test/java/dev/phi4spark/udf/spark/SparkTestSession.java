@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /** The one SparkSession and tiny model of this test JVM, made on first use. */
@@ -38,17 +40,28 @@ public final class SparkTestSession {
                 .config("spark.driver.host", "127.0.0.1");
     }
 
-    /** A tiny random model with tokenizer, written once per JVM. */
+    /** A tiny random model with tokenizer, written once per JVM and deleted when it exits. */
     public static synchronized Path model() {
         if (model == null) {
+            Path dir;
             try {
-                model = Files.createTempDirectory("phi4spark-tiny-").resolve("tiny-phi4");
+                dir = Files.createTempDirectory("phi4spark-tiny-");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "delete-tiny-model"));
+            model = dir.resolve("tiny-phi4");
             TinyModelWriter.write(model, 42, SafetensorsDType.F32);
         }
         return model;
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // Left behind; the exit goes on.
+        }
     }
 
     /** Options for the tiny model on the CPU. */
