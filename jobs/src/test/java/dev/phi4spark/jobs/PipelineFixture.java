@@ -3,17 +3,13 @@ package dev.phi4spark.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.phi4spark.jobs.cli.Phi4SparkCommand;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * One real local pipeline run (conf/local.yaml, the tiny random model, short completions) shared by every
@@ -47,7 +43,6 @@ public final class PipelineFixture {
     private static PipelineFixture run() {
         JobsSpark.get(); // the pipeline's getOrCreate joins the tests' one session
         Path root = TempFolders.create("phi4spark-fixture");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<String> args = new ArrayList<>(List.of("pipeline", "--config", LOCAL_CONFIG.toString()));
@@ -123,13 +118,5 @@ public final class PipelineFixture {
         StringWriter err = new StringWriter();
         int rc = Phi4SparkCommand.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(rc, out.toString(), err.toString());
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // A temp folder left behind is harmless.
-        }
     }
 }

@@ -40,7 +40,8 @@ class ExecutorLossTest {
         String cp = System.getProperty("java.class.path");
         long started = System.nanoTime();
         try (ChildJvm m = ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "master", "512m", sparkHome,
-                "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(port), "--webui-port", "0")) {
+                "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", Integer.toString(port),
+                "--webui-port", "0")) {
             assertThat(m.awaitPort(port, 120)).as("master up; %s", m.tail()).isTrue();
             try (ChildJvm w1 = worker(sparkHome, master, 1); ChildJvm w2 = worker(sparkHome, master, 2)) {
                 List<String> args = new ArrayList<>(List.of("generate", "--master", master,
@@ -95,8 +96,8 @@ class ExecutorLossTest {
     private ChildJvm worker(Path sparkHome, String master, int n) throws Exception {
         Path work = Files.createDirectories(tmp.resolve("work-" + n));
         return ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "worker-" + n, "512m", sparkHome,
-                "org.apache.spark.deploy.worker.Worker", master, "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", "0", "--work-dir",
-                work.toString());
+                "org.apache.spark.deploy.worker.Worker", master, "--host", "127.0.0.1", "--cores", "1", "--memory", "1g",
+                "--webui-port", "0", "--work-dir", work.toString());
     }
 
     private static List<ProcessHandle> executors(ChildJvm... workers) {
