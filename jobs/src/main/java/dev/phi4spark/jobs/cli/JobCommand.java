@@ -74,10 +74,13 @@ abstract class JobCommand implements Callable<Integer> {
         try {
             execute(ctx);
             ctx.run().succeeded();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Throwable, not RuntimeException: Delta and Hadoop (Scala) throw IOExceptions they do not declare
+            // (a locked or full table folder), and a run they end must still be recorded as failed and its
+            // heartbeat stopped, or it stays "running" for as long as the JVM lives.
             try {
                 ctx.run().failed(Phi4SparkCommand.message(e));
-            } catch (RuntimeException alsoFailed) {
+            } catch (Exception alsoFailed) { // undeclared IOExceptions too (see above)
                 // A full or read-only warehouse refuses the runs row too: report the first fault, not this one.
                 e.addSuppressed(alsoFailed);
             }

@@ -84,6 +84,8 @@ public final class RunRecorder {
     private Instant heartbeat;
     private boolean ended;
     private java.util.concurrent.ScheduledExecutorService beats;
+    // removed at the end: a session that runs many commands (a notebook, a test JVM) must not keep them all
+    private final SparkListener listener;
 
     private RunRecorder(SparkSession spark, TableStore tables, String command, JobConfig config) {
         this.spark = spark;
@@ -92,7 +94,7 @@ public final class RunRecorder {
         this.config = config;
         this.runId = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started)
                 + "-" + UUID.randomUUID().toString().substring(0, 8);
-        spark.sparkContext().addSparkListener(new SparkListener() {
+        this.listener = new SparkListener() {
             @Override
             public void onTaskEnd(SparkListenerTaskEnd end) {
                 if (!end.taskInfo().successful()) {
@@ -104,7 +106,8 @@ public final class RunRecorder {
             public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
                 executorsLost.incrementAndGet();
             }
-        });
+        };
+        spark.sparkContext().addSparkListener(listener);
     }
 
     /**
@@ -138,7 +141,9 @@ public final class RunRecorder {
                 heartbeat = Instant.now();
                 write("running", null, null);
             }
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception: Delta's undeclared IOExceptions (a full disk) included; one escaping would cancel
+            // every later beat without a word
             LOG.warn("Cannot record the heartbeat of run {}: {}", runId, e.getMessage());
         }
     }
@@ -299,10 +304,14 @@ public final class RunRecorder {
         if (beats != null) {
             beats.shutdown(); // no interrupt: a beat inside a Delta commit finishes, then ended stops the next
         }
-        synchronized (this) {
-            ended = true;
-            heartbeat = Instant.now();
-            write(status, heartbeat, error);
+        try {
+            synchronized (this) {
+                ended = true;
+                heartbeat = Instant.now();
+                write(status, heartbeat, error);
+            }
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
         }
     }
 

@@ -85,7 +85,7 @@ public final class ReportWriter {
     public static void writeAfterRun(TableStore tables, JobConfig config, String runId, PrintWriter out) {
         try {
             out.println("Run report: " + writeTo(tables, runId, defaultLocation(config, runId)));
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Hadoop's IOExceptions reach here undeclared, through Spark's Scala
             out.println("phi4spark: warning: Cannot write the run report: " + e.getMessage());
         }
     }

@@ -158,4 +158,31 @@ class TableStoreTest {
         assertThat(done.<String>getAs("config")).doesNotContain("TOPSECRET");
         assertThat(store.read("runs").count()).isEqualTo(1);
     }
+
+    @Test
+    void anEndedRunLeavesNoListenerAndNoHeartbeatBehind() throws InterruptedException {
+        SparkSession spark = JobsSpark.get();
+        TableStore store = store(spark);
+        int listeners = spark.sparkContext().listenerBus().listeners().size();
+        RunRecorder ok = RunRecorder.start(spark, store, "generate", JobConfig.load(null, List.of()));
+        RunRecorder failed = RunRecorder.start(spark, store, "score", JobConfig.load(null, List.of()));
+        List<String> beats = List.of("phi4spark-heartbeat-" + ok.runId(), "phi4spark-heartbeat-" + failed.runId());
+        assertThat(spark.sparkContext().listenerBus().listeners()).hasSize(listeners + 2);
+        assertThat(liveThreads()).containsAll(beats);
+
+        ok.succeeded();
+        failed.failed("Cannot read or write files: the disk is full");
+
+        assertThat(spark.sparkContext().listenerBus().listeners()).hasSize(listeners);
+        for (int i = 0; i < 50 && liveThreads().stream().anyMatch(beats::contains); i++) {
+            Thread.sleep(100); // a shut-down executor's thread ends just after
+        }
+        assertThat(liveThreads()).doesNotContainAnyElementsOf(beats);
+        assertThat(store.read("runs").where("run_id = '" + failed.runId() + "'").head().<String>getAs("status"))
+                .isEqualTo("failed");
+    }
+
+    private static List<String> liveThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
+    }
 }

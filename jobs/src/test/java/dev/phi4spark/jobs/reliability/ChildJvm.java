@@ -36,7 +36,7 @@ final class ChildJvm implements AutoCloseable {
     static ChildJvm start(List<String> jvmOptions, Path dir, String name, String heap, Path sparkHome, String mainClass,
             String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
-                "-Dlog4j2.configurationFile=log4j2-test.xml"));
+                "-Dlog4j2.configurationFile=log4j2-test.xml", tmpdirOption(dir)));
         cmd.addAll(jvmOptions);
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
@@ -57,6 +57,15 @@ final class ChildJvm implements AutoCloseable {
      */
     static final String CLIENT_COMPILER_OPTION = "-XX:TieredStopAtLevel=1";
     static final List<String> CLIENT_COMPILER = List.of(CLIENT_COMPILER_OPTION);
+
+    /**
+     * {@code -Djava.io.tmpdir} in the test's own folder: a JVM the test kills (SIGKILL: no shutdown hook
+     * runs) would otherwise leave Spark's {@code spark-*}, {@code blockmgr-*} and {@code artifacts-*}
+     * folders and lz4's and snappy's native libraries in /tmp, one set per kill.
+     */
+    static String tmpdirOption(Path dir) throws IOException {
+        return "-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("java-tmp"));
+    }
 
     /** An empty SPARK_HOME (a {@code jars} folder and nothing else): the classes come from the classpath. */
     static Path sparkHome(Path dir) throws IOException {

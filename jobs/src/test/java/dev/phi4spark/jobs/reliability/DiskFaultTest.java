@@ -47,6 +47,18 @@ class DiskFaultTest {
         return tables.read(TableStore.SYNTHETIC_RAW).select("id").as(Encoders.STRING()).collectAsList();
     }
 
+    /** The runs' statuses, oldest first. */
+    private static List<String> statuses(Path warehouse) {
+        TableStore tables = new TableStore(JobsSpark.get(), JobConfig.load(null, List.of("warehouse=" + warehouse)));
+        return tables.read(TableStore.RUNS).orderBy("started_at").select("status").as(Encoders.STRING()).collectAsList();
+    }
+
+    /** The names of this JVM's live run-heartbeat threads. */
+    private static List<String> heartbeats() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("phi4spark-heartbeat-")).toList();
+    }
+
     private static Cli.Run generate(Path warehouse, int rows, String... more) {
         String[] args = new String[more.length + 4];
         args[0] = "--set";
@@ -74,6 +86,8 @@ class DiskFaultTest {
         assertThat(failed.status()).as("%s", failed).isEqualTo(1);
         assertThat(failed.err()).as("%s", failed).isEqualTo("phi4spark: " + message + System.lineSeparator());
         assertThat(ids(warehouse)).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(statuses(warehouse)).as("the runs table after the fault").containsExactly("succeeded", "failed");
+        assertThat(heartbeats()).as("heartbeat threads after the failed run").isEmpty();
         Cli.Run resumed = generate(warehouse, 6, "--resume");
         assertThat(resumed.status()).as("%s", resumed).isZero();
         List<String> after = ids(warehouse);

@@ -53,7 +53,7 @@ class ExecutorLossTest {
                                 + " spark.databricks.delta.snapshotPartitions: 2, spark.executor.memory: 768m,"
                                 + " spark.executor.extraClassPath: '" + cp + "',"
                                 + " spark.executor.extraJavaOptions: '-Dlog4j2.configurationFile=log4j2-test.xml "
-                                + ChildJvm.CLIENT_COMPILER_OPTION + "',"
+                                + ChildJvm.CLIENT_COMPILER_OPTION + " " + ChildJvm.tmpdirOption(tmp) + "',"
                                 + " spark.driver.host: 127.0.0.1}"));
                 try (ChildJvm driver = ChildJvm.start(ChildJvm.CLIENT_COMPILER, tmp, "driver", "1500m", sparkHome,
                         Main.class.getName(), args.toArray(new String[0]))) {
