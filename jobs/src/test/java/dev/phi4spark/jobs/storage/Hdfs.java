@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 
@@ -14,9 +16,12 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 public final class Hdfs implements AutoCloseable {
 
     private final MiniDFSCluster cluster;
+    private final Path dir;
+    private boolean closed;
 
-    private Hdfs(MiniDFSCluster cluster) {
+    private Hdfs(MiniDFSCluster cluster, Path dir) {
         this.cluster = cluster;
+        this.dir = dir;
     }
 
     /** Starts a one-DataNode cluster with its storage in a temporary folder. */
@@ -33,7 +38,7 @@ public final class Hdfs implements AutoCloseable {
             conf.setBoolean("dfs.permissions.enabled", false);
             MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).format(true).build();
             cluster.waitActive();
-            Hdfs hdfs = new Hdfs(cluster);
+            Hdfs hdfs = new Hdfs(cluster, dir);
             Runtime.getRuntime().addShutdownHook(new Thread(hdfs::close));
             return hdfs;
         } catch (IOException e) {
@@ -46,8 +51,24 @@ public final class Hdfs implements AutoCloseable {
         return "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/" + path.replaceFirst("^/+", "");
     }
 
+    /**
+     * Stops the NameNode and DataNode and deletes their storage. Not {@code cluster.shutdown()}: it also
+     * clears Hadoop's {@code ShutdownHookManager}, through which Spark registers its own hooks, so the test
+     * JVM's Spark then ended unstopped at exit and left its {@code spark-*}, {@code blockmgr-*} and
+     * {@code artifacts-*} folders in /tmp after every suite run.
+     */
     @Override
-    public void close() {
-        cluster.shutdown(true);
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cluster.shutdownDataNodes();
+        cluster.shutdownNameNodes();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
