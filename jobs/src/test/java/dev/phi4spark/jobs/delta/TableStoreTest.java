@@ -163,23 +163,29 @@ class TableStoreTest {
     void anEndedRunLeavesNoListenerAndNoHeartbeatBehind() throws InterruptedException {
         SparkSession spark = JobsSpark.get();
         TableStore store = store(spark);
-        int listeners = spark.sparkContext().listenerBus().listeners().size();
+        long listeners = recorderListeners(spark);
         RunRecorder ok = RunRecorder.start(spark, store, "generate", JobConfig.load(null, List.of()));
         RunRecorder failed = RunRecorder.start(spark, store, "score", JobConfig.load(null, List.of()));
         List<String> beats = List.of("phi4spark-heartbeat-" + ok.runId(), "phi4spark-heartbeat-" + failed.runId());
-        assertThat(spark.sparkContext().listenerBus().listeners()).hasSize(listeners + 2);
+        assertThat(recorderListeners(spark)).isEqualTo(listeners + 2);
         assertThat(liveThreads()).containsAll(beats);
 
         ok.succeeded();
         failed.failed("Cannot read or write files: the disk is full");
 
-        assertThat(spark.sparkContext().listenerBus().listeners()).hasSize(listeners);
+        assertThat(recorderListeners(spark)).isEqualTo(listeners);
         for (int i = 0; i < 50 && liveThreads().stream().anyMatch(beats::contains); i++) {
             Thread.sleep(100); // a shut-down executor's thread ends just after
         }
         assertThat(liveThreads()).doesNotContainAnyElementsOf(beats);
         assertThat(store.read("runs").where("run_id = '" + failed.runId() + "'").head().<String>getAs("status"))
                 .isEqualTo("failed");
+    }
+
+    /** The session's listeners that run recorders added (other code may add its own meanwhile). */
+    private static long recorderListeners(SparkSession spark) {
+        return spark.sparkContext().listenerBus().listeners().stream()
+                .filter(l -> l.getClass().getName().startsWith(RunRecorder.class.getName() + "$")).count();
     }
 
     private static List<String> liveThreads() {

@@ -53,10 +53,18 @@ class DiskFaultTest {
         return tables.read(TableStore.RUNS).orderBy("started_at").select("status").as(Encoders.STRING()).collectAsList();
     }
 
-    /** The names of this JVM's live run-heartbeat threads. */
-    private static List<String> heartbeats() {
-        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                .filter(n -> n.startsWith("phi4spark-heartbeat-")).toList();
+    /** The names of this JVM's live run-heartbeat threads, once those of ended runs have had 5 s to end. */
+    private static List<String> heartbeats() throws InterruptedException {
+        List<String> live = List.of();
+        for (int i = 0; i < 50; i++) {
+            live = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                    .filter(n -> n.startsWith("phi4spark-heartbeat-")).toList();
+            if (live.isEmpty()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        return live;
     }
 
     private static Cli.Run generate(Path warehouse, int rows, String... more) {
