@@ -239,13 +239,22 @@ public final class Phi4Engine implements AutoCloseable {
      */
     public List<GenerationResult> generateContinuous(List<GenerationRequest> requests, int slots,
             int minSharedPrefix) {
+        return generateContinuous(requests, slots, minSharedPrefix, Generator.StepListener.NONE);
+    }
+
+    /**
+     * {@link #generateContinuous(List, int, int)}, telling {@code listener} after each decode step; an
+     * exception the listener throws ends the generation (a killed Spark task), its memory released.
+     */
+    public List<GenerationResult> generateContinuous(List<GenerationRequest> requests, int slots,
+            int minSharedPrefix, Generator.StepListener listener) {
         if (minSharedPrefix < 0) {
             throw new IllegalArgumentException("Cannot reuse prefixes: the minimum shared prefix is negative ("
                     + minSharedPrefix + ")");
         }
         ContinuousGenerator continuous = new ContinuousGenerator(model, slots, prefillChunk, stopTokens, decoder);
         return (minSharedPrefix == 0 ? continuous : continuous.withPrefixCache(prefixes, minSharedPrefix))
-                .generate(requests);
+                .generate(requests, listener);
     }
 
     /** The engine's prefix cache, shared by every caller of {@link #generateContinuous(List, int, int)}. */

@@ -535,7 +535,7 @@ public final class Phi4Generator extends Phi4Transformer<Phi4Generator> {
             List<GenerationRequest> queue = Arrays.stream(order).map(requests::get).toList();
             if (!queue.isEmpty()) {
                 List<GenerationResult> results = engine.generateContinuous(queue,
-                        batching.slots(lengths, params.maxNewTokens()), minSharedPrefix);
+                        batching.slots(lengths, params.maxNewTokens()), minSharedPrefix, TaskKill.AFTER_EACH_STEP);
                 for (int j = 0; j < order.length; j++) {
                     out[runnable.get(order[j])] = outcome(results.get(j));
                 }

@@ -238,6 +238,7 @@ public final class Phi4Judge extends Phi4Transformer<Phi4Judge> {
         List<long[]> known = prompts.isEmpty() ? List.of() : knownHead(engine, prompt, minSharedPrefix);
         int[] lengths = prompts.stream().mapToInt(p -> p.length).toArray();
         for (int[] batch : batching.plan(lengths, 0)) {
+            TaskKill.check();
             List<ChoiceResult> done = engine.choose(Arrays.stream(batch).mapToObj(prompts::get).toList(), digits,
                     minSharedPrefix, known);
             for (int k = 0; k < batch.length; k++) {

@@ -194,6 +194,7 @@ public final class Phi4Scorer extends Phi4Transformer<Phi4Scorer> {
         ScoreResult[] results = new ScoreResult[windows.size()];
         int[] lengths = windows.stream().mapToInt(w -> w.ids().length).toArray();
         for (int[] batch : batching.plan(lengths, 0)) {
+            TaskKill.check();
             List<long[]> ids = Arrays.stream(batch).mapToObj(j -> windows.get(j).ids()).toList();
             int[] first = Arrays.stream(batch).map(j -> windows.get(j).firstScored()).toArray();
             List<ScoreResult> done = engine.score(ids, first);
