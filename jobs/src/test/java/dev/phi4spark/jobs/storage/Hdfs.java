@@ -1,11 +1,9 @@
 package dev.phi4spark.jobs.storage;
 
+import dev.phi4spark.jobs.TempFolders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 
@@ -16,18 +14,16 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 public final class Hdfs implements AutoCloseable {
 
     private final MiniDFSCluster cluster;
-    private final Path dir;
     private boolean closed;
 
-    private Hdfs(MiniDFSCluster cluster, Path dir) {
+    private Hdfs(MiniDFSCluster cluster) {
         this.cluster = cluster;
-        this.dir = dir;
     }
 
     /** Starts a one-DataNode cluster with its storage in a temporary folder. */
     public static Hdfs start() {
         try {
-            Path dir = Files.createTempDirectory("minidfs");
+            Path dir = TempFolders.create("minidfs");
             Configuration conf = new Configuration();
             conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.toString());
             conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
@@ -38,7 +34,7 @@ public final class Hdfs implements AutoCloseable {
             conf.setBoolean("dfs.permissions.enabled", false);
             MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).format(true).build();
             cluster.waitActive();
-            Hdfs hdfs = new Hdfs(cluster, dir);
+            Hdfs hdfs = new Hdfs(cluster);
             Runtime.getRuntime().addShutdownHook(new Thread(hdfs::close));
             return hdfs;
         } catch (IOException e) {
@@ -52,10 +48,10 @@ public final class Hdfs implements AutoCloseable {
     }
 
     /**
-     * Stops the NameNode and DataNode and deletes their storage. Not {@code cluster.shutdown()}: it also
-     * clears Hadoop's {@code ShutdownHookManager}, through which Spark registers its own hooks, so the test
-     * JVM's Spark then ended unstopped at exit and left its {@code spark-*}, {@code blockmgr-*} and
-     * {@code artifacts-*} folders in /tmp after every suite run.
+     * Stops the NameNode and DataNode; their storage goes with the JVM ({@link TempFolders}). Not {@code
+     * cluster.shutdown()}: it also clears Hadoop's {@code ShutdownHookManager}, through which Spark registers
+     * its own hooks, so the test JVM's Spark then ended unstopped at exit and left its {@code spark-*},
+     * {@code blockmgr-*} and {@code artifacts-*} folders in /tmp after every suite run.
      */
     @Override
     public synchronized void close() {
@@ -65,10 +61,5 @@ public final class Hdfs implements AutoCloseable {
         closed = true;
         cluster.shutdownDataNodes();
         cluster.shutdownNameNodes();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
