@@ -71,20 +71,27 @@ abstract class JobCommand implements Callable<Integer> {
             return 0;
         }
         JobContext ctx = JobContext.start(spec.name(), config, out, job.resume);
-        try {
-            execute(ctx);
-            ctx.run().succeeded();
-        } catch (Throwable e) {
-            // Throwable, not RuntimeException: Delta and Hadoop (Scala) throw IOExceptions they do not declare
-            // (a locked or full table folder), and a run they end must still be recorded as failed and its
-            // heartbeat stopped, or it stays "running" for as long as the JVM lives.
+        try (RunStopper stopper = RunStopper.install(ctx.spark().sparkContext(), ctx.run())) {
             try {
-                ctx.run().failed(Phi4SparkCommand.message(e));
-            } catch (Exception alsoFailed) { // undeclared IOExceptions too (see above)
-                // A full or read-only warehouse refuses the runs row too: report the first fault, not this one.
-                e.addSuppressed(alsoFailed);
+                execute(ctx);
+                ctx.run().succeeded();
+            } catch (Throwable e) {
+                // Throwable, not RuntimeException: Delta and Hadoop (Scala) throw IOExceptions they do not declare
+                // (a locked or full table folder), and a run they end must still be recorded as failed and its
+                // heartbeat stopped, or it stays "running" for as long as the JVM lives.
+                // A stop (SIGTERM, Ctrl-C) fails the job as "Job 3 cancelled ...": say what happened instead.
+                RuntimeException stopped = stopper.stopping() ? new IllegalStateException(RunStopper.STOPPED, e) : null;
+                try {
+                    ctx.run().failed(Phi4SparkCommand.message(stopped != null ? stopped : e));
+                } catch (Exception alsoFailed) { // undeclared IOExceptions too (see above)
+                    // A full or read-only warehouse refuses the runs row too: report the first fault, not this one.
+                    e.addSuppressed(alsoFailed);
+                }
+                if (stopped != null) {
+                    throw stopped;
+                }
+                throw e;
             }
-            throw e;
         }
         summary(ctx);
         afterSummary(ctx);

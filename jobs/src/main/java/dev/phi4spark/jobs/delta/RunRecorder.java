@@ -306,6 +306,9 @@ public final class RunRecorder {
         }
         try {
             synchronized (this) {
+                if (ended) { // a stopped run's hook and its command may both record the end: the first one counts
+                    return;
+                }
                 ended = true;
                 heartbeat = Instant.now();
                 write(status, heartbeat, error);

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One loaded model per executor JVM and configuration, shared by every task of that executor. Models
- * load lazily on the first task that asks (one load however many tasks ask at once) and close when the
- * JVM shuts down. Only {@link Phi4Options} travel in task closures; the engine is always fetched here,
+ * load lazily on the first task that asks (one load however many tasks ask at once) and live as long
+ * as the JVM ({@link #closeAll()} frees them sooner). Only {@link Phi4Options} travel in task closures; the engine is always fetched here,
  * on the executor.
  */
 public final class ModelRegistry {
@@ -30,9 +30,8 @@ public final class ModelRegistry {
     private static final AtomicInteger LOADS = new AtomicInteger();
     private static final DeviceSelector SELECTOR = new DeviceSelector(LOG::warn);
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(ModelRegistry::closeAll, "phi4spark-model-close"));
-    }
+    // No shutdown hook closes the engines: the process's exit frees their native (and GPU) memory, and a hook,
+    // which runs beside the tasks still decoding when a signal stops the JVM, freed weights under them.
 
     private ModelRegistry() {}
 
