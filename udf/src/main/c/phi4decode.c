@@ -15,6 +15,11 @@
  * instead of holding the step up, and a thread done with its own rows of a product takes the last chunks
  * of a slower one's (docs/benchmarks.md, issue 14).
  *
+ * Build with -fno-tree-loop-distribute-patterns (udf/pom.xml): without it gcc turns each tile's loop that
+ * loads its running sums into registers into a memcpy to the stack (rep movsq, and rep stos for the zeros),
+ * 8% of an 8-row product's samples in perf; with it and the sums reduced inline, 8-row products read the
+ * weights 1.17x faster (docs/benchmarks.md, issue 14).
+ *
  * Arithmetic follows the TorchScript decoder op for op (norms, rotary, additive mask, softmax in float32);
  * only summation orders and the exponential (exp8, within 2 ulp of expf) differ, so results agree within
  * float rounding. The weights and KV-cache buffers are libtorch's tensors, read and written in place through
@@ -413,7 +418,7 @@ static inline void tile_3xR_512(const int R, const float* w, int k, const float*
     const float* w1 = w + k;
     const float* w2 = w + 2 * (size_t) k;
     __m512 a[24];
-    for (int j = 0; j < 3 * R; j++) a[j] = _mm512_load_ps(acc + 16 * j);
+    for (int j = 0; j < 3 * R; j++) a[j] = i0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(acc + 16 * j);
     xp += (size_t) i0 * R;
     for (int i = i0; i < i1; i += 16, xp += 16 * R) {
         if (prefetch) {
@@ -444,7 +449,7 @@ static inline void tile_3xR_256(const int R, const float* w, int k, const float*
     const float* w1 = w + k;
     const float* w2 = w + 2 * (size_t) k;
     __m256 a[12];
-    for (int j = 0; j < 3 * R; j++) a[j] = _mm256_load_ps(acc + 8 * j);
+    for (int j = 0; j < 3 * R; j++) a[j] = i0 == 0 ? _mm256_setzero_ps() : _mm256_load_ps(acc + 8 * j);
     xp += (size_t) i0 * R;
     for (int i = i0; i < i1; i += 8, xp += 8 * R) {
         if (prefetch && (i & 15) == 0) { /* one prefetch per 64-byte line */
@@ -490,14 +495,27 @@ static void tile_3_256(int R, const float* w, int k, const float* xp, int i0, in
     }
 }
 
-__attribute__((target("avx512f")))
-static float reduce_512(const float* lanes) {
-    return _mm512_reduce_add_ps(_mm512_load_ps(lanes));
-}
-
-static float reduce_256(const float* lanes) {
-    return hsum(_mm256_load_ps(lanes));
-}
+/* A block's sums into y: the nt tiles from output column o, each lane vector reduced (as dot_512 / dot_256
+ * do) and the inner dimension's tail past kv added. Inline per width: a call per sum (24 a tile at eight
+ * rows) cost ~10% of an 8-row product (docs/benchmarks.md, issue 14). */
+#define TILE_SUMS(NAME, LANES, REDUCE)                                                                         \
+    static void NAME(const float* acc, int nt, int groups, int group, int rows, const float* x, const float* w, \
+                     int k, int kv, float* y, int n, int o) {                                                 \
+        const int slot = 3 * group * LANES;                                                                   \
+        for (int t = 0; t < nt; t++, o += 3) {                                                                \
+            for (int r = 0; r < rows; r++) {                                                                  \
+                const float* sums = acc + (size_t) (t * groups + r / group) * slot + 3 * (r % group) * LANES; \
+                float* yr = y + (size_t) r * n + o;                                                           \
+                for (int j = 0; j < 3; j++) yr[j] = REDUCE(sums + LANES * j);                                 \
+                for (int j = 0; kv < k && j < 3; j++)                                                         \
+                    yr[j] = tail_sum(yr[j], w + (size_t) (o + j) * k, x + (size_t) r * k, kv, k);             \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+#define REDUCE_512(p) _mm512_reduce_add_ps(_mm512_load_ps(p))
+#define REDUCE_256(p) hsum(_mm256_load_ps(p))
+__attribute__((target("avx512f"))) TILE_SUMS(sums_512, 16, REDUCE_512)
+TILE_SUMS(sums_256, 8, REDUCE_256)
 
 /* One vector width's tiles: `lanes` floats a vector, activation rows in groups of `group`, for steps of
  * [min_rows, max_rows] rows; the reduction and the remainder's dot product sum in the tile's order. */
@@ -505,13 +523,14 @@ typedef struct {
     int lanes, group, min_rows, max_rows;
     void (*tile)(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
                  float* acc);
-    float (*reduce)(const float* lanes);
+    void (*sums)(const float* acc, int nt, int groups, int group, int rows, const float* x, const float* w, int k,
+                 int kv, float* y, int n, int o);
     float (*dot)(const float* w, const float* x, int k);
 } tiles_t;
 
 /* AVX2 takes 3-8 rows: at 2 and 16 rows the 4x2 tile measured as fast or faster (docs/benchmarks.md). */
-static const tiles_t TILES_512 = {16, 8, 2, 16, tile_3_512, reduce_512, dot_512};
-static const tiles_t TILES_256 = {8, 4, 3, 8, tile_3_256, reduce_256, dot_256};
+static const tiles_t TILES_512 = {16, 8, 2, 16, tile_3_512, sums_512, dot_512};
+static const tiles_t TILES_256 = {8, 4, 3, 8, tile_3_256, sums_256, dot_256};
 
 /* Where the piece after (tile t of the block at b0 with nt tiles, piece at c) starts, in the loops' order:
  * the block's next tile, else its first tile's next piece, else the next block; the range's last piece
@@ -561,7 +580,9 @@ static void product_range_tiles(const tiles_t* v, const float* x, const float* p
     const int tiles = (o1 - o0) / 3;
     for (int b0 = 0; b0 < tiles; b0 += per_block) {
         const int nt = tiles - b0 < per_block ? tiles - b0 : per_block;
-        memset(acc, 0, sizeof(float) * (size_t) nt * groups * slot);
+        if (kv == 0) { /* else each tile's first piece (i0 == 0) starts its sums at zero */
+            memset(acc, 0, sizeof(float) * (size_t) nt * groups * slot);
+        }
         for (int c = 0; c < kv; c += TILE_PIECE) {
             const int ce = c + TILE_PIECE < kv ? c + TILE_PIECE : kv;
             for (int t = 0; t < nt; t++) {
@@ -573,17 +594,7 @@ static void product_range_tiles(const tiles_t* v, const float* x, const float* p
                 }
             }
         }
-        for (int t = 0; t < nt; t++) {
-            const int o = o0 + 3 * (b0 + t);
-            for (int r = 0; r < rows; r++) {
-                const float* xr = x + (size_t) r * k;
-                const float* sums = acc + (size_t) (t * groups + r / v->group) * slot + 3 * (r % v->group) * L;
-                for (int j = 0; j < 3; j++) {
-                    const float* wj = w + (size_t) (o + j) * k;
-                    y[(size_t) r * n + o + j] = tail_sum(v->reduce(sums + j * L), wj, xr, kv, k);
-                }
-            }
-        }
+        v->sums(acc, nt, groups, v->group, rows, x, w, k, kv, y, n, o0 + 3 * b0);
     }
     for (int o = o0 + 3 * tiles; o < o1; o++) {
         for (int r = 0; r < rows; r++) {
@@ -1230,7 +1241,7 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeProduct
 
 /* ---------- a standalone driver for measuring the products (not part of the library's API) ----------
  *
- * gcc -O3 -mavx2 -mfma -pthread -DPHI4DECODE_BENCH -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" \
+ * gcc -O3 -mavx2 -mfma -fno-tree-loop-distribute-patterns -pthread -DPHI4DECODE_BENCH -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" \
  *     udf/src/main/c/phi4decode.c -lm -o /tmp/phi4decode-bench
  * /tmp/phi4decode-bench THREADS           the 150M bench model's products in a step's order (8 layers, lm_head)
  * /tmp/phi4decode-bench THREADS IN OUT    one [OUT, IN] matrix, 20 copies cycled so none stays in cache
