@@ -80,9 +80,9 @@ abstract class JobCommand implements Callable<Integer> {
                 // (a locked or full table folder), and a run they end must still be recorded as failed and its
                 // heartbeat stopped, or it stays "running" for as long as the JVM lives.
                 // A stop (SIGTERM, Ctrl-C) fails the job as "Job 3 cancelled ...": say what happened instead.
-                RuntimeException stopped = stopper.stopping() ? new IllegalStateException(RunStopper.STOPPED, e) : null;
+                RuntimeException stopped = stopper.stopping() ? new RunStopper.StoppedException(e) : null;
                 try {
-                    ctx.run().failed(Phi4SparkCommand.message(stopped != null ? stopped : e));
+                    ctx.run().failed(stopped != null ? RunStopper.STOPPED : Phi4SparkCommand.message(e));
                 } catch (Exception alsoFailed) { // undeclared IOExceptions too (see above)
                     // A full or read-only warehouse refuses the runs row too: report the first fault, not this one.
                     e.addSuppressed(alsoFailed);

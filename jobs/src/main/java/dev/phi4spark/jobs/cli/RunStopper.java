@@ -34,23 +34,32 @@ final class RunStopper implements AutoCloseable {
     static final String STOPPED = "Cannot finish the run: the process was stopped (SIGTERM, Ctrl-C or an exit) while it"
             + " ran; the rows it committed are kept (run the command again with --resume to finish it)";
 
+    /** What a stopped command throws: the project's own exception, so the CLI prints {@link #STOPPED}. */
+    static final class StoppedException extends RuntimeException {
+        StoppedException(Throwable cause) {
+            super(STOPPED, cause);
+        }
+    }
+
     private enum State { RUNNING, STOPPING, RECORDING, ENDED }
 
     private final SparkContext spark;
     private final RunRecorder run;
+    private final long graceNanos;
     private final Runnable hook = this::stop;
     private final CountDownLatch ended = new CountDownLatch(1);
     private State state = State.RUNNING;
     private boolean stopped;
 
-    private RunStopper(SparkContext spark, RunRecorder run) {
+    RunStopper(SparkContext spark, RunRecorder run, long graceNanos) {
         this.spark = spark;
         this.run = run;
+        this.graceNanos = graceNanos;
     }
 
     /** Installs the hook for one run; close it when the run's outcome is recorded. */
     static RunStopper install(SparkContext spark, RunRecorder run) {
-        RunStopper stopper = new RunStopper(spark, run);
+        RunStopper stopper = new RunStopper(spark, run, TimeUnit.SECONDS.toNanos(GRACE_SECONDS));
         ShutdownHookManager.get().addShutdownHook(stopper.hook, PRIORITY, HOOK_SECONDS, TimeUnit.SECONDS);
         return stopper;
     }
@@ -78,7 +87,8 @@ final class RunStopper implements AutoCloseable {
         }
     }
 
-    private void stop() {
+    /** The hook's work (package-private for tests: a JVM's shutdown cannot be run twice). */
+    void stop() {
         synchronized (this) {
             stopped = true;
             if (state == State.ENDED) {
@@ -89,7 +99,7 @@ final class RunStopper implements AutoCloseable {
             }
         }
         LOG.warn("Stopping run {}: cancelling its Spark jobs", run.runId());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
+        long deadline = System.nanoTime() + graceNanos;
         try {
             // Again and again: the command may submit another job (the next chunk, a commit) after a cancel.
             while (!ended.await(CANCEL_EVERY_MILLIS, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
@@ -100,7 +110,8 @@ final class RunStopper implements AutoCloseable {
                 }
             }
             if (ended.getCount() > 0 && takeRecord()) {
-                LOG.warn("Run {} did not end within {} s of the stop; recording it as failed", run.runId(), GRACE_SECONDS);
+                LOG.warn("Run {} did not end within {} s of the stop; recording it as failed", run.runId(),
+                        TimeUnit.NANOSECONDS.toSeconds(graceNanos));
                 run.failed(STOPPED);
             }
         } catch (InterruptedException e) {
