@@ -309,9 +309,11 @@ public final class RunRecorder {
                 if (ended) { // a stopped run's hook and its command may both record the end: the first one counts
                     return;
                 }
-                ended = true;
                 heartbeat = Instant.now();
                 write(status, heartbeat, error);
+                // Only once written: an end whose write failed (a stop cancelled the "succeeded" MERGE, a full
+                // disk) leaves the next end, the command's "failed", free to record.
+                ended = true;
             }
         } finally {
             spark.sparkContext().removeSparkListener(listener);
