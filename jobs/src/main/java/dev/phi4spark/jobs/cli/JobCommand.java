@@ -80,7 +80,7 @@ abstract class JobCommand implements Callable<Integer> {
                 // (a locked or full table folder), and a run they end must still be recorded as failed and its
                 // heartbeat stopped, or it stays "running" for as long as the JVM lives.
                 // A stop (SIGTERM, Ctrl-C) fails the job as "Job 3 cancelled ...": say what happened instead.
-                RuntimeException stopped = stopper.stopping() ? new RunStopper.StoppedException(e) : null;
+                RuntimeException stopped = stopper.beginFailureRecord() ? new RunStopper.StoppedException(e) : null;
                 try {
                     ctx.run().failed(stopped != null ? RunStopper.STOPPED : Phi4SparkCommand.message(e));
                 } catch (Exception alsoFailed) { // undeclared IOExceptions too (see above)

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * Delta MERGE needs task slots) and hit Hadoop's 30 s hook timeout. So the hook, which runs before Spark's
  * own (it stops the SparkContext), cancels the run's Spark jobs and keeps cancelling new ones; the
  * transformers stop at their next decode step, the command's action fails, and the command records the
- * failure on its own thread through {@link #stopping()}. Only if that takes longer than
+ * failure on its own thread through {@link #beginFailureRecord()}. Only if that takes longer than
  * {@link #GRACE_SECONDS} does the hook record it itself.
  */
 final class RunStopper implements AutoCloseable {
@@ -68,7 +68,7 @@ final class RunStopper implements AutoCloseable {
      * Called by the command before it records a failure: true when the failure comes from a stop, so the
      * command records {@link #STOPPED}. From here on the hook cancels nothing, so the record's own write runs.
      */
-    synchronized boolean stopping() {
+    synchronized boolean beginFailureRecord() {
         if (state != State.ENDED) {
             state = State.RECORDING;
         }

@@ -28,40 +28,45 @@ class RunStopperTest {
         return new TableStore(spark, JobConfig.load(null, List.of("warehouse=" + tmp.resolve("wh"))));
     }
 
-    private static Row runRow(TableStore store, RunRecorder run) {
-        return store.read(TableStore.RUNS).where("run_id = '" + run.runId() + "'").select("status", "error").head();
+    /** A run of {@code command} in this test's warehouse, with a stopper that waits {@code graceMillis}. */
+    private record Stoppable(TableStore store, RunRecorder run, RunStopper stopper) {
+        Row row() {
+            return store.read(TableStore.RUNS).where("run_id = '" + run.runId() + "'").select("status", "error").head();
+        }
+    }
+
+    private Stoppable start(String command, long graceMillis) {
+        SparkSession spark = JobsSpark.get();
+        TableStore store = store(spark);
+        RunRecorder run = RunRecorder.start(spark, store, command, JobConfig.load(null, List.of()));
+        long grace = TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        return new Stoppable(store, run, new RunStopper(spark.sparkContext(), run, grace));
     }
 
     @Test
     void aCommandThatDoesNotAnswerTheStopIsRecordedByTheHook() {
-        SparkSession spark = JobsSpark.get();
-        TableStore store = store(spark);
-        RunRecorder run = RunRecorder.start(spark, store, "generate", JobConfig.load(null, List.of()));
-        RunStopper stopper = new RunStopper(spark.sparkContext(), run, TimeUnit.MILLISECONDS.toNanos(500));
-        stopper.stop();
-        Row row = runRow(store, run);
+        Stoppable s = start("generate", 500);
+        s.stopper().stop();
+        Row row = s.row();
         assertThat(row.getString(0)).isEqualTo("failed");
         assertThat(row.getString(1)).isEqualTo(RunStopper.STOPPED);
         // The command's own late record changes nothing: the first end counts.
-        assertThat(stopper.stopping()).isTrue();
-        run.failed("Job 7 cancelled as part of cancellation of all jobs");
-        stopper.close();
-        assertThat(runRow(store, run).getString(1)).isEqualTo(RunStopper.STOPPED);
+        assertThat(s.stopper().beginFailureRecord()).isTrue();
+        s.run().failed("Job 7 cancelled as part of cancellation of all jobs");
+        s.stopper().close();
+        assertThat(s.row().getString(1)).isEqualTo(RunStopper.STOPPED);
     }
 
     @Test
     void aStopAfterTheRunEndedChangesNothing() {
-        SparkSession spark = JobsSpark.get();
-        TableStore store = store(spark);
-        RunRecorder run = RunRecorder.start(spark, store, "score", JobConfig.load(null, List.of()));
-        RunStopper stopper = new RunStopper(spark.sparkContext(), run, TimeUnit.SECONDS.toNanos(30));
-        run.succeeded();
-        stopper.close();
+        Stoppable s = start("score", 30_000);
+        s.run().succeeded();
+        s.stopper().close();
         long started = System.nanoTime();
-        stopper.stop();
+        s.stopper().stop();
         assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)).as("seconds the hook waited")
                 .isLessThan(5);
-        assertThat(stopper.stopping()).as("a stop that came after the end is a stop, but the record stands").isTrue();
-        assertThat(runRow(store, run).getString(0)).isEqualTo("succeeded");
+        assertThat(s.stopper().beginFailureRecord()).as("a stop after the end is a stop; the record stands").isTrue();
+        assertThat(s.row().getString(0)).isEqualTo("succeeded");
     }
 }

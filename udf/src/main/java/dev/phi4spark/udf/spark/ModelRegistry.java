@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One loaded model per executor JVM and configuration, shared by every task of that executor. Models
  * load lazily on the first task that asks (one load however many tasks ask at once) and live as long
- * as the JVM ({@link #closeAll()} frees them sooner). Only {@link Phi4Options} travel in task closures; the engine is always fetched here,
- * on the executor.
+ * as the JVM ({@link #closeAll()} frees them sooner). Only {@link Phi4Options} travel in task closures;
+ * the engine is always fetched here, on the executor.
  */
 public final class ModelRegistry {
 
