@@ -21,11 +21,12 @@ class BenchCommandTest {
         "ops_per_generation_step", "layout_b1_view_ms", "layout_b1_contiguous_ms", "layout_b8_view_ms", "layout_b8_contiguous_ms",
         "layout_b32_view_ms", "layout_b32_contiguous_ms", "prefill_1x256_tokens_per_s", "prefill_tokens_per_s",
         "prefill_roofline_fraction", "decode_b1_tokens_per_s", "decode_b1_roofline_fraction",
-        "decode_b1_bandwidth_fraction", "decode_b1_read_bandwidth_gb_per_s", "decode_b4_tokens_per_s",
-        "decode_b4_roofline_fraction", "decode_b4_bandwidth_fraction", "decode_b4_read_bandwidth_gb_per_s",
-        "decode_b8_tokens_per_s", "decode_b8_roofline_fraction", "decode_b8_bandwidth_fraction",
-        "decode_b8_read_bandwidth_gb_per_s", "decode_b32_tokens_per_s", "decode_b32_roofline_fraction",
-        "decode_b8_sampled_tokens_per_s"};
+        "decode_b1_bandwidth_fraction", "decode_b1_read_bandwidth_gb_per_s", "decode_b1_other_cpu_fraction",
+        "decode_b4_tokens_per_s", "decode_b4_roofline_fraction", "decode_b4_bandwidth_fraction",
+        "decode_b4_read_bandwidth_gb_per_s", "decode_b4_other_cpu_fraction", "decode_b8_tokens_per_s",
+        "decode_b8_roofline_fraction", "decode_b8_bandwidth_fraction", "decode_b8_read_bandwidth_gb_per_s",
+        "decode_b8_other_cpu_fraction", "decode_b32_tokens_per_s", "decode_b32_roofline_fraction",
+        "decode_b32_other_cpu_fraction", "decode_b8_sampled_tokens_per_s"};
 
     @TempDir
     Path tmp;
@@ -97,6 +98,10 @@ class BenchCommandTest {
         assertThat(f.get("decode_b4_bandwidth_fraction").asDouble()).isPositive();
         assertThat(f.get("decode_b8_bandwidth_fraction").asDouble()).isPositive();
         assertThat(f.get("decode_b8_read_bandwidth_gb_per_s").asDouble()).isPositive();
+        // Linux: what other processes and kernel threads took of the CPUs while the decode runs were timed
+        assertThat(f.get("decode_b8_other_cpu_fraction").isNumber()).isTrue();
+        assertThat(f.get("decode_b8_other_cpu_fraction").asDouble()).isBetween(0.0, 1.0);
+        assertThat(r.out()).contains("decode batch 8: ").contains("% of the CPUs");
         assertThat(f.get("decode_b8_sampled_tokens_per_s").asDouble()).isPositive();
         assertThat(f.get("prefill_1x256_tokens_per_s").asDouble()).isPositive();
         assertThat(f.get("layout_b8_contiguous_ms").asDouble()).isPositive();

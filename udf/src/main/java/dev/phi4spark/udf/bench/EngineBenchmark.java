@@ -135,13 +135,17 @@ public final class EngineBenchmark {
      *     out of the JSON) at batch sizes bound by compute
      * @param bandwidthGbPerSecond the read bandwidth that fraction is of: the mean of the measurements just
      *     before and after the decode runs; null where the fraction is
+     * @param otherCpuFraction the share of all CPUs' time that other processes and kernel threads took while
+     *     the decode runs were measured (0 on a quiet machine); null where {@code /proc} cannot be read
      */
     public record DecodeFigures(
             @JsonProperty("tokens_per_s") double tokensPerSecond,
             @JsonProperty("roofline_fraction") double rooflineFraction,
             @JsonProperty("bandwidth_fraction") @JsonInclude(JsonInclude.Include.NON_NULL) Double bandwidthFraction,
             @JsonProperty("read_bandwidth_gb_per_s") @JsonInclude(JsonInclude.Include.NON_NULL)
-                    Double bandwidthGbPerSecond) {}
+                    Double bandwidthGbPerSecond,
+            @JsonProperty("other_cpu_fraction") @JsonInclude(JsonInclude.Include.NON_NULL)
+                    Double otherCpuFraction) {}
 
     /**
      * The fused attention kernel against the plain path (see {@link EngineBenchmark#attention}).
@@ -220,15 +224,19 @@ public final class EngineBenchmark {
     private DecodeFigures decode(Phi3Model model, int batch, int decodeSteps, double gemm) {
         Phi3Config c = model.config();
         double before = readBandwidth(model.manager());
+        HostCpu cpuBefore = HostCpu.sample();
         double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps, false);
+        HostCpu cpuAfter = HostCpu.sample();
+        Double other = cpuBefore == null || cpuAfter == null ? null : round3(cpuAfter.otherShareSince(cpuBefore));
         double bandwidth = (before + readBandwidth(model.manager())) / 2;
         double fraction = decode * c.flopsPerToken() / (gemm * 1e9);
         double read = weightBytes(c, model.dtype()) * decode / batch / bandwidth;
         log.accept(String.format("decode batch %d: %.1f tokens/s, %.2f of the roofline, %.2f of the bandwidth"
-                + " (%.1f GB/s around it)", batch, decode, fraction, read, bandwidth / 1e9));
+                + " (%.1f GB/s around it)%s", batch, decode, fraction, read, bandwidth / 1e9,
+                other == null ? "" : String.format("; other tasks took %.0f%% of the CPUs", other * 100)));
         boolean readBound = batch <= 8;
         return new DecodeFigures(round(decode), round3(fraction), readBound ? round3(read) : null,
-                readBound ? round(bandwidth / 1e9) : null);
+                readBound ? round(bandwidth / 1e9) : null, other);
     }
 
     /** Bytes of weights a decode step reads: every matrix and norm but the embedding table (rows only). */
