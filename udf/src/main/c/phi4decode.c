@@ -41,11 +41,10 @@
 
 #define MAX_THREADS 64
 #define MASK_BIAS -1e9f  /* Phi3Model.MASK_BIAS: the floor of the additive bias, as FusedAttention.mask clamps */
-/* Floats ahead of the current column that the products prefetch in every weight row (1 KB): measured
- * 1.3x faster at 8 rows and no slower at 1 than leaving it to the hardware prefetcher. */
+/* Floats ahead of the current column that the multi-row tiles prefetch in every weight row (1 KB): measured
+ * 1.3x faster at 8 rows than leaving it to the hardware prefetcher. One-row products prefetch nothing
+ * (dot_stream). */
 #define PREFETCH 256
-/* The same for one-row products, which stream each weight row alone (4 KB ahead). */
-#define PREFETCH_STREAM 1024
 /* How long a waiting thread spins before it sleeps: longer than the Java side of a decode step (sampling,
  * the embedding lookup, rotary angles, the mask), so a step's first product does not wait for the kernel
  * to wake a sleeping worker (measured ~0.5 ms per step on a 2-vCPU VM with 20k pause loops). */
@@ -269,15 +268,15 @@ static inline void tile_4x2(const float* w, int k, int i0, int i1, const float* 
     acc[4] = a20; acc[5] = a21; acc[6] = a30; acc[7] = a31;
 }
 
-/* One weight row against one activation row, the row read as one sequential stream with a long prefetch
- * distance: a one-row product is a pure read of the weights, and this order read the 150M model's
- * matrices at 45-48 GB/s on 2 threads where four interleaved rows read at 40-42 (docs/benchmarks.md). */
+/* One weight row against one activation row, the row read as one sequential stream: a one-row product is a
+ * pure read of the weights, and this order read the 150M model's matrices at 45-48 GB/s on 2 threads where
+ * four interleaved rows read at 40-42. No software prefetch: a thread's chunk is one contiguous run of
+ * rows, which the hardware prefetcher follows; prefetching 4 KB ahead made the step's products 10-15%
+ * slower (docs/benchmarks.md). 256-bit vectors: 512-bit ones read 5% slower here. */
 static inline float dot_stream(const float* w, const float* x, int k) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     int i = 0;
     for (; i + 32 <= k; i += 32) {
-        _mm_prefetch((const char*) (w + i + PREFETCH_STREAM), _MM_HINT_T0);
-        _mm_prefetch((const char*) (w + i + PREFETCH_STREAM + 16), _MM_HINT_T0);
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
         a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
