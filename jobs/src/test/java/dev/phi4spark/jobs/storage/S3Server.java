@@ -178,7 +178,15 @@ public final class S3Server implements AutoCloseable {
         s.put("fs.s3a.impl.disable.cache", "true");
         s.put("fs.s3a.attempts.maximum", "3");
         s.put("fs.s3a.retry.limit", "3");
+        // Upload blocks go in this server's temporary folder, deleted with it; S3A's default,
+        // ${hadoop.tmp.dir}/s3a (/tmp/hadoop-$USER/s3a), would outlive the suite.
+        s.put("fs.s3a.buffer.dir", bufferDir().toString());
         return s;
+    }
+
+    /** Where S3A buffers the blocks it uploads to this server. */
+    public Path bufferDir() {
+        return log.getParent().resolve("s3a-buffer");
     }
 
     /** Applies {@link #hadoopSettings()} to a Hadoop configuration. */

@@ -26,6 +26,8 @@ class S3ServerTest {
                 out.write(text.getBytes(StandardCharsets.UTF_8));
             }
             assertThat(fs.getFileStatus(p).getLen()).isEqualTo(text.length());
+            // The upload was buffered in the server's own folder, which goes when the JVM exits.
+            assertThat(s3.bufferDir()).isDirectory();
             try (var in = fs.open(p)) {
                 assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(text);
             }
