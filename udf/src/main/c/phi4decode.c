@@ -1238,6 +1238,61 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeProduct
     pthread_mutex_unlock(&call_lock);
 }
 
+/* Row r of logits [rows, n]: the index of its first largest value (libtorch's argmax and Sampler's), or -1
+ * (Sampler.NON_FINITE) when the row holds a NaN or an infinity. One pass: eight lanes, each keeping the
+ * first maximum of its own columns, and a sum of x - x that turns NaN at the first non-finite x. */
+static int64_t arg_max(const float* v, int n) {
+    __m256 best = _mm256_set1_ps(-INFINITY), bad = _mm256_setzero_ps();
+    __m256i at = _mm256_set1_epi32(INT32_MAX), index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i eight = _mm256_set1_epi32(8);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(v + i);
+        bad = _mm256_add_ps(bad, _mm256_sub_ps(x, x));
+        const __m256 greater = _mm256_cmp_ps(x, best, _CMP_GT_OQ);
+        best = _mm256_blendv_ps(best, x, greater);
+        at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at), _mm256_castsi256_ps(index), greater));
+        index = _mm256_add_epi32(index, eight);
+    }
+    float lanes[8], sums[8];
+    int32_t where[8];
+    _mm256_storeu_ps(lanes, best);
+    _mm256_storeu_ps(sums, bad);
+    _mm256_storeu_si256((__m256i*) where, at);
+    float max = -INFINITY;
+    int64_t first = INT32_MAX;
+    for (int j = 0; j < 8; j++) {
+        if (sums[j] != 0) return -1;
+        if (lanes[j] > max || (lanes[j] == max && where[j] < first)) {
+            max = lanes[j];
+            first = where[j];
+        }
+    }
+    for (; i < n; i++) { /* the tail's columns come after every lane's, so only a larger value moves the pick */
+        if (!isfinite(v[i])) return -1;
+        if (v[i] > max || first == INT32_MAX) {
+            max = v[i];
+            first = i;
+        }
+    }
+    return first == INT32_MAX ? 0 : first;
+}
+
+/* Greedy picks for logits [rows, n] (a direct FloatBuffer: its capacity counts floats) into out. */
+JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeArgMax(JNIEnv* env, jclass cls,
+        jobject logits, jint rows, jint n, jlongArray out) {
+    const float* v = logits == NULL ? NULL : (*env)->GetDirectBufferAddress(env, logits);
+    if (v == NULL || (*env)->GetDirectBufferCapacity(env, logits) < (jlong) rows * n
+            || (*env)->GetArrayLength(env, out) < rows) {
+        throw_illegal(env, "Cannot pick greedy tokens: the logits are not a direct buffer of rows x vocab floats");
+        return;
+    }
+    for (jint r = 0; r < rows; r++) {
+        const jlong token = arg_max(v + (size_t) r * n, n);
+        (*env)->SetLongArrayRegion(env, out, r, 1, &token);
+    }
+}
+
 /* ---------- a standalone driver for measuring the products (not part of the library's API) ----------
  *
  * gcc -O3 -mavx2 -mfma -fno-tree-loop-distribute-patterns -pthread -DPHI4DECODE_BENCH -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" \

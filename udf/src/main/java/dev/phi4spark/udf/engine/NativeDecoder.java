@@ -257,6 +257,20 @@ final class NativeDecoder implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Each row's greedy token from logits {@code [rows, vocab]} in a direct buffer ({@link #decodeLogits}'s):
+     * the first largest logit's index, or {@link Sampler#NON_FINITE} for a row holding a NaN or an infinity,
+     * as {@link Sampler}'s Java loops pick them, in one vectorized pass and no copy.
+     */
+    static long[] greedy(FloatBuffer logits, int rows, int vocab) {
+        if (!available()) {
+            throw new IllegalStateException("Cannot use the native decoder: " + UNAVAILABLE);
+        }
+        long[] tokens = new long[rows];
+        nativeArgMax(logits, rows, vocab, tokens);
+        return tokens;
+    }
+
     private static float[] filled(int n, float value) {
         float[] a = new float[n];
         Arrays.fill(a, value);
@@ -345,4 +359,6 @@ final class NativeDecoder implements AutoCloseable {
             ByteBuffer bias, ByteBuffer columns, ByteBuffer[] keys, ByteBuffer[] values, int[] shape);
 
     private static native void nativeProduct(ByteBuffer x, ByteBuffer w, ByteBuffer y, int rows, int in, int out);
+
+    private static native void nativeArgMax(FloatBuffer logits, int rows, int vocab, long[] tokens);
 }

@@ -13,6 +13,9 @@ import ai.djl.ndarray.types.Shape;
 import dev.phi4spark.udf.bench.EngineBenchmark;
 import dev.phi4spark.udf.bench.LibtorchOps;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -312,6 +315,77 @@ class NativeDecoderTest {
                 }
             }
         }
+    }
+
+    /**
+     * The native greedy pick is the Java loops' (Sampler): the first index among equal largest logits, and
+     * NON_FINITE for a row with a NaN or an infinity anywhere, vector part or tail. Vocabularies shorter than,
+     * equal to and just past one vector, and a Phi-3-sized one with a tail.
+     */
+    @Test
+    void greedyPicksAreTheJavaLoopsPicks() {
+        assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
+        Random random = new Random(31);
+        for (int vocab : new int[] {1, 7, 8, 9, 100, 32069}) {
+            List<float[]> rows = new ArrayList<>();
+            for (int r = 0; r < 5; r++) {
+                float[] row = new float[vocab];
+                for (int i = 0; i < vocab; i++) {
+                    row[i] = (float) random.nextGaussian();
+                }
+                rows.add(row);
+            }
+            rows.add(filledRow(vocab, 0.25f));                          // all equal: index 0
+            rows.add(planted(vocab, new int[] {vocab - 1}, 9f));       // the largest last (the tail, when any)
+            rows.add(planted(vocab, new int[] {vocab / 2, vocab / 3}, 9f)); // a tie: the lower index
+            rows.add(planted(vocab, new int[] {vocab - 1, 0}, 9f));    // a tie with index 0
+            float[] zeros = filledRow(vocab, -1f);
+            zeros[vocab - 1] = 0f;
+            zeros[vocab / 2] = -0f;                                     // -0 == 0: the first of them
+            rows.add(zeros);
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                rows.add(planted(vocab, new int[] {vocab / 2}, bad));
+                rows.add(planted(vocab, new int[] {vocab - 1}, bad));
+            }
+            FloatBuffer logits = ByteBuffer.allocateDirect(4 * rows.size() * vocab).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            rows.forEach(logits::put);
+            long[] picked = NativeDecoder.greedy(logits.flip(), rows.size(), vocab);
+            for (int r = 0; r < rows.size(); r++) {
+                assertThat(picked[r]).as("vocab %d, row %d", vocab, r).isEqualTo(javaPick(rows.get(r)));
+            }
+        }
+        assertThatThrownBy(() -> NativeDecoder.greedy(FloatBuffer.allocate(8), 1, 8))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Cannot pick greedy tokens: the logits are not a direct buffer of rows x vocab floats");
+    }
+
+    private static float[] filledRow(int n, float value) {
+        float[] row = new float[n];
+        Arrays.fill(row, value);
+        return row;
+    }
+
+    private static float[] planted(int n, int[] at, float value) {
+        float[] row = filledRow(n, 0.5f);
+        for (int i : at) {
+            row[i] = value;
+        }
+        return row;
+    }
+
+    /** Sampler's rule, written out: NON_FINITE for a non-finite row, else the first largest logit. */
+    private static long javaPick(float[] row) {
+        int best = 0;
+        for (int i = 0; i < row.length; i++) {
+            if (!Float.isFinite(row[i])) {
+                return Sampler.NON_FINITE;
+            }
+            if (row[i] > row[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     /**
