@@ -115,7 +115,8 @@ public final class Sampler {
             throw new IllegalStateException("Cannot pick from host logits: a row has a repetition penalty, which"
                     + " the logits tensor's path applies");
         }
-        if (!anySampling && logits.isDirect() && NativeDecoder.available()) {
+        boolean nativeBuffer = logits.isDirect() && logits.order() == ByteOrder.nativeOrder();
+        if (!anySampling && nativeBuffer && NativeDecoder.available()) {
             // One vectorized pass over the buffer: the copy and the two Java loops below took ~0.3 ms of a
             // ~15 ms batch-8 step (docs/benchmarks.md).
             return NativeDecoder.greedy(logits.slice(), batch, logits.remaining() / batch);
