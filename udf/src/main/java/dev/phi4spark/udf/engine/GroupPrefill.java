@@ -7,7 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 /**
  * Prefills prompts that may start with a cached prefix: the scratch cache is laid out as
  * {@code [prefix | left padding | rest of the prompt]}, the prefix's keys and values are copied in once
- * for all rows, and only the rests run through the model, {@code chunk} columns per forward.
+ * for all rows, and only the rests run through the model, at most {@code chunk} columns per forward ({@link
+ * Phi3Model#prefillColumns}).
  */
 final class GroupPrefill {
 
@@ -60,8 +61,9 @@ final class GroupPrefill {
 
     /** Runs the rests through the model into {@code scratch}. */
     void run(ModelForward forward, NDManager parent, KvCache scratch, int chunk, LastLogits last) {
-        for (int start = 0; start < rests.width; start += chunk) {
-            int end = Math.min(rests.width, start + chunk);
+        int columns = forward.model().prefillColumns(rests.rows(), chunk);
+        for (int start = 0; start < rests.width; start += columns) {
+            int end = Math.min(rests.width, start + columns);
             try (NDManager step = parent.newSubManager()) {
                 NDArray positions = rests.positions(step, start, end).add(offset);
                 NDArray hidden = forward.hidden(step, rests.tokens(step, start, end), positions,

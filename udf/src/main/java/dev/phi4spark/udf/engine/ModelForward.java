@@ -30,15 +30,17 @@ interface ModelForward {
     }
 
     /**
-     * Runs a left-padded batch through the model into {@code cache}, {@code chunk} columns per forward,
-     * handing each chunk's hidden states {@code [rows, columns, hidden]} to {@code consumer}.
+     * Runs a left-padded batch through the model into {@code cache}, at most {@code chunk} columns per forward
+     * ({@link Phi3Model#prefillColumns}), handing each chunk's hidden states {@code [rows, columns, hidden]} to
+     * {@code consumer}.
      */
     default void prefill(NDManager call, Batch batch, KvCache cache, int chunk, Phi3Model.ChunkConsumer consumer) {
         for (int r = 0; r < batch.rows(); r++) {
             cache.markPadding(r, batch.pad[r]);
         }
-        for (int start = 0; start < batch.width; start += chunk) {
-            int end = Math.min(batch.width, start + chunk);
+        int columns = model().prefillColumns(batch.rows(), chunk);
+        for (int start = 0; start < batch.width; start += columns) {
+            int end = Math.min(batch.width, start + columns);
             try (NDManager step = call.newSubManager()) {
                 NDArray hidden = hidden(step, batch.tokens(step, start, end), batch.positions(step, start, end),
                         batch.maxPosition(end), cache, start);

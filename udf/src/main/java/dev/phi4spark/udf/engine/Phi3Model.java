@@ -170,6 +170,19 @@ public final class Phi3Model implements AutoCloseable {
         return manager;
     }
 
+    /**
+     * Prompt columns per prefill forward for {@code rows} rows, at most {@code chunk}: on a CPU running the
+     * native decoder, as many as keep a forward within its {@link NativeDecoder#MAX_ROWS} rows, whose kernels
+     * prefilled 1.2-1.65x faster than libtorch's GEMM on whole chunks at the 150M bench shape and ~1.8x at
+     * Phi-4's widths (docs/benchmarks.md); elsewhere, or for more rows than one native step takes, {@code chunk}.
+     */
+    public int prefillColumns(int rows, int chunk) {
+        if (nativeDecoder == null || rows > NativeDecoder.MAX_ROWS) {
+            return chunk;
+        }
+        return Math.max(1, Math.min(chunk, NativeDecoder.MAX_ROWS / rows));
+    }
+
     /** A KV cache for {@code batch} sequences of up to {@code capacity} columns. */
     public KvCache newCache(int batch, int capacity) {
         return new KvCache(config, manager, dtype, batch, capacity);
@@ -279,8 +292,9 @@ public final class Phi3Model implements AutoCloseable {
     }
 
     /**
-     * Runs a batch's columns through the model {@code chunk} columns at a time, each chunk in its own
-     * step manager: a long prompt costs attention memory for one chunk, not the whole prompt.
+     * Runs a batch's columns through the model at most {@code chunk} columns at a time ({@link
+     * #prefillColumns}), each chunk in its own step manager: a long prompt costs attention memory for one
+     * chunk, not the whole prompt.
      */
     void prefill(NDManager call, Batch batch, KvCache cache, int chunk, ChunkConsumer consumer) {
         ModelForward.of(this).prefill(call, batch, cache, chunk, consumer);

@@ -48,13 +48,78 @@ class NativeDecoderTest {
             plain = logits(model, 4);
         }
         try (Phi3Model model = load(dir, "native")) {
-            small = logits(model, 4);   // prefill chunks of 3 x 4 rows: native too
-            large = logits(model, 16);  // 3 x 16 rows: the TorchScript layers over the [out, in] views
+            small = logits(model, 4);   // prefill chunks of 3 x 4 rows: native
+            large = logits(model, 16);  // asked for 3 x 16 rows: native steps of 3 x 10 (prefillColumns)
         }
         for (int i = 0; i < plain.length; i++) {
             assertThat(Fixtures.maxAbsDiff(small[i], plain[i])).as("step %d", i).isLessThan(1e-4f);
             assertThat(Fixtures.maxAbsDiff(large[i], plain[i])).as("step %d, large chunks", i).isLessThan(1e-4f);
         }
+    }
+
+    /**
+     * A native model prefills in steps the kernels take (at most 32 rows: a long prompt in 32-column chunks,
+     * three rows in 10-column ones) whatever chunk is asked for, and leaves steps of more rows to libtorch.
+     */
+    @Test
+    void prefillRunsInStepsOfAtMost32Rows() throws IOException {
+        Path dir = DecoderPaths.model(temp, "columns", 2);
+        try (Phi3Model nativeModel = load(dir, "native"); Phi3Model layers = load(dir, "layers")) {
+            assertThat(nativeModel.prefillColumns(1, 512)).isEqualTo(32);
+            assertThat(nativeModel.prefillColumns(3, 16)).isEqualTo(10);
+            assertThat(nativeModel.prefillColumns(8, 512)).isEqualTo(4);
+            assertThat(nativeModel.prefillColumns(32, 512)).isEqualTo(1);
+            assertThat(nativeModel.prefillColumns(1, 8)).as("a smaller chunk stays").isEqualTo(8);
+            assertThat(nativeModel.prefillColumns(33, 512)).as("more rows than a native step").isEqualTo(512);
+            assertThat(layers.prefillColumns(1, 512)).isEqualTo(512);
+
+            long[] prompt = new long[100];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = 3 + (13L * i) % 290;
+            }
+            List<GenerationRequest> one = List.of(new GenerationRequest(prompt, SamplingParams.greedy(3)));
+            Generator generator = new Generator(nativeModel, 512, Set.of(), TokenDecoder.NONE);
+            generator.generate(one); // warm-up
+            Map<String, Integer> ops = LibtorchOps.count(() -> generator.generate(one));
+            // A 100-token prompt asked in one 512-column chunk: no TorchScript layers call, no libtorch product.
+            assertThat(ops).doesNotContainKeys("forward", "aten::matmul", "aten::bmm", "aten::mm", "aten::linear");
+            List<GenerationResult> viaLayers = new Generator(layers, 512, Set.of(), TokenDecoder.NONE).generate(one);
+            assertThat(generator.generate(one).get(0).tokenIds()).containsExactly(viaLayers.get(0).tokenIds());
+        }
+    }
+
+    /** Prefill of more rows than one native step (34) runs the TorchScript layers over the [out, in] views. */
+    @Test
+    void moreRowsThanANativeStepPrefillThroughTheLayers() throws IOException {
+        Path dir = DecoderPaths.model(temp, "wide", 2);
+        long[][] prompts = new long[34][];
+        for (int r = 0; r < prompts.length; r++) {
+            prompts[r] = new long[2 + r % 5];
+            for (int i = 0; i < prompts[r].length; i++) {
+                prompts[r][i] = 3 + (7L * r + 11L * i) % 290;
+            }
+        }
+        float[] plain;
+        float[] nativeLogits;
+        try (Phi3Model model = load(dir, "plain")) {
+            plain = lastLogits(model, new Batch(prompts));
+        }
+        try (Phi3Model model = load(dir, "native")) {
+            nativeLogits = lastLogits(model, new Batch(prompts));
+        }
+        assertThat(Fixtures.maxAbsDiff(nativeLogits, plain)).isLessThan(1e-4f);
+    }
+
+    private static float[] lastLogits(Phi3Model model, Batch batch) {
+        float[][] out = new float[1][];
+        try (NDManager call = model.manager().newSubManager(); KvCache cache = model.newCache(batch.rows(), batch.width)) {
+            model.prefill(call, batch, cache, 16, (step, hidden, start, end) -> {
+                if (end == batch.width) {
+                    out[0] = model.logits(hidden.get(":, -1:, :")).toFloatArray();
+                }
+            });
+        }
+        return out[0];
     }
 
     /**
