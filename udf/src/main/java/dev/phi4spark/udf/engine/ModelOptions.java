@@ -31,9 +31,10 @@ public final class ModelOptions {
     /** libtorch intra-op threads. */
     public static final ModelOption<Integer> THREADS = ModelOption.integer("threads", 0, 0, MAX_THREADS,
             "libtorch intra-op threads per executor (0: libtorch's default).", Scope.ENGINE);
-    /** Prompt columns per forward while prefilling: bounds the memory of long prompts. */
+    /** Most prompt columns per forward while prefilling: bounds the memory of long prompts. */
     public static final ModelOption<Integer> PREFILL_CHUNK = ModelOption.integer("prefill_chunk", 512, 1, MAX_TOKENS,
-            "Prompt tokens per forward pass while prefilling.", Scope.ENGINE);
+            "Most prompt tokens per forward pass while prefilling (the CPU's native decoder takes at most 32 rows"
+                    + " a pass).", Scope.ENGINE);
     /** Attention path. */
     public static final ModelOption<String> ATTENTION = ModelOption.choice("attention", "auto",
             "auto|native|layers|fused|plain", "auto, native, layers, fused or plain",
