@@ -216,7 +216,8 @@ public final class Phi3Config {
         return embed + layers * layerMatrixParameters() + norms + (tieWordEmbeddings ? 0 : embed);
     }
 
-    private long layerMatrixParameters() {
+    /** Parameters of one decoder layer's weight matrices (qkv, o_proj, gate_up, down; the norms left out). */
+    public long layerMatrixParameters() {
         long h = hiddenSize;
         return h * qkvDim() + (long) heads * headDim() * h + 3L * intermediateSize * h;
     }

@@ -171,13 +171,23 @@ public final class Phi3Model implements AutoCloseable {
     }
 
     /**
+     * The fewest parameters a layer's matrices need for prefill to run in native steps: below it a forward's
+     * fixed cost outweighs what streaming the weights saves: libtorch's GEMM on whole chunks prefilled the
+     * 64-wide test models 1.5-2.5x faster and a 256-wide model (0.75M a layer) about as fast, while at 512 wide
+     * (3M a layer) the native steps were 1.25-2.4x faster (docs/benchmarks.md).
+     */
+    static final long NATIVE_PREFILL_MIN_LAYER_PARAMETERS = 2_000_000;
+
+    /**
      * Prompt columns per prefill forward for {@code rows} rows, at most {@code chunk}: on a CPU running the
      * native decoder, as many as keep a forward within its {@link NativeDecoder#MAX_ROWS} rows, whose kernels
      * prefilled 1.2-1.65x faster than libtorch's GEMM on whole chunks at the 150M bench shape and ~1.8x at
-     * Phi-4's widths (docs/benchmarks.md); elsewhere, or for more rows than one native step takes, {@code chunk}.
+     * Phi-4's widths (docs/benchmarks.md); elsewhere, for more rows than one native step takes, or for layers
+     * too small to gain ({@link #NATIVE_PREFILL_MIN_LAYER_PARAMETERS}), {@code chunk}.
      */
     public int prefillColumns(int rows, int chunk) {
-        if (nativeDecoder == null || rows > NativeDecoder.MAX_ROWS) {
+        if (nativeDecoder == null || rows > NativeDecoder.MAX_ROWS
+                || config.layerMatrixParameters() < NATIVE_PREFILL_MIN_LAYER_PARAMETERS) {
             return chunk;
         }
         return Math.max(1, Math.min(chunk, NativeDecoder.MAX_ROWS / rows));

@@ -49,7 +49,7 @@ class NativeDecoderTest {
         }
         try (Phi3Model model = load(dir, "native")) {
             small = logits(model, 4);   // prefill chunks of 3 x 4 rows: native
-            large = logits(model, 16);  // asked for 3 x 16 rows: native steps of 3 x 10 (prefillColumns)
+            large = logits(model, 16);  // 3 x 16 rows: libtorch (more than a native step, and layers this small)
         }
         for (int i = 0; i < plain.length; i++) {
             assertThat(Fixtures.maxAbsDiff(small[i], plain[i])).as("step %d", i).isLessThan(1e-4f);
@@ -59,11 +59,21 @@ class NativeDecoderTest {
 
     /**
      * A native model prefills in steps the kernels take (at most 32 rows: a long prompt in 32-column chunks,
-     * three rows in 10-column ones) whatever chunk is asked for, and leaves steps of more rows to libtorch.
+     * three rows in 10-column ones) whatever chunk is asked for, and leaves steps of more rows to libtorch; so
+     * do models whose layers are too small to gain (the 64-wide test models).
      */
     @Test
     void prefillRunsInStepsOfAtMost32Rows() throws IOException {
-        Path dir = DecoderPaths.model(temp, "columns", 2);
+        Path dir = temp.resolve("wide-layer");
+        Files.createDirectories(dir);
+        String config = "{\"architectures\": [\"Phi3ForCausalLM\"], \"hidden_size\": 512, \"num_hidden_layers\": 1,"
+                + " \"num_attention_heads\": 8, \"num_key_value_heads\": 4, \"intermediate_size\": 1536,"
+                + " \"vocab_size\": 300, \"max_position_embeddings\": 256, \"rope_theta\": 10000.0,"
+                + " \"rms_norm_eps\": 1e-5, \"tie_word_embeddings\": false, \"eos_token_id\": 2}";
+        Files.writeString(dir.resolve("config.json"), config);
+        TinyModelWriter.writeWeights(dir, Phi3Config.read(dir.resolve("config.json")), 23);
+        assertThat(Phi3Config.read(dir.resolve("config.json")).layerMatrixParameters())
+                .isGreaterThanOrEqualTo(Phi3Model.NATIVE_PREFILL_MIN_LAYER_PARAMETERS);
         try (Phi3Model nativeModel = load(dir, "native"); Phi3Model layers = load(dir, "layers")) {
             assertThat(nativeModel.prefillColumns(1, 512)).isEqualTo(32);
             assertThat(nativeModel.prefillColumns(3, 16)).isEqualTo(10);
@@ -85,6 +95,11 @@ class NativeDecoderTest {
             assertThat(ops).doesNotContainKeys("forward", "aten::matmul", "aten::bmm", "aten::mm", "aten::linear");
             List<GenerationResult> viaLayers = new Generator(layers, 512, Set.of(), TokenDecoder.NONE).generate(one);
             assertThat(generator.generate(one).get(0).tokenIds()).containsExactly(viaLayers.get(0).tokenIds());
+        }
+        try (Phi3Model tiny = load(DecoderPaths.model(temp, "small-layers", 2), "native")) {
+            assertThat(tiny.config().layerMatrixParameters()).isLessThan(Phi3Model.NATIVE_PREFILL_MIN_LAYER_PARAMETERS);
+            assertThat(tiny.prefillColumns(1, 512)).as("layers too small to gain").isEqualTo(512);
+            assertThat(tiny.prefillColumns(8, 16)).isEqualTo(16);
         }
     }
 
