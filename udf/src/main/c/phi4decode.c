@@ -2,7 +2,8 @@
  * Decode steps of a Phi-3 model on x86-64 CPUs, float32, in one native call from token ids and positions:
  * the embedding rows, the rotary angles, every decoder layer (both RMSNorms, the fused qkv product, rotary
  * positions, the KV-cache write, attention, o_proj, the SwiGLU MLP, the residuals) and the final norm, plus
- * the lm_head product. Java: dev.phi4spark.udf.engine.NativeDecoder.
+ * the lm_head product; also greedy picks from the logits and the sampler's token weights (HostDraw). Java:
+ * dev.phi4spark.udf.engine.NativeDecoder.
  *
  * Why not libtorch: a decode step multiplies 1 to 32 rows by every weight matrix, so its speed is the speed
  * of reading the weights. libtorch hands such products to MKL, which runs a one-row product on one thread
@@ -1291,6 +1292,113 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeArgMax(
         const jlong token = arg_max(v + (size_t) r * n, n);
         (*env)->SetLongArrayRegion(env, out, r, 1, &token);
     }
+}
+
+/* e^x for x <= 0 in double, four lanes (HostDraw's token weights): n = round(x / ln 2), r = x - n ln 2 in
+ * two parts (|r| <= 0.35), e^r by its Taylor series to r^13 (truncation 4e-18) in fused multiply-adds, then
+ * 2^n applied as two exact powers of two, so results down to the subnormals round once; below -745.2, 0.
+ * Within an ulp of the correctly rounded value, as Java's Math.exp is (both may round the other way in the
+ * last bit now and then). */
+static inline __m256d exp_nonpositive(__m256d x) {
+    static const double inverse_factorials[12] = {
+        1.0 / 13 / 12 / 11 / 10 / 9 / 8 / 7 / 6 / 5 / 4 / 3 / 2, 1.0 / 12 / 11 / 10 / 9 / 8 / 7 / 6 / 5 / 4 / 3 / 2,
+        1.0 / 11 / 10 / 9 / 8 / 7 / 6 / 5 / 4 / 3 / 2, 1.0 / 10 / 9 / 8 / 7 / 6 / 5 / 4 / 3 / 2,
+        1.0 / 9 / 8 / 7 / 6 / 5 / 4 / 3 / 2, 1.0 / 8 / 7 / 6 / 5 / 4 / 3 / 2, 1.0 / 7 / 6 / 5 / 4 / 3 / 2,
+        1.0 / 6 / 5 / 4 / 3 / 2, 1.0 / 5 / 4 / 3 / 2, 1.0 / 4 / 3 / 2, 1.0 / 3 / 2, 1.0 / 2};
+    const __m256d underflow = _mm256_cmp_pd(x, _mm256_set1_pd(-745.2), _CMP_LT_OQ);
+    x = _mm256_max_pd(x, _mm256_set1_pd(-745.2));
+    const __m256d n = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(6.93147180369123816490e-01), x); /* fdlibm's ln 2, high part */
+    r = _mm256_fnmadd_pd(n, _mm256_set1_pd(1.90821492927058770002e-10), r);        /* and low part */
+    __m256d p = _mm256_set1_pd(inverse_factorials[0]);
+    for (int k = 1; k < 12; k++) {
+        p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(inverse_factorials[k]));
+    }
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+    const __m128i whole = _mm256_cvtpd_epi32(n); /* in [-1075, 0] */
+    const __m128i half = _mm_srai_epi32(whole, 1);
+    const __m128i rest = _mm_sub_epi32(whole, half);
+    const __m128i bias = _mm_set1_epi32(1023);
+    const __m256d scale1 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_add_epi32(half, bias)), 52));
+    const __m256d scale2 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_add_epi32(rest, bias)), 52));
+    return _mm256_andnot_pd(underflow, _mm256_mul_pd(_mm256_mul_pd(p, scale1), scale2));
+}
+
+#define WEIGHT_BUCKET_SHIFT 20 /* HostDraw.BUCKET_SHIFT */
+
+#define WEIGHT_BUCKETS (1 << (31 - WEIGHT_BUCKET_SHIFT))
+
+/* HostDraw.weigh: weight[i] = e^((s[i] - max) / temperature) in double and their sum (in sixteen lanes), and
+ * per bucket (a weight's float bits' high part) the weights' sum in index order and their count. */
+static double weigh(const float* s, int n, double temperature, double* weight, double* mass, int32_t* count) {
+    __m256 lanes_max = _mm256_set1_ps(-INFINITY);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        lanes_max = _mm256_max_ps(lanes_max, _mm256_loadu_ps(s + i));
+    }
+    float maxes[8];
+    _mm256_storeu_ps(maxes, lanes_max);
+    float max = -INFINITY;
+    for (int j = 0; j < 8; j++) max = maxes[j] > max ? maxes[j] : max;
+    for (; i < n; i++) max = s[i] > max ? s[i] : max;
+    const __m256d vmax = _mm256_set1_pd(max), t = _mm256_set1_pd(temperature);
+    __m256d sums[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+    for (i = 0; i + 16 <= n; i += 16) {
+        __m256d w[4];
+        for (int v = 0; v < 4; v++) {
+            w[v] = exp_nonpositive(_mm256_div_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(s + i + 4 * v)), vmax), t));
+        }
+        for (int v = 0; v < 4; v++) {
+            _mm256_storeu_pd(weight + i + 4 * v, w[v]);
+            sums[v] = _mm256_add_pd(sums[v], w[v]);
+        }
+    }
+    for (; i < n; i += 4) {
+        double x[4] = {0, 0, 0, 0}, w[4];
+        const int m = n - i < 4 ? n - i : 4;
+        for (int j = 0; j < m; j++) x[j] = ((double) s[i + j] - max) / temperature;
+        _mm256_storeu_pd(w, exp_nonpositive(_mm256_loadu_pd(x)));
+        for (int j = 0; j < m; j++) weight[i + j] = w[j];
+        for (int j = m; j < 4; j++) w[j] = 0;
+        sums[0] = _mm256_add_pd(sums[0], _mm256_loadu_pd(w));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_add_pd(sums[0], sums[1]), _mm256_add_pd(sums[2], sums[3])));
+    for (int j = 0; j < n; j++) {
+        const float f = (float) weight[j];
+        int32_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        const int b = (bits & INT32_MAX) >> WEIGHT_BUCKET_SHIFT;
+        mass[b] += weight[j];
+        count[b]++;
+    }
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
+/* The weights of scores[offset, offset + n) into weight[0, n), the buckets' masses and counts added to
+ * mass and count (2^(31 - WEIGHT_BUCKET_SHIFT) each); returns the weights' sum. */
+JNIEXPORT jdouble JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeWeigh(JNIEnv* env, jclass cls,
+        jfloatArray scores, jint offset, jint n, jdouble temperature, jdoubleArray weight, jdoubleArray mass,
+        jintArray count) {
+    const jsize buckets = WEIGHT_BUCKETS;
+    if (scores == NULL || weight == NULL || mass == NULL || count == NULL || offset < 0 || n < 0
+            || (*env)->GetArrayLength(env, scores) - offset < n || (*env)->GetArrayLength(env, weight) < n
+            || (*env)->GetArrayLength(env, mass) != buckets || (*env)->GetArrayLength(env, count) != buckets) {
+        throw_illegal(env, "Cannot weigh tokens: the arrays do not fit the row's scores and the buckets");
+        return 0;
+    }
+    float* s = (*env)->GetPrimitiveArrayCritical(env, scores, NULL);
+    double* w = (*env)->GetPrimitiveArrayCritical(env, weight, NULL);
+    double* m = (*env)->GetPrimitiveArrayCritical(env, mass, NULL);
+    int32_t* c = (*env)->GetPrimitiveArrayCritical(env, count, NULL);
+    const double sum = s && w && m && c ? weigh(s + offset, n, temperature, w, m, c) : 0;
+    if (c) (*env)->ReleasePrimitiveArrayCritical(env, count, c, 0);
+    if (m) (*env)->ReleasePrimitiveArrayCritical(env, mass, m, 0);
+    if (w) (*env)->ReleasePrimitiveArrayCritical(env, weight, w, 0);
+    if (s) (*env)->ReleasePrimitiveArrayCritical(env, scores, s, JNI_ABORT);
+    return sum;
 }
 
 /* ---------- a standalone driver for measuring the products (not part of the library's API) ----------

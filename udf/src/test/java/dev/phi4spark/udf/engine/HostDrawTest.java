@@ -7,6 +7,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link HostDraw} against the rule written out plainly (a full sort), and against the distribution it samples. */
 class HostDrawTest {
@@ -48,10 +50,13 @@ class HostDrawTest {
         return order.get(kept - 1);
     }
 
-    @Test
-    void drawsWhatAFullSortDraws() {
+    /** Both ways of weighing tokens: native (the default where the library loads) and Java's {@code Math.exp}. */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void drawsWhatAFullSortDraws(boolean nativeWeights) {
+        assertThat(!nativeWeights || NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
         Random random = new Random(5);
-        HostDraw draw = new HostDraw();
+        HostDraw draw = new HostDraw(nativeWeights);
         int[] vocabs = {1, 7, 300, 32064};
         double[][] settings = {{1.0, 0, 1.0}, {0.7, 0, 0.95}, {1.3, 40, 0.9}, {0.5, 1, 1.0}, {2.0, 0, 0.05},
                 {1.0, 5000, 0.999}, {0.1, 50000, 0.5}};

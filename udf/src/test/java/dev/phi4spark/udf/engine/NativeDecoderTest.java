@@ -440,6 +440,70 @@ class NativeDecoderTest {
                 .hasMessage("Cannot pick greedy tokens: the logits are not a direct buffer of rows x vocab floats");
     }
 
+    /**
+     * {@link NativeDecoder#weigh}, {@link HostDraw}'s weights, against the Java loop it replaces: each weight
+     * within an ulp of {@code Math.exp}'s, the sum (in lanes) within rounding of the Java loop's, and the
+     * buckets' masses and counts exactly those of its own weights in index order (-inf scores, ties,
+     * temperatures from 0.05 to 3, vocabularies that leave 0-15 tokens past the sixteen-weight part).
+     */
+    @Test
+    void tokenWeightsAreMathExpsWithinAnUlp() {
+        assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
+        Random random = new Random(41);
+        int buckets = 1 << 11;
+        long weights = 0;
+        long differing = 0;
+        for (int vocab : new int[] {1, 2, 3, 4, 5, 7, 17, 31, 300, 32064}) {
+            for (double temperature : new double[] {0.05, 0.7, 1.0, 3.0}) {
+                for (int kind = 0; kind < 3; kind++) {
+                    float[] scores = new float[vocab + 5];
+                    for (int i = 0; i < scores.length; i++) {
+                        scores[i] = switch (kind) {
+                            case 0 -> (float) random.nextGaussian() * 4;
+                            case 1 -> random.nextInt(4);
+                            default -> i % 7 == 2 ? Float.NEGATIVE_INFINITY : (float) random.nextGaussian() * 40;
+                        };
+                    }
+                    int offset = 5;
+                    double[] weight = new double[vocab];
+                    double[] mass = new double[buckets];
+                    int[] count = new int[buckets];
+                    double sum = NativeDecoder.weigh(scores, offset, vocab, temperature, weight, mass, count);
+
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int i = 0; i < vocab; i++) {
+                        max = Math.max(max, scores[offset + i]);
+                    }
+                    double javaSum = 0;
+                    double ownSum = 0;
+                    double[] ownMass = new double[buckets];
+                    int[] ownCount = new int[buckets];
+                    for (int i = 0; i < vocab; i++) {
+                        double expected = Math.exp(((double) scores[offset + i] - max) / temperature);
+                        assertThat(Math.abs(weight[i] - expected)).as("vocab %d, T %s, token %d", vocab, temperature, i)
+                                .isLessThanOrEqualTo(Math.ulp(expected));
+                        differing += weight[i] != expected ? 1 : 0;
+                        weights++;
+                        javaSum += expected;
+                        ownSum += weight[i];
+                        int b = (Float.floatToRawIntBits((float) weight[i]) & Integer.MAX_VALUE) >>> 20;
+                        ownMass[b] += weight[i];
+                        ownCount[b]++;
+                    }
+                    assertThat(Math.abs(sum - ownSum)).isLessThanOrEqualTo(vocab * Math.ulp(ownSum));
+                    assertThat(Math.abs(sum - javaSum)).isLessThanOrEqualTo(2 * vocab * Math.ulp(javaSum));
+                    assertThat(mass).containsExactly(ownMass);
+                    assertThat(count).containsExactly(ownCount);
+                }
+            }
+        }
+        assertThat((double) differing / weights).as("weights rounded the other way").isLessThan(0.1);
+        assertThatThrownBy(() -> NativeDecoder.weigh(new float[10], 4, 8, 1.0, new double[8], new double[buckets],
+                new int[buckets]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Cannot weigh tokens: the arrays do not fit the row's scores and the buckets");
+    }
+
     private static float[] filledRow(int n, float value) {
         float[] row = new float[n];
         Arrays.fill(row, value);
