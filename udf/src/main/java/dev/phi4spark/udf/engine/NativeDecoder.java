@@ -275,7 +275,8 @@ final class NativeDecoder implements AutoCloseable {
      * {@link HostDraw}'s weights of {@code scores[offset, offset + vocab)}: {@code weight[i] = e^((s_i - max) /
      * temperature)} in double (four lanes, within an ulp of {@link Math#exp}), their sum as the return value,
      * and each weight added to its bucket's mass and count in index order: 2.5-4x faster than the Java loop,
-     * whose {@code Math.exp} was ~70% of a sampled row's draw (docs/benchmarks.md).
+     * whose {@code Math.exp} was ~70% of a sampled row's draw (docs/benchmarks.md). A row holding NaN or an
+     * infinity (which {@link Sampler} never draws from) gets finite weights here where the Java loop's are NaN.
      */
     static double weigh(float[] scores, int offset, int vocab, double temperature, double[] weight,
             double[] bucketMass, int[] bucketCount) {

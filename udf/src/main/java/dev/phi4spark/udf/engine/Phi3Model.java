@@ -173,8 +173,8 @@ public final class Phi3Model implements AutoCloseable {
     /**
      * The fewest parameters a layer's matrices need for prefill to run in native steps: below it a forward's
      * fixed cost outweighs what streaming the weights saves: libtorch's GEMM on whole chunks prefilled the
-     * 64-wide test models 1.5-2.5x faster and a 256-wide model (0.75M a layer) about as fast, while at 512 wide
-     * (3M a layer) the native steps were 1.25-2.4x faster (docs/benchmarks.md).
+     * 64-wide test models 1.2-2.4x faster and a 256-wide model (0.75M a layer) about as fast, while at 512 wide
+     * (3M a layer) the native steps were 1.25-2.5x faster (docs/benchmarks.md).
      */
     static final long NATIVE_PREFILL_MIN_LAYER_PARAMETERS = 2_000_000;
 
