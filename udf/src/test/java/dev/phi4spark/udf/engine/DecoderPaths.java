@@ -47,8 +47,12 @@ final class DecoderPaths {
      * of decode steps past the longrope switch, per column.
      */
     static float[][] logits(Phi3Model model, int chunk) {
-        Batch batch = new Batch(new long[][] {{5, 9, 14, 22, 7, 3}, {11, 4}, {8, 30, 12, 6, 2, 19, 40, 41, 50, 60}});
-        int columns = 40;
+        return logits(model, chunk, new long[][] {{5, 9, 14, 22, 7, 3}, {11, 4}, {8, 30, 12, 6, 2, 19, 40, 41, 50, 60}}, 40);
+    }
+
+    /** The same for these prompts and {@code columns} decode steps (ids below 293). */
+    static float[][] logits(Phi3Model model, int chunk, long[][] prompts, int columns) {
+        Batch batch = new Batch(prompts);
         float[][] out = new float[1 + columns][];
         try (NDManager call = model.manager().newSubManager();
                 KvCache cache = model.newCache(batch.rows(), batch.width + columns)) {
