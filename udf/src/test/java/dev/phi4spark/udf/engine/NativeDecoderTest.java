@@ -186,7 +186,7 @@ class NativeDecoderTest {
             try (Phi3Model model = load(dir, "native")) {
                 fast = logits(model, 256, prompts, 5);
             }
-            for (int i = 1; i < plain.length; i++) {
+            for (int i = 1; i < plain.length; i++) { // 0 is the prefill's: libtorch on both for layers this small
                 assertThat(Fixtures.maxAbsDiff(fast[i], plain[i])).as("shape %s, step %d", Arrays.toString(shape), i)
                         .isLessThan(1e-4f);
             }
