@@ -886,6 +886,12 @@ static void softmax_row(float* s, int n) {
 #define ATTEND_BLOCK_BYTES 16384
 #define ATTEND_AHEAD_BYTES 8192
 
+/* Whole groups of eight cache columns (at least one) in that many bytes of one head's K or V. */
+static inline int cache_columns(int bytes, int hd) {
+    const int columns = bytes / (hd * 4) & ~7;
+    return columns < 8 ? 8 : columns;
+}
+
 static inline void fetch_ahead(const float* from, int bytes) {
     for (int i = 0; i < bytes; i += 64) _mm_prefetch((const char*) from + i, _MM_HINT_T0);
 }
@@ -988,8 +994,7 @@ static void group_values_512(int group, const float* p, int pstride, const float
  * the group (Phi-4 has four query heads per key/value head), with the next columns fetched ahead. */
 static void attend_group(const float* q, int group, const float* k, const float* v, const float* bias, int end,
                          int hd, float scale, float* scores, float* out) {
-    const int block = ATTEND_BLOCK_BYTES / (hd * 4) < 8 ? 8 : ATTEND_BLOCK_BYTES / (hd * 4) & ~7;
-    const int ahead = ATTEND_AHEAD_BYTES / (hd * 4) < 8 ? 8 : ATTEND_AHEAD_BYTES / (hd * 4) & ~7;
+    const int block = cache_columns(ATTEND_BLOCK_BYTES, hd), ahead = cache_columns(ATTEND_AHEAD_BYTES, hd);
     for (int c0 = 0; c0 < end; c0 += block) {
         const int c1 = c0 + block < end ? c0 + block : end;
         for (int h = 0; h < group; h++) {
