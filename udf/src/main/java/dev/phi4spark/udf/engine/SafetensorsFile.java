@@ -23,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One {@code .safetensors} file, read by memory-mapping: the header is parsed and checked up front, and
- * tensor bytes are mapped on demand, never copied into one {@code byte[]} (Phi-4's shards are ~5 GB).
+ * One {@code .safetensors} file: the header is parsed and checked up front, and tensor bytes are read (or
+ * mapped) on demand, a range at a time, never copied into one {@code byte[]} (Phi-4's shards are ~5 GB).
  *
  * <p>Every way a file can be malformed (short, header longer than the file, offsets outside the data,
  * overlapping tensors, sizes that disagree with dtype and shape) ends in a {@link ModelLoadException}
@@ -290,6 +290,18 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new ModelLoadException("Cannot read tensor '" + tensor.name() + "' from " + path + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes of a tensor starting at {@code offset} within it into {@code dst}
+     * (straight into its memory when it is a direct buffer), leaving {@code dst}'s position where it was.
+     */
+    public void read(TensorInfo tensor, long offset, ByteBuffer dst) {
+        if (offset < 0 || offset + dst.remaining() > tensor.byteLength()) {
+            throw new IllegalArgumentException("Cannot read tensor '" + tensor.name() + "': range "
+                    + offset + "+" + dst.remaining() + " is outside its " + tensor.byteLength() + " bytes");
+        }
+        readFully(path, channel, dst.duplicate(), dataStart + tensor.begin() + offset);
     }
 
     @Override

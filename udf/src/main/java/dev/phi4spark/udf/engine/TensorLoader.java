@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
@@ -108,16 +110,51 @@ final class TensorLoader {
         int srcBytes = info.dtype().bytes();
         long offset = firstRow * rowElements * srcBytes;
         int length = Math.toIntExact(rows * rowElements * srcBytes);
+        if (!manager.getDevice().isGpu()) {
+            return readOnHost(file, info, offset, length, shape);
+        }
+        // libtorch copies these bytes to the device, so the mapping is only read once.
         ByteBuffer bytes = file.map(info, offset, length);
         switch (info.dtype()) {
             case F32:
-                // The mapped bytes are handed to libtorch as they are: zero-copy on the CPU, where DJL
-                // keeps the buffer (and so the mapping) alive for the array's lifetime.
                 return manager.create(bytes, shape, DataType.FLOAT32);
             case F16:
                 return manager.create(bytes, shape, DataType.FLOAT16);
             default:
                 return manager.create(widenBf16(bytes), shape, DataType.FLOAT32);
+        }
+    }
+
+    /**
+     * Reads the bytes into memory libtorch allocates, rather than handing libtorch the file's mapping: the
+     * native decoder's 8- and 32-row products ran 10-20% slower over mapped pages of the checkpoint than
+     * over the process's own (and a rewrite of the file in place would change a mapped model's weights).
+     * BF16 is read into the upper half of the float32 memory and widened there, so no second buffer
+     * (and no Java direct memory) is needed.
+     */
+    private NDArray readOnHost(SafetensorsFile file, SafetensorsFile.TensorInfo info, long offset, int length,
+            Shape shape) {
+        SafetensorsDType src = info.dtype();
+        NDArray array = manager.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
+        if (length == 0) {
+            return array;
+        }
+        try {
+            ByteBuffer memory = JniUtils.getByteBuffer((PtNDArray) array, true);
+            if (!memory.isDirect()) {
+                throw new IllegalStateException("Cannot load tensor '" + info.name()
+                        + "': libtorch gave no direct buffer for its memory (" + shape + ")");
+            }
+            if (src != SafetensorsDType.BF16) {
+                file.read(info, offset, memory);
+                return array;
+            }
+            file.read(info, offset, memory.duplicate().position(length).slice());
+            widenBf16InPlace(memory, length / 2);
+            return array;
+        } catch (RuntimeException e) {
+            array.close();
+            throw e;
         }
     }
 
@@ -130,6 +167,20 @@ final class TensorLoader {
             ints.put(i, (in.get(i) & 0xFFFF) << 16);
         }
         return out;
+    }
+
+    /**
+     * Widens {@code n} little-endian bf16 values held in the upper half of {@code memory} ({@code 4n} bytes)
+     * into the {@code n} float32 values the whole of it holds afterwards. Front to back, value i is read
+     * before float i is written, and float i's bytes {@code [4i, 4i + 4)} end at or before value i + 1's
+     * (at {@code 2n + 2i + 2}), so no value is overwritten before it is read.
+     */
+    static void widenBf16InPlace(ByteBuffer memory, int n) {
+        ShortBuffer in = memory.duplicate().position(2 * n).slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        IntBuffer out = memory.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
+        for (int i = 0; i < n; i++) {
+            out.put(i, (in.get(i) & 0xFFFF) << 16);
+        }
     }
 
     private NDArray toDtype(String name, NDArray array) {

@@ -177,6 +177,26 @@ class CheckpointTest {
     }
 
     @Test
+    void bf16WidensInPlaceAsIntoANewBuffer() {
+        java.util.Random random = new java.util.Random(3);
+        for (int n : new int[] {1, 2, 3, 7, 8, 9, 1001}) {
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(20) - 10));
+            }
+            byte[] encoded = SafetensorsWriter.encode(values, SafetensorsDType.BF16);
+            ByteBuffer memory = ByteBuffer.allocateDirect(4 * n);
+            memory.put(2 * n, encoded);
+            TensorLoader.widenBf16InPlace(memory, n);
+            ByteBuffer expected = TensorLoader.widenBf16(ByteBuffer.wrap(encoded));
+            for (int i = 0; i < n; i++) {
+                assertThat(memory.order(ByteOrder.nativeOrder()).getInt(4 * i)).as("value %d of %d", i, n)
+                        .isEqualTo(expected.getInt(4 * i));
+            }
+        }
+    }
+
+    @Test
     void bf16WidensExactly() {
         float[] values = {1.5f, -0.0078125f, 3.0e38f, 1e-30f, -2.75f};
         byte[] encoded = SafetensorsWriter.encode(values, SafetensorsDType.BF16);

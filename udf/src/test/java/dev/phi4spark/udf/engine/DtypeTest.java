@@ -57,8 +57,13 @@ class DtypeTest {
 
     private static float[][] allLogits(Path dir, DataType dtype, long[] prompt) {
         Phi3Config c = Phi3Config.read(dir.resolve("config.json"));
-        try (Phi3Model model = Phi3Model.load(dir, c, Device.cpu(), dtype); NDManager step = model.manager().newSubManager();
-                KvCache cache = model.newCache(1, prompt.length)) {
+        try (Phi3Model model = Phi3Model.load(dir, c, Device.cpu(), dtype)) {
+            return allLogits(model, prompt);
+        }
+    }
+
+    private static float[][] allLogits(Phi3Model model, long[] prompt) {
+        try (NDManager step = model.manager().newSubManager(); KvCache cache = model.newCache(1, prompt.length)) {
             Batch batch = new Batch(new long[][] {prompt});
             NDArray logits = model.logits(model.hidden(step, batch.tokens(step, 0, prompt.length),
                     batch.positions(step, 0, prompt.length), prompt.length - 1, cache, 0));
@@ -116,6 +121,34 @@ class DtypeTest {
             NDArray w = new TensorLoader(ckpt, m, DataType.FLOAT16).load("w", 2, 2);
             float[] v = w.toType(DataType.FLOAT32, false).toFloatArray();
             assertThat(v).containsExactly(1f, 65504f, -65504f, 3f);
+        }
+    }
+
+    @Test
+    void aLoadedModelKeepsItsWeightsWhenTheCheckpointIsRewrittenInPlace() throws IOException {
+        long[] prompt = Fixtures.longs(Fixtures.golden("tiny-phi3").get("prompt_ids"));
+        for (SafetensorsDType stored : List.of(SafetensorsDType.F32, SafetensorsDType.BF16)) {
+            Path dir = fixtureAs("rewritten-" + stored, stored, false);
+            Path file = dir.resolve("model.safetensors");
+            Phi3Config c = Phi3Config.read(dir.resolve("config.json"));
+            try (Phi3Model model = Phi3Model.load(dir, c, Device.cpu(), DataType.FLOAT32)) {
+                float[][] before = allLogits(model, prompt);
+                // Zeros over every tensor byte of the same file (same inode): a model still reading the
+                // file's pages, as a memory-mapped one would, now sees zero weights.
+                long header;
+                try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                    header = Files.size(file) - f.tensors().values().stream()
+                            .mapToLong(SafetensorsFile.TensorInfo::byteLength).sum();
+                }
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.write(ByteBuffer.allocate(Math.toIntExact(Files.size(file) - header)), header);
+                }
+                float[][] after = allLogits(model, prompt);
+                for (int p = 0; p < prompt.length; p++) {
+                    assertThat(after[p]).as("%s logits at %d", stored, p).containsExactly(before[p]);
+                }
+            }
         }
     }
 
