@@ -127,10 +127,11 @@ final class TensorLoader {
 
     /**
      * Reads the bytes into memory libtorch allocates, rather than handing libtorch the file's mapping: the
-     * native decoder's 8- and 32-row products ran 10-20% slower over mapped pages of the checkpoint than
-     * over the process's own (and a rewrite of the file in place would change a mapped model's weights).
-     * BF16 is read into the upper half of the float32 memory and widened there, so no second buffer
-     * (and no Java direct memory) is needed.
+     * native decoder's multi-row products ran 10-20% slower over the checkpoint's mapped pages than over
+     * the process's own (batch-8 decode 5-10%, batch 32 16%, docs/benchmarks.md), a closed model's mappings
+     * stayed resident until garbage collection, and a rewrite of the file in place would change a mapped
+     * model's weights. BF16 is read into the upper half of the float32 memory and widened there, so no
+     * second buffer (and no Java direct memory) is needed.
      */
     private NDArray readOnHost(SafetensorsFile file, SafetensorsFile.TensorInfo info, long offset, int length,
             Shape shape) {
