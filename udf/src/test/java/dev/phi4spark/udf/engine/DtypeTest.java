@@ -10,8 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -133,16 +135,10 @@ class DtypeTest {
             Phi3Config c = Phi3Config.read(dir.resolve("config.json"));
             try (Phi3Model model = Phi3Model.load(dir, c, Device.cpu(), DataType.FLOAT32)) {
                 float[][] before = allLogits(model, prompt);
-                // Zeros over every tensor byte of the same file (same inode): a model still reading the
-                // file's pages, as a memory-mapped one would, now sees zero weights.
-                long header;
-                try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                    header = Files.size(file) - f.tensors().values().stream()
-                            .mapToLong(SafetensorsFile.TensorInfo::byteLength).sum();
-                }
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
-                        java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.write(ByteBuffer.allocate(Math.toIntExact(Files.size(file) - header)), header);
+                // Zeros over the whole file, in place (same inode): a model still reading the file's
+                // pages, as a memory-mapped one would, now sees zero weights.
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.write(ByteBuffer.allocate(Math.toIntExact(Files.size(file))), 0);
                 }
                 float[][] after = allLogits(model, prompt);
                 for (int p = 0; p < prompt.length; p++) {
