@@ -26,7 +26,7 @@ class BenchCommandTest {
         "decode_b4_read_bandwidth_gb_per_s", "decode_b4_other_cpu_fraction", "decode_b8_tokens_per_s",
         "decode_b8_roofline_fraction", "decode_b8_bandwidth_fraction", "decode_b8_read_bandwidth_gb_per_s",
         "decode_b8_other_cpu_fraction", "decode_b32_tokens_per_s", "decode_b32_roofline_fraction",
-        "decode_b32_other_cpu_fraction", "decode_b8_sampled_tokens_per_s"};
+        "decode_b32_other_cpu_fraction", "decode_b8_sampled_tokens_per_s", "decode_b8_penalized_tokens_per_s"};
 
     @TempDir
     Path tmp;
@@ -103,6 +103,7 @@ class BenchCommandTest {
         assertThat(f.get("decode_b8_other_cpu_fraction").asDouble()).isBetween(0.0, 1.0);
         assertThat(r.out()).contains("decode batch 8: ").contains("% of the CPUs");
         assertThat(f.get("decode_b8_sampled_tokens_per_s").asDouble()).isPositive();
+        assertThat(f.get("decode_b8_penalized_tokens_per_s").asDouble()).isPositive();
         assertThat(f.get("prefill_1x256_tokens_per_s").asDouble()).isPositive();
         assertThat(f.get("layout_b8_contiguous_ms").asDouble()).isPositive();
         // The layers and the lm_head in one native call: no TorchScript forward, no libtorch product.

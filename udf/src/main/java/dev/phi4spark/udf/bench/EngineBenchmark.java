@@ -79,6 +79,7 @@ public final class EngineBenchmark {
      * @param decodeB8 decode at batch 8
      * @param decodeB32 decode at batch 32 (compute-bound: no bandwidth fraction)
      * @param decodeB8SampledTokensPerSecond decode at batch 8 drawing each token at the sampling defaults
+     * @param decodeB8PenalizedTokensPerSecond the same with repetition penalty {@value #PENALTY}
      *     (temperature 0.7, top-p 0.95, a seed per row) instead of greedily
      */
     public record Figures(
@@ -100,7 +101,8 @@ public final class EngineBenchmark {
             @JsonUnwrapped(prefix = "decode_b4_") DecodeFigures decodeB4,
             @JsonUnwrapped(prefix = "decode_b8_") DecodeFigures decodeB8,
             @JsonUnwrapped(prefix = "decode_b32_") DecodeFigures decodeB32,
-            @JsonProperty("decode_b8_sampled_tokens_per_s") double decodeB8SampledTokensPerSecond) {}
+            @JsonProperty("decode_b8_sampled_tokens_per_s") double decodeB8SampledTokensPerSecond,
+            @JsonProperty("decode_b8_penalized_tokens_per_s") double decodeB8PenalizedTokensPerSecond) {}
 
     /**
      * The weight layouts at 1, 8 and 32 activation rows (see {@code layouts}), as {@code layout_bN_} in JSON.
@@ -203,14 +205,17 @@ public final class EngineBenchmark {
             DecodeFigures decodeB4 = decode(model, 4, decodeSteps, gemm);
             DecodeFigures decodeB8 = decode(model, 8, decodeSteps, gemm);
             DecodeFigures decodeB32 = decode(model, 32, decodeSteps, gemm);
-            double sampled = decodeTokensPerSecond(model, 8, 16, decodeSteps, true);
+            double sampled = decodeTokensPerSecond(model, 8, 16, decodeSteps, Picks.SAMPLED);
             log.accept(String.format("decode batch 8, sampled (temperature 0.7, top-p 0.95): %.1f tokens/s", sampled));
+            double penalized = decodeTokensPerSecond(model, 8, 16, decodeSteps, Picks.PENALIZED);
+            log.accept(String.format("decode batch 8, sampled with repetition penalty %s: %.1f tokens/s", PENALTY,
+                    penalized));
             return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
                     round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops,
                     round(generationOps), layouts,
                     round(prefillOne), round(prefill),
                     round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB4, decodeB8, decodeB32,
-                    round(sampled));
+                    round(sampled), round(penalized));
         }
     }
 
@@ -225,7 +230,7 @@ public final class EngineBenchmark {
         Phi3Config c = model.config();
         double before = readBandwidth(model.manager());
         HostCpu cpuBefore = HostCpu.sample();
-        double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps, false);
+        double decode = decodeTokensPerSecond(model, batch, 16, decodeSteps, Picks.GREEDY);
         HostCpu cpuAfter = HostCpu.sample();
         Double other = cpuBefore == null || cpuAfter == null ? null : round3(cpuAfter.otherShareSince(cpuBefore));
         double bandwidth = (before + readBandwidth(model.manager())) / 2;
@@ -400,7 +405,7 @@ public final class EngineBenchmark {
                             + ", got " + engine.model().attention());
                 }
                 prefill[i] = prefillTokensPerSecond(engine.model(), prompts, length);
-                decode[i] = decodeTokensPerSecond(engine.model(), prompts, length, decodeSteps, false);
+                decode[i] = decodeTokensPerSecond(engine.model(), prompts, length, decodeSteps, Picks.GREEDY);
                 log.accept(String.format("%s attention: prefill %d x %d %.0f tokens/s, decode batch %d at %d"
                         + " columns %.0f tokens/s", paths[i], prompts, length, prefill[i], prompts, length, decode[i]));
             }
@@ -413,7 +418,7 @@ public final class EngineBenchmark {
     }
 
     private static double prefillTokensPerSecond(Phi3Model model, int batch, int length) {
-        List<GenerationRequest> rows = randomPrompts(model, batch, length, 1, false);
+        List<GenerationRequest> rows = randomPrompts(model, batch, length, 1, Picks.GREEDY);
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
         generator.generate(rows); // warm-up
         double best = Double.MAX_VALUE;
@@ -427,12 +432,12 @@ public final class EngineBenchmark {
 
     /** The best of three timed runs: decode steps only, the prefill left out. */
     private static double decodeTokensPerSecond(Phi3Model model, int batch, int promptLength, int steps,
-            boolean sampled) {
-        List<GenerationRequest> rows = randomPrompts(model, batch, promptLength, steps + 1, sampled);
+            Picks picks) {
+        List<GenerationRequest> rows = randomPrompts(model, batch, promptLength, steps + 1, picks);
         Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
         // Warm-up as long as a run: a decode step is a few native calls, so the Java between them (sampling,
         // the cache's bookkeeping) shows until the JIT has compiled it; a 4-token warm-up left b1 ~20% low.
-        generator.generate(randomPrompts(model, batch, promptLength, steps + 1, sampled));
+        generator.generate(randomPrompts(model, batch, promptLength, steps + 1, picks));
         double best = Double.MAX_VALUE;
         for (int run = 0; run < 3; run++) {
             long[] times = new long[2];
@@ -447,9 +452,18 @@ public final class EngineBenchmark {
         return (double) batch * steps / best;
     }
 
-    /** Random prompts; greedy, or sampled at the defaults' temperature and top-p with a seed per row. */
+    /** The repetition penalty of the penalized decode figure: a common setting for synthetic text. */
+    static final double PENALTY = 1.1;
+
+    /** How a decode figure's rows pick their tokens. */
+    private enum Picks { GREEDY, SAMPLED, PENALIZED }
+
+    /**
+     * Random prompts; greedy, or sampled at the defaults' temperature and top-p with a seed per row, or that
+     * with repetition penalty {@link #PENALTY}.
+     */
     private static List<GenerationRequest> randomPrompts(Phi3Model model, int batch, int length, int newTokens,
-            boolean sampled) {
+            Picks picks) {
         Random random = new Random(batch * 31L + length);
         List<GenerationRequest> rows = new ArrayList<>();
         for (int r = 0; r < batch; r++) {
@@ -457,8 +471,13 @@ public final class EngineBenchmark {
             for (int i = 0; i < length; i++) {
                 ids[i] = 3 + random.nextInt(model.config().vocabSize - 3);
             }
-            SamplingParams p = sampled ? SamplingParams.sample(SamplingParams.TEMPERATURE.defaultValue(),
-                    SamplingParams.TOP_P.defaultValue(), newTokens, r) : SamplingParams.greedy(newTokens);
+            SamplingParams sampled = SamplingParams.sample(SamplingParams.TEMPERATURE.defaultValue(),
+                    SamplingParams.TOP_P.defaultValue(), newTokens, r);
+            SamplingParams p = switch (picks) {
+                case GREEDY -> SamplingParams.greedy(newTokens);
+                case SAMPLED -> sampled;
+                case PENALIZED -> sampled.with(SamplingParams.REPETITION_PENALTY, PENALTY);
+            };
             rows.add(new GenerationRequest(ids, p));
         }
         return rows;

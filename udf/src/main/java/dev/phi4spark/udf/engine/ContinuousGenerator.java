@@ -274,7 +274,7 @@ public final class ContinuousGenerator {
             GroupPrefill prefill = new GroupPrefill(prompts, prefix);
             try (NDManager admission = call.newSubManager(); KvCache scratch = prefill.scratch(model)) {
                 Sampler first = new Sampler(params);
-                first.start(admission, prompts, model.config().vocabSize);
+                first.start(prompts);
                 long[][] next = new long[1][];
                 prefill.run(forward, admission, scratch, prefillChunk,
                         (step, logits) -> next[0] = first.next(step, logits));
@@ -286,7 +286,7 @@ public final class ContinuousGenerator {
                     }
                     int slot = targets.get(r);
                     cache.load(slot, scratch, r, prefill.offset, prefill.firstColumn(r), prefill.width());
-                    sampler.replaceRow(call, slot, first, r);
+                    sampler.replaceRow(slot, first, r);
                     slotRows[slot] = row;
                 }
             }
@@ -313,7 +313,7 @@ public final class ContinuousGenerator {
                     }
                 }
                 cache.keepRows(keep);
-                sampler.keepRows(call, keep);
+                sampler.keepRows(keep);
                 slotRows = kept;
             }
             return true;
@@ -332,8 +332,7 @@ public final class ContinuousGenerator {
             }
             current = Arrays.stream(slotRows).mapToInt(r -> r.request).toArray();
             long[] next;
-            FloatBuffer logits = sampler.penalizes() ? null
-                    : forward.decodeLogits(scratch, ids, positions, maxPosition, cache.hostStep());
+            FloatBuffer logits = forward.decodeLogits(scratch, ids, positions, maxPosition, cache.hostStep());
             if (logits != null) {
                 next = sampler.next(logits, rows);
             } else {

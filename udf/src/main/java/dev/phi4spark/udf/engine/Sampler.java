@@ -1,12 +1,13 @@
 package dev.phi4spark.udf.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.BitSet;
 import java.util.SplittableRandom;
 
 /**
@@ -23,7 +24,9 @@ public final class Sampler {
     private SplittableRandom[] randoms;
     private boolean anyPenalty;
     private boolean anySampling;
-    private NDArray seen; // [batch, vocab] float32, 1 where the row's history holds the token; null if unused
+    // Per row, the tokens of its prompt and its completion so far; null for a row without a penalty. Kept in
+    // Java on every device: the CPU path penalizes its host logits in place, a GPU gathers only these columns.
+    private BitSet[] seen;
     private HostDraw hostDraw; // the CPU path's draw and its scratch, made at the first sampling step
     private float[] hostLogits; // the CPU path's logits, reused while the batch keeps its size
 
@@ -31,39 +34,32 @@ public final class Sampler {
     public Sampler(SamplingParams[] params) {
         this.params = params.clone();
         this.randoms = new SplittableRandom[params.length];
-        boolean penalty = false;
-        boolean sampling = false;
+        this.seen = new BitSet[params.length];
         for (int i = 0; i < params.length; i++) {
             randoms[i] = new SplittableRandom(params[i].seed());
-            penalty |= params[i].repetitionPenalty() != 1;
-            sampling |= !params[i].isGreedy();
         }
-        this.anyPenalty = penalty;
-        this.anySampling = sampling;
+        flags();
     }
 
-    /** Records the prompts for the repetition penalty; a no-op when no row uses one. */
-    void start(NDManager manager, long[][] prompts, int vocab) {
-        if (!anyPenalty) {
-            return;
+    private void flags() {
+        anyPenalty = false;
+        anySampling = false;
+        for (SamplingParams p : params) {
+            anyPenalty |= p.repetitionPenalty() != 1;
+            anySampling |= !p.isGreedy();
         }
-        seen = manager.zeros(new Shape(prompts.length, vocab), DataType.FLOAT32);
-        try (NDManager scratch = manager.newSubManager()) {
-            for (int row = 0; row < prompts.length; row++) {
-                long[] rowIndex = new long[prompts[row].length];
-                java.util.Arrays.fill(rowIndex, row);
-                markSeen(scratch, scratch.create(rowIndex), scratch.create(prompts[row]));
+    }
+
+    /** Records the prompts of the rows that have a repetition penalty. */
+    void start(long[][] prompts) {
+        for (int row = 0; row < prompts.length; row++) {
+            if (params[row].repetitionPenalty() != 1) {
+                BitSet tokens = new BitSet();
+                for (long t : prompts[row]) {
+                    tokens.set(Math.toIntExact(t));
+                }
+                seen[row] = tokens;
             }
-        }
-    }
-
-    /**
-     * Sets {@code seen[rows[i], tokens[i]] = 1}. Every temporary lives on {@code scratch}: a
-     * {@code set(index, 1f)} would leave a scalar on the long-lived manager at each step.
-     */
-    private void markSeen(NDManager scratch, NDArray rows, NDArray tokens) {
-        if (rows.getShape().get(0) > 0) {
-            seen.set(new NDIndex("{}, {}", rows, tokens), scratch.ones(rows.getShape(), DataType.FLOAT32));
         }
     }
 
@@ -83,27 +79,14 @@ public final class Sampler {
         boolean[] bad = host != null ? nonFinite(host, batch) : nonFinite(logits);
         long[] tokens;
         if (host != null) {
-            float[] scores = anyPenalty ? penalize(step, logits).toFloatArray() : host;
-            tokens = anySampling ? drawOnHost(scores, batch, bad) : argMax(scores, batch);
+            penalize(host, batch);
+            tokens = anySampling ? drawOnHost(host, batch, bad) : argMax(host, batch);
         } else {
-            NDArray scores = anyPenalty ? penalize(step, logits) : logits;
+            NDArray scores = anyPenalty ? penalized(step, logits) : logits;
             tokens = anySampling ? draw(step, scores, batch) : scores.argMax(1).toLongArray();
         }
-        long[] seenTokens = tokens.clone();
-        for (int i = 0; i < batch; i++) {
-            if (bad[i]) {
-                seenTokens[i] = 0;
-            }
-        }
-        if (anyPenalty) {
-            markSeen(step, step.arange(0, batch, 1, DataType.INT64), step.create(seenTokens));
-        }
+        remember(tokens, bad);
         return markNonFinite(tokens, bad);
-    }
-
-    /** Whether a row has a repetition penalty, which {@link #next(FloatBuffer, int)} cannot apply. */
-    boolean penalizes() {
-        return anyPenalty;
     }
 
     /**
@@ -111,12 +94,8 @@ public final class Sampler {
      * native decoder's buffer, {@link NativeDecoder#decodeLogits}): the same pick, with no tensor.
      */
     long[] next(FloatBuffer logits, int batch) {
-        if (anyPenalty) {
-            throw new IllegalStateException("Cannot pick from host logits: a row has a repetition penalty, which"
-                    + " the logits tensor's path applies");
-        }
         boolean nativeBuffer = logits.isDirect() && logits.order() == ByteOrder.nativeOrder();
-        if (!anySampling && nativeBuffer && NativeDecoder.available()) {
+        if (!anySampling && !anyPenalty && nativeBuffer && NativeDecoder.available()) {
             // One vectorized pass over the buffer: the copy and the two Java loops below took ~0.3 ms of a
             // ~15 ms batch-8 step (docs/benchmarks.md).
             return NativeDecoder.greedy(logits.slice(), batch, logits.remaining() / batch);
@@ -124,7 +103,19 @@ public final class Sampler {
         float[] host = kept(logits.remaining());
         logits.get(host);
         boolean[] bad = nonFinite(host, batch);
-        return markNonFinite(anySampling ? drawOnHost(host, batch, bad) : argMax(host, batch), bad);
+        penalize(host, batch);
+        long[] tokens = anySampling ? drawOnHost(host, batch, bad) : argMax(host, batch);
+        remember(tokens, bad);
+        return markNonFinite(tokens, bad);
+    }
+
+    /** Adds each row's pick to its history; a row with non-finite logits picked nothing (it ends as an error). */
+    private void remember(long[] tokens, boolean[] bad) {
+        for (int r = 0; r < tokens.length; r++) {
+            if (seen[r] != null && !bad[r]) {
+                seen[r].set(Math.toIntExact(tokens[r]));
+            }
+        }
     }
 
     private static long[] markNonFinite(long[] tokens, boolean[] bad) {
@@ -231,20 +222,64 @@ public final class Sampler {
     static final RowError NON_FINITE_ERROR = new RowError(ScoreResult.NON_FINITE, "the model produced NaN or"
             + " infinite logits (damaged weights, or float16 overflow: try model.dtype=float32)");
 
-    /** HF's rule: a seen token's logit is divided by the penalty when positive, multiplied when not. */
-    private NDArray penalize(NDManager step, NDArray logits) {
-        float[] penalty = new float[params.length];
-        float[] inverse = new float[params.length];
-        for (int i = 0; i < params.length; i++) {
-            penalty[i] = (float) params[i].repetitionPenalty();
-            inverse[i] = 1f / penalty[i];
+    /**
+     * HF's repetition penalty on host scores {@code [batch, vocab]}, in place: each token in a row's history
+     * has its logit multiplied by the float32 reciprocal of the penalty when positive and by the penalty
+     * otherwise (HF divides; PyTorch's CUDA kernels divide by a scalar as this multiplication). Only the
+     * history's columns are touched, so a penalized step costs its row's history, not its vocabulary.
+     */
+    void penalize(float[] scores, int batch) {
+        int vocab = scores.length / batch;
+        for (int r = 0; r < batch; r++) {
+            BitSet tokens = seen[r];
+            if (tokens == null) {
+                continue;
+            }
+            float penalty = (float) params[r].repetitionPenalty();
+            float inverse = 1f / penalty;
+            int row = r * vocab;
+            for (int t = tokens.nextSetBit(0); t >= 0 && t < vocab; t = tokens.nextSetBit(t + 1)) {
+                float v = scores[row + t];
+                scores[row + t] = v * (v > 0 ? inverse : penalty);
+            }
         }
-        NDArray p = step.create(penalty).reshape(params.length, 1);
-        NDArray inv = step.create(inverse).reshape(params.length, 1);
-        NDArray positive = logits.gt(0).toType(DataType.FLOAT32, false);
-        NDArray factor = positive.mul(inv.sub(p)).add(p);                    // [batch, vocab]
-        NDArray seenHere = seen.get(step, new NDIndex(":"));
-        return logits.mul(seenHere.mul(factor.sub(1f)).add(1f));
+    }
+
+    /**
+     * {@link #penalize(float[], int)}'s rule on a logits tensor (a GPU's, or float16), into a copy: the
+     * history's (row, token) columns are gathered, scaled in float32 and scattered back.
+     */
+    NDArray penalized(NDManager step, NDArray logits) {
+        int vocab = Math.toIntExact(logits.getShape().get(1));
+        int n = 0;
+        for (BitSet tokens : seen) {
+            n += tokens == null ? 0 : tokens.get(0, vocab).cardinality();
+        }
+        if (n == 0) {
+            return logits;
+        }
+        long[] rows = new long[n];
+        long[] columns = new long[n];
+        float[] whenPositive = new float[n];
+        float[] otherwise = new float[n];
+        for (int r = 0, i = 0; r < seen.length; r++) {
+            if (seen[r] == null) {
+                continue;
+            }
+            float penalty = (float) params[r].repetitionPenalty();
+            for (int t = seen[r].nextSetBit(0); t >= 0 && t < vocab; t = seen[r].nextSetBit(t + 1), i++) {
+                rows[i] = r;
+                columns[i] = t;
+                whenPositive[i] = 1f / penalty;
+                otherwise[i] = penalty;
+            }
+        }
+        NDIndex at = new NDIndex("{}, {}", step.create(rows), step.create(columns));
+        NDArray values = logits.get(at).toType(DataType.FLOAT32, false);       // [n]
+        NDArray factor = NDArrays.where(values.gt(0), step.create(whenPositive), step.create(otherwise));
+        NDArray out = logits.duplicate();
+        out.set(at, values.mul(factor).toType(logits.getDataType(), false));
+        return out;
     }
 
     private long[] draw(NDManager step, NDArray logits, int batch) {
@@ -283,50 +318,29 @@ public final class Sampler {
 
     /**
      * Puts row {@code fromRow} of another sampler into row {@code row} of this one, its random generator
-     * and seen tokens included: a sequence sampled its first token in a prefill batch and goes on in a
-     * decode slot, drawing the very numbers it would have drawn in one batch.
+     * and history included: a sequence sampled its first token in a prefill batch and goes on in a decode
+     * slot, drawing the very numbers it would have drawn in one batch.
      */
-    void replaceRow(NDManager manager, int row, Sampler from, int fromRow) {
+    void replaceRow(int row, Sampler from, int fromRow) {
         params[row] = from.params[fromRow];
         randoms[row] = from.randoms[fromRow];
-        anyPenalty = false;
-        anySampling = false;
-        for (SamplingParams p : params) {
-            anyPenalty |= p.repetitionPenalty() != 1;
-            anySampling |= !p.isGreedy();
-        }
-        if (from.seen == null && seen == null) {
-            return;
-        }
-        try (NDManager scratch = manager.newSubManager()) {
-            if (from.seen == null) {
-                // The row has no penalty, so its stale history would not matter; zeros keep it tidy.
-                seen.set(new NDIndex("{}", row), scratch.zeros(new Shape(seen.getShape().get(1)), DataType.FLOAT32));
-                return;
-            }
-            if (seen == null) {
-                seen = manager.zeros(new Shape(params.length, from.seen.getShape().get(1)), DataType.FLOAT32);
-            }
-            seen.set(new NDIndex("{}", row), from.seen.get(scratch, new NDIndex("{}", fromRow)));
-        }
+        seen[row] = from.seen[fromRow];
+        flags();
     }
 
     /** Keeps only the given rows, in that order, as the generator drops finished ones. */
-    void keepRows(NDManager manager, long[] rows) {
+    void keepRows(long[] rows) {
         SamplingParams[] p = new SamplingParams[rows.length];
         SplittableRandom[] r = new SplittableRandom[rows.length];
+        BitSet[] s = new BitSet[rows.length];
         for (int i = 0; i < rows.length; i++) {
             p[i] = params[(int) rows[i]];
             r[i] = randoms[(int) rows[i]];
+            s[i] = seen[(int) rows[i]];
         }
         params = p;
         randoms = r;
-        if (seen != null) {
-            try (NDArray index = manager.create(rows)) {
-                NDArray kept = seen.get(manager, new NDIndex("{}", index));
-                seen.close();
-                seen = kept;
-            }
-        }
+        seen = s;
+        flags();
     }
 }
