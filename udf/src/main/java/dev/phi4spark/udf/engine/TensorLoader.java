@@ -1,5 +1,6 @@
 package dev.phi4spark.udf.engine;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -105,23 +106,22 @@ final class TensorLoader {
         return info;
     }
 
+    /**
+     * Reads rows of a tensor into a host tensor of its own, moves it to the model's device (on the CPU it
+     * stays as it is) and hands it to the model's manager; on a GPU the host copy is freed as soon as the
+     * device has its own. No mapping of the file or Java direct buffer is left for the garbage collector: on a
+     * GPU each chunk used to be a mapping, and a BF16 chunk also a float32 direct buffer (twice the
+     * checkpoint's bytes over a load), all held until collected.
+     */
     private NDArray read(SafetensorsFile.TensorInfo info, long firstRow, long rows, long rowElements, Shape shape) {
         SafetensorsFile file = checkpoint.fileOf(info.name());
         int srcBytes = info.dtype().bytes();
         long offset = firstRow * rowElements * srcBytes;
         int length = Math.toIntExact(rows * rowElements * srcBytes);
-        if (!manager.getDevice().isGpu()) {
-            return readOnHost(file, info, offset, length, shape);
-        }
-        // libtorch copies these bytes to the device, so the mapping is only read once.
-        ByteBuffer bytes = file.map(info, offset, length);
-        switch (info.dtype()) {
-            case F32:
-                return manager.create(bytes, shape, DataType.FLOAT32);
-            case F16:
-                return manager.create(bytes, shape, DataType.FLOAT16);
-            default:
-                return manager.create(widenBf16(bytes), shape, DataType.FLOAT32);
+        try (NDManager host = manager.getEngine().newBaseManager(Device.cpu())) {
+            NDArray array = readOnHost(host, file, info, offset, length, shape).toDevice(manager.getDevice(), false);
+            array.attach(manager);
+            return array;
         }
     }
 
@@ -133,10 +133,10 @@ final class TensorLoader {
      * model's weights. BF16 is read into the upper half of the float32 memory and widened there, so no
      * second buffer (and no Java direct memory) is needed.
      */
-    private NDArray readOnHost(SafetensorsFile file, SafetensorsFile.TensorInfo info, long offset, int length,
-            Shape shape) {
+    private static NDArray readOnHost(NDManager host, SafetensorsFile file, SafetensorsFile.TensorInfo info,
+            long offset, int length, Shape shape) {
         SafetensorsDType src = info.dtype();
-        NDArray array = manager.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
+        NDArray array = host.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
         if (length == 0) {
             return array;
         }
@@ -157,17 +157,6 @@ final class TensorLoader {
             array.close();
             throw e;
         }
-    }
-
-    /** A bf16 value is the high 16 bits of the float32 with the same value. */
-    static ByteBuffer widenBf16(ByteBuffer bf16) {
-        ShortBuffer in = bf16.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-        ByteBuffer out = ByteBuffer.allocateDirect(in.remaining() * 4).order(ByteOrder.nativeOrder());
-        IntBuffer ints = out.asIntBuffer();
-        for (int i = 0, n = in.remaining(); i < n; i++) {
-            ints.put(i, (in.get(i) & 0xFFFF) << 16);
-        }
-        return out;
     }
 
     /**
