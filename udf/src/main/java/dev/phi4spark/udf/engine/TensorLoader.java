@@ -2,9 +2,8 @@ package dev.phi4spark.udf.engine;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -21,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * Turns checkpoint tensors into NDArrays of the compute dtype on the manager's device.
  *
  * <p>DJL 0.36 aborts the JVM on any BFLOAT16 NDArray, so BF16 is widened to float32 in Java (exact: a
- * bf16 value is the top half of a float32) and never reaches DJL as BF16. Tensors are read in chunks of
- * rows so that no single buffer exceeds {@link #CHUNK_BYTES} (Phi-4's 2 GB float32 embedding included).
+ * bf16 value is the top half of a float32) and never reaches DJL as BF16. A tensor is read into one host
+ * tensor in chunks of rows, each a view of at most {@link #CHUNK_BYTES} (a ByteBuffer holds under 2 GiB;
+ * Phi-4's float32 embedding is 2 GB), so no chunk is copied again to be joined.
  */
 final class TensorLoader {
 
@@ -52,35 +52,64 @@ final class TensorLoader {
     /** Loads a tensor, checking its shape. */
     NDArray load(String name, long... expectedShape) {
         SafetensorsFile.TensorInfo info = checkHeader(checkpoint, name, expectedShape);
-        long rows = expectedShape.length == 0 ? 1 : expectedShape[0];
-        long rowElements = rows == 0 ? 0 : info.elementCount() / rows;
-        long rowsPerChunk = Math.max(1, chunkBytes / Math.max(1, rowElements * 4));
-        if (rows <= rowsPerChunk) {
-            return toDtype(name, checkFinite(name, read(info, 0, rows, rowElements, new Shape(expectedShape))));
+        Chunks chunks = Chunks.of(expectedShape, info.elementCount(), chunkBytes);
+        NDArray array;
+        // Read on the host into memory libtorch owns, moved to the model's device (on the CPU it stays as it
+        // is) and handed to the model's manager; on a GPU the host copy is freed once the device has its own.
+        try (NDManager host = manager.getEngine().newBaseManager(Device.cpu())) {
+            array = readOnHost(host, info, new Shape(expectedShape), chunks).toDevice(manager.getDevice(), false);
+            array.attach(manager);
         }
-        NDList parts = new NDList();
-        try {
-            for (long r = 0; r < rows; r += rowsPerChunk) {
-                long n = Math.min(rowsPerChunk, rows - r);
-                long[] partShape = expectedShape.clone();
-                partShape[0] = n;
-                parts.add(toDtype(name, checkFinite(name, read(info, r, n, rowElements, new Shape(partShape)))));
-            }
-            return NDArrays.concat(parts, 0);
-        } finally {
-            parts.close();
+        return toDtype(name, checkFinite(name, array, chunks), chunks);
+    }
+
+    /** A tensor's rows in runs of at most {@code chunkBytes} of float32 each (one run for a scalar). */
+    private record Chunks(long rows, long rowElements, long rowsPerChunk) {
+
+        static Chunks of(long[] shape, long elements, long chunkBytes) {
+            long rows = shape.length == 0 ? 1 : shape[0];
+            long rowElements = rows == 0 ? 0 : elements / rows;
+            return new Chunks(rows, rowElements, Math.max(1, chunkBytes / Math.max(1, rowElements * 4)));
+        }
+
+        /** Rows {@code [first, first + count(first))}: the whole tensor when it is one chunk. */
+        NDIndex index(long first) {
+            return new NDIndex("{}:{}", first, first + count(first));
+        }
+
+        long count(long first) {
+            return Math.min(rowsPerChunk, rows - first);
+        }
+
+        boolean whole() {
+            return rows <= rowsPerChunk;
         }
     }
 
     /**
-     * Refuses NaN and infinite weights: they turn every logit into NaN, and a NaN score or a sampled
-     * "!!!!" would pass as a result. One pass over values already in memory, cheap next to reading them.
+     * The chunk of rows from {@code first} as a view on {@code scratch} (the array itself, lent to it, when
+     * it is one chunk), so what is computed from it is freed with {@code scratch}.
      */
-    private NDArray checkFinite(String name, NDArray array) {
-        long bad;
-        try (NDManager scratch = manager.newSubManager()) {
+    private static NDArray chunk(NDArray array, Chunks chunks, long first, NDManager scratch) {
+        if (chunks.whole()) {
             array.tempAttach(scratch);
-            bad = array.isNaN().logicalOr(array.isInfinite()).countNonzero().getLong();
+            return array;
+        }
+        return array.get(scratch, chunks.index(first));
+    }
+
+    /**
+     * Refuses NaN and infinite weights: they turn every logit into NaN, and a NaN score or a sampled
+     * "!!!!" would pass as a result. One pass over values already in memory, chunk by chunk so the masks
+     * stay small, cheap next to reading them.
+     */
+    private NDArray checkFinite(String name, NDArray array, Chunks chunks) {
+        long bad = 0;
+        for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray part = chunk(array, chunks, r, scratch);
+                bad += part.isNaN().logicalOr(part.isInfinite()).countNonzero().getLong();
+            }
         }
         if (bad > 0) {
             array.close();
@@ -107,51 +136,40 @@ final class TensorLoader {
     }
 
     /**
-     * Reads rows of a tensor into a host tensor of its own, moves it to the model's device (on the CPU it
-     * stays as it is) and hands it to the model's manager; on a GPU the host copy is freed as soon as the
-     * device has its own. No mapping of the file or Java direct buffer is left for the garbage collector: on a
-     * GPU each chunk used to be a mapping, and a BF16 chunk also a float32 direct buffer (twice the
-     * checkpoint's bytes over a load), all held until collected.
+     * Reads the tensor into memory libtorch allocates on the host, rather than handing libtorch the file's
+     * mapping: the native decoder's multi-row products ran 10-20% slower over the checkpoint's mapped pages
+     * than over the process's own (batch-8 decode 5-10%, batch 32 16%, docs/benchmarks.md), a closed model's
+     * mappings stayed resident until garbage collection, and a rewrite of the file in place would change a
+     * mapped model's weights. On a GPU each chunk used to be a mapping and, for BF16, also a float32 Java
+     * direct buffer, all held until collected. BF16 is read into the upper half of each chunk's float32
+     * memory and widened there, so no second buffer (and no Java direct memory) is needed.
      */
-    private NDArray read(SafetensorsFile.TensorInfo info, long firstRow, long rows, long rowElements, Shape shape) {
+    private NDArray readOnHost(NDManager host, SafetensorsFile.TensorInfo info, Shape shape, Chunks chunks) {
         SafetensorsFile file = checkpoint.fileOf(info.name());
-        int srcBytes = info.dtype().bytes();
-        long offset = firstRow * rowElements * srcBytes;
-        int length = Math.toIntExact(rows * rowElements * srcBytes);
-        try (NDManager host = manager.getEngine().newBaseManager(Device.cpu())) {
-            NDArray array = readOnHost(host, file, info, offset, length, shape).toDevice(manager.getDevice(), false);
-            array.attach(manager);
-            return array;
-        }
-    }
-
-    /**
-     * Reads the bytes into memory libtorch allocates, rather than handing libtorch the file's mapping: the
-     * native decoder's multi-row products ran 10-20% slower over the checkpoint's mapped pages than over
-     * the process's own (batch-8 decode 5-10%, batch 32 16%, docs/benchmarks.md), a closed model's mappings
-     * stayed resident until garbage collection, and a rewrite of the file in place would change a mapped
-     * model's weights. BF16 is read into the upper half of the float32 memory and widened there, so no
-     * second buffer (and no Java direct memory) is needed.
-     */
-    private static NDArray readOnHost(NDManager host, SafetensorsFile file, SafetensorsFile.TensorInfo info,
-            long offset, int length, Shape shape) {
         SafetensorsDType src = info.dtype();
         NDArray array = host.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
-        if (length == 0) {
-            return array;
-        }
         try {
-            ByteBuffer memory = JniUtils.getByteBuffer((PtNDArray) array, true);
-            if (!memory.isDirect()) {
-                throw new IllegalStateException("Cannot load tensor '" + info.name()
-                        + "': libtorch gave no direct buffer for its memory (" + shape + ")");
+            for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
+                long offset = r * chunks.rowElements() * src.bytes();
+                int length = Math.toIntExact(chunks.count(r) * chunks.rowElements() * src.bytes());
+                if (length == 0) {
+                    continue;
+                }
+                try (NDManager views = host.newSubManager()) {
+                    NDArray part = chunks.whole() ? array : array.get(views, chunks.index(r)); // a view: same memory
+                    ByteBuffer memory = JniUtils.getByteBuffer((PtNDArray) part, true);
+                    if (!memory.isDirect()) {
+                        throw new IllegalStateException("Cannot load tensor '" + info.name()
+                                + "': libtorch gave no direct buffer for its memory (" + shape + ")");
+                    }
+                    if (src != SafetensorsDType.BF16) {
+                        file.read(info, offset, memory);
+                    } else {
+                        file.read(info, offset, memory.duplicate().position(length).slice());
+                        widenBf16InPlace(memory, length / 2);
+                    }
+                }
             }
-            if (src != SafetensorsDType.BF16) {
-                file.read(info, offset, memory);
-                return array;
-            }
-            file.read(info, offset, memory.duplicate().position(length).slice());
-            widenBf16InPlace(memory, length / 2);
             return array;
         } catch (RuntimeException e) {
             array.close();
@@ -173,24 +191,30 @@ final class TensorLoader {
         }
     }
 
-    private NDArray toDtype(String name, NDArray array) {
+    private NDArray toDtype(String name, NDArray array, Chunks chunks) {
         if (array.getDataType() == dtype) {
             return array;
         }
         try (array) {
             if (dtype == DataType.FLOAT16) {
-                return toFloat16(name, array);
+                return toFloat16(name, array, chunks);
             }
             return array.toType(dtype, false);
         }
     }
 
     /** Values beyond float16's range are clamped and reported, never silently turned into infinity. */
-    private NDArray toFloat16(String name, NDArray array) {
+    private NDArray toFloat16(String name, NDArray array, Chunks chunks) {
+        long outside = 0;
+        for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray part = chunk(array, chunks, r, scratch);
+                outside += part.toType(DataType.FLOAT32, false).abs().gt(F16_MAX).countNonzero().getLong();
+            }
+        }
         try (NDManager scratch = manager.newSubManager()) {
             NDArray wide = array.toType(DataType.FLOAT32, false);
-            wide.attach(scratch);
-            long outside = wide.abs().gt(F16_MAX).countNonzero().getLong();
+            wide.tempAttach(scratch);
             if (outside > 0) {
                 LOG.warn("Tensor '{}' has {} values outside the float16 range (|x| > {}): clamped to it",
                         name, outside, F16_MAX);

@@ -120,9 +120,11 @@ class DtypeTest {
         Path dir = Files.createDirectories(tmp.resolve("big"));
         Files.move(file, dir.resolve("model.safetensors"));
         try (Checkpoint ckpt = Checkpoint.open(dir); NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            NDArray w = new TensorLoader(ckpt, m, DataType.FLOAT16).load("w", 2, 2);
-            float[] v = w.toType(DataType.FLOAT32, false).toFloatArray();
-            assertThat(v).containsExactly(1f, 65504f, -65504f, 3f);
+            for (long chunkBytes : new long[] {TensorLoader.CHUNK_BYTES, 8}) { // one chunk; a chunk per row
+                NDArray w = new TensorLoader(ckpt, m, DataType.FLOAT16, chunkBytes).load("w", 2, 2);
+                float[] v = w.toType(DataType.FLOAT32, false).toFloatArray();
+                assertThat(v).as("chunks of %d bytes", chunkBytes).containsExactly(1f, 65504f, -65504f, 3f);
+            }
         }
     }
 
@@ -152,12 +154,15 @@ class DtypeTest {
     void largeTensorsReadInChunksMatchOneRead() throws IOException {
         Path dir = Fixtures.model("tiny-phi3-bf16");
         try (Checkpoint ckpt = Checkpoint.open(dir); NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            float[] whole = new TensorLoader(ckpt, m, DataType.FLOAT32).load("model.embed_tokens.weight", 512, 64)
-                    .toFloatArray();
-            // 1 KiB chunks: 4 rows each, 128 chunks concatenated.
-            float[] chunked = new TensorLoader(ckpt, m, DataType.FLOAT32, 1024).load("model.embed_tokens.weight", 512, 64)
-                    .toFloatArray();
-            assertThat(chunked).containsExactly(whole);
+            for (DataType dtype : List.of(DataType.FLOAT32, DataType.FLOAT16)) {
+                float[] whole = new TensorLoader(ckpt, m, dtype).load("model.embed_tokens.weight", 512, 64)
+                        .toType(DataType.FLOAT32, false).toFloatArray();
+                // 1 KiB chunks: 4 rows each, 128 chunks read into views of one tensor, checked and (float16)
+                // range-checked chunk by chunk.
+                float[] chunked = new TensorLoader(ckpt, m, dtype, 1024).load("model.embed_tokens.weight", 512, 64)
+                        .toType(DataType.FLOAT32, false).toFloatArray();
+                assertThat(chunked).as("%s", dtype).containsExactly(whole);
+            }
         }
     }
 }
