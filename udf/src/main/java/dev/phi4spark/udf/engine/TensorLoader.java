@@ -100,10 +100,14 @@ final class TensorLoader {
 
     /**
      * Refuses NaN and infinite weights: they turn every logit into NaN, and a NaN score or a sampled
-     * "!!!!" would pass as a result. One pass over values already in memory, chunk by chunk so the masks
-     * stay small, cheap next to reading them.
+     * "!!!!" would pass as a result. Two reductions over values already in memory (the largest and the
+     * smallest: NaN propagates through both, an infinity shows in one), no mask; the bad values are counted
+     * only for the error. The masks and a count per tensor took most of a CPU load's time (docs/benchmarks.md).
      */
     private NDArray checkFinite(String name, NDArray array, Chunks chunks) {
+        if (array.size() == 0 || finite(array)) {
+            return array;
+        }
         long bad = 0;
         for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
             try (NDManager scratch = manager.newSubManager()) {
@@ -111,12 +115,17 @@ final class TensorLoader {
                 bad += part.isNaN().logicalOr(part.isInfinite()).countNonzero().getLong();
             }
         }
-        if (bad > 0) {
-            array.close();
-            throw new ModelLoadException("Cannot load model: tensor '" + name + "' has " + bad
-                    + " NaN or infinite value(s), so the checkpoint is damaged (" + checkpoint.fileOf(name).path() + ")");
+        array.close();
+        throw new ModelLoadException("Cannot load model: tensor '" + name + "' has " + bad
+                + " NaN or infinite value(s), so the checkpoint is damaged (" + checkpoint.fileOf(name).path() + ")");
+    }
+
+    private boolean finite(NDArray array) {
+        try (NDManager scratch = manager.newSubManager()) {
+            array.tempAttach(scratch);
+            return Float.isFinite(array.max().toType(DataType.FLOAT32, false).getFloat())
+                    && Float.isFinite(array.min().toType(DataType.FLOAT32, false).getFloat());
         }
-        return array;
     }
 
     /** The tensor's header entry, checked for presence, shape and a dtype this loader reads. */

@@ -1,6 +1,7 @@
 package dev.phi4spark.udf.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -145,6 +146,45 @@ class DtypeTest {
                 float[][] after = allLogits(model, prompt);
                 for (int p = 0; p < prompt.length; p++) {
                     assertThat(after[p]).as("%s logits at %d", stored, p).containsExactly(before[p]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTensorWithNaNOrInfinityIsRefusedWithItsCount() throws IOException {
+        float[] extremes = {3.0e38f, -3.0e38f, 1e-30f, 0f, -0f, 65504f, -1f, 2f}; // all finite: loaded
+        for (SafetensorsDType stored : List.of(SafetensorsDType.F32, SafetensorsDType.F16, SafetensorsDType.BF16)) {
+            float big = stored == SafetensorsDType.F16 ? 65504f : 3.0e38f;
+            float[] finite = extremes.clone();
+            finite[0] = big;
+            finite[1] = -big;
+            float[] nan = finite.clone();
+            nan[7] = Float.NaN;                          // the last value
+            float[] infinities = finite.clone();
+            infinities[0] = Float.POSITIVE_INFINITY;     // the first
+            infinities[5] = Float.NEGATIVE_INFINITY;
+            float[] negative = finite.clone();
+            negative[3] = Float.NEGATIVE_INFINITY;       // alone: only the smallest value shows it
+            Path dir = Files.createDirectories(tmp.resolve("nonfinite-" + stored));
+            new SafetensorsWriter().add("finite", finite, new long[] {4, 2}, stored)
+                    .add("nan", nan, new long[] {4, 2}, stored)
+                    .add("inf", infinities, new long[] {4, 2}, stored)
+                    .add("neginf", negative, new long[] {4, 2}, stored)
+                    .write(dir.resolve("model.safetensors"));
+            try (Checkpoint ckpt = Checkpoint.open(dir); NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+                for (long chunkBytes : new long[] {TensorLoader.CHUNK_BYTES, 8}) { // one chunk; a chunk per row
+                    TensorLoader loader = new TensorLoader(ckpt, m, DataType.FLOAT32, chunkBytes);
+                    assertThat(loader.load("finite", 4, 2).toFloatArray()).as("%s", stored).hasSize(8);
+                    String file = dir.resolve("model.safetensors").toString();
+                    assertThatThrownBy(() -> loader.load("nan", 4, 2)).as("%s", stored)
+                            .isInstanceOf(ModelLoadException.class)
+                            .hasMessage("Cannot load model: tensor 'nan' has 1 NaN or infinite value(s), so the"
+                                    + " checkpoint is damaged (" + file + ")");
+                    assertThatThrownBy(() -> loader.load("inf", 4, 2)).as("%s", stored)
+                            .hasMessageStartingWith("Cannot load model: tensor 'inf' has 2 NaN or infinite value(s)");
+                    assertThatThrownBy(() -> loader.load("neginf", 4, 2)).as("%s", stored)
+                            .hasMessageStartingWith("Cannot load model: tensor 'neginf' has 1 NaN or infinite value(s)");
                 }
             }
         }
