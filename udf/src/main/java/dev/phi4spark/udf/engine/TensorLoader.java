@@ -212,19 +212,23 @@ final class TensorLoader {
         }
     }
 
-    /** Values beyond float16's range are clamped and reported, never silently turned into infinity. */
+    /**
+     * Values beyond float16's range are clamped and reported, never silently turned into infinity. As for
+     * {@link #checkFinite}, the largest and smallest values decide; the values outside are counted, chunk by
+     * chunk, only for the report.
+     */
     private NDArray toFloat16(String name, NDArray array, Chunks chunks) {
-        long outside = 0;
-        for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
-            try (NDManager scratch = manager.newSubManager()) {
-                NDArray part = chunk(array, chunks, r, scratch);
-                outside += part.toType(DataType.FLOAT32, false).abs().gt(F16_MAX).countNonzero().getLong();
-            }
-        }
         try (NDManager scratch = manager.newSubManager()) {
             NDArray wide = array.toType(DataType.FLOAT32, false);
             wide.tempAttach(scratch);
-            if (outside > 0) {
+            if (wide.size() > 0 && (wide.max().getFloat() > F16_MAX || wide.min().getFloat() < -F16_MAX)) {
+                long outside = 0;
+                for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
+                    try (NDManager views = scratch.newSubManager()) {
+                        NDArray part = chunks.whole() ? wide : wide.get(views, chunks.index(r));
+                        outside += part.abs().gt(F16_MAX).countNonzero().getLong();
+                    }
+                }
                 LOG.warn("Tensor '{}' has {} values outside the float16 range (|x| > {}): clamped to it",
                         name, outside, F16_MAX);
                 wide = wide.clip(-F16_MAX, F16_MAX);
