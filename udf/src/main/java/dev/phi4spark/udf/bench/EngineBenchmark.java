@@ -79,8 +79,8 @@ public final class EngineBenchmark {
      * @param decodeB8 decode at batch 8
      * @param decodeB32 decode at batch 32 (compute-bound: no bandwidth fraction)
      * @param decodeB8SampledTokensPerSecond decode at batch 8 drawing each token at the sampling defaults
-     * @param decodeB8PenalizedTokensPerSecond the same with repetition penalty {@value #PENALTY}
      *     (temperature 0.7, top-p 0.95, a seed per row) instead of greedily
+     * @param decodeB8PenalizedTokensPerSecond the same with repetition penalty {@value #PENALTY}
      */
     public record Figures(
             @JsonProperty("device") String device,
