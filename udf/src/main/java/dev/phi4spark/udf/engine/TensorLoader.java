@@ -60,7 +60,7 @@ final class TensorLoader {
             array = readOnHost(host, info, new Shape(expectedShape), chunks).toDevice(manager.getDevice(), false);
             array.attach(manager);
         }
-        return toDtype(name, checkFinite(name, array, chunks), chunks);
+        return toDtype(name, checkFinite(name, array));
     }
 
     /** A tensor's rows in runs of at most {@code chunkBytes} of float32 each (one run for a scalar). */
@@ -87,33 +87,19 @@ final class TensorLoader {
     }
 
     /**
-     * The chunk of rows from {@code first} as a view on {@code scratch} (the array itself, lent to it, when
-     * it is one chunk), so what is computed from it is freed with {@code scratch}.
-     */
-    private static NDArray chunk(NDArray array, Chunks chunks, long first, NDManager scratch) {
-        if (chunks.whole()) {
-            array.tempAttach(scratch);
-            return array;
-        }
-        return array.get(scratch, chunks.index(first));
-    }
-
-    /**
      * Refuses NaN and infinite weights: they turn every logit into NaN, and a NaN score or a sampled
      * "!!!!" would pass as a result. Two reductions over values already in memory (the largest and the
      * smallest: NaN propagates through both, an infinity shows in one), no mask; the bad values are counted
      * only for the error. The masks and a count per tensor took most of a CPU load's time (docs/benchmarks.md).
      */
-    private NDArray checkFinite(String name, NDArray array, Chunks chunks) {
+    private NDArray checkFinite(String name, NDArray array) {
         if (array.size() == 0 || finite(array)) {
             return array;
         }
-        long bad = 0;
-        for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
-            try (NDManager scratch = manager.newSubManager()) {
-                NDArray part = chunk(array, chunks, r, scratch);
-                bad += part.isNaN().logicalOr(part.isInfinite()).countNonzero().getLong();
-            }
+        long bad;
+        try (NDManager scratch = manager.newSubManager()) {
+            array.tempAttach(scratch);
+            bad = array.isNaN().logicalOr(array.isInfinite()).countNonzero().getLong();
         }
         array.close();
         throw new ModelLoadException("Cannot load model: tensor '" + name + "' has " + bad
@@ -200,13 +186,13 @@ final class TensorLoader {
         }
     }
 
-    private NDArray toDtype(String name, NDArray array, Chunks chunks) {
+    private NDArray toDtype(String name, NDArray array) {
         if (array.getDataType() == dtype) {
             return array;
         }
         try (array) {
             if (dtype == DataType.FLOAT16) {
-                return toFloat16(name, array, chunks);
+                return toFloat16(name, array);
             }
             return array.toType(dtype, false);
         }
@@ -214,23 +200,16 @@ final class TensorLoader {
 
     /**
      * Values beyond float16's range are clamped and reported, never silently turned into infinity. As for
-     * {@link #checkFinite}, the largest and smallest values decide; the values outside are counted, chunk by
-     * chunk, only for the report.
+     * {@link #checkFinite}, the largest and smallest values decide; the values outside are counted only for
+     * the report.
      */
-    private NDArray toFloat16(String name, NDArray array, Chunks chunks) {
+    private NDArray toFloat16(String name, NDArray array) {
         try (NDManager scratch = manager.newSubManager()) {
             NDArray wide = array.toType(DataType.FLOAT32, false);
             wide.tempAttach(scratch);
             if (wide.size() > 0 && (wide.max().getFloat() > F16_MAX || wide.min().getFloat() < -F16_MAX)) {
-                long outside = 0;
-                for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
-                    try (NDManager views = scratch.newSubManager()) {
-                        NDArray part = chunks.whole() ? wide : wide.get(views, chunks.index(r));
-                        outside += part.abs().gt(F16_MAX).countNonzero().getLong();
-                    }
-                }
                 LOG.warn("Tensor '{}' has {} values outside the float16 range (|x| > {}): clamped to it",
-                        name, outside, F16_MAX);
+                        name, wide.abs().gt(F16_MAX).countNonzero().getLong(), F16_MAX);
                 wide = wide.clip(-F16_MAX, F16_MAX);
             }
             NDArray half = wide.toType(DataType.FLOAT16, false);

@@ -197,8 +197,7 @@ class DtypeTest {
             for (DataType dtype : List.of(DataType.FLOAT32, DataType.FLOAT16)) {
                 float[] whole = new TensorLoader(ckpt, m, dtype).load("model.embed_tokens.weight", 512, 64)
                         .toType(DataType.FLOAT32, false).toFloatArray();
-                // 1 KiB chunks: 4 rows each, 128 chunks read into views of one tensor, checked and (float16)
-                // range-checked chunk by chunk.
+                // 1 KiB chunks: 4 rows each, 128 chunks read into views of one tensor.
                 float[] chunked = new TensorLoader(ckpt, m, dtype, 1024).load("model.embed_tokens.weight", 512, 64)
                         .toType(DataType.FLOAT32, false).toFloatArray();
                 assertThat(chunked).as("%s", dtype).containsExactly(whole);
