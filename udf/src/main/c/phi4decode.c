@@ -44,7 +44,10 @@
 #define MASK_BIAS -1e9f  /* Phi3Model.MASK_BIAS: the floor of the additive bias, as FusedAttention.mask clamps */
 /* Floats ahead of the current column that the multi-row tiles prefetch in every weight row (1 KB): measured
  * 1.3x faster at 8 rows than leaving it to the hardware prefetcher. One-row products prefetch nothing
- * (dot_stream). */
+ * (dot_stream). The products' prefetches are non-temporal (prefetchnta): a weight line is used once a step
+ * and a real model's step reads far more than the caches hold, so a line kept in L2 (and, on AMD, moved to
+ * L3 when L2 evicts it) is likely only traffic; measured against _MM_HINT_T0 1.04-1.11x at 8 rows, 1.03 at
+ * 4 and up to 1.09 at 2, the gain largest when the host reads fastest (docs/benchmarks.md, issue 14). */
 #define PREFETCH 256
 /* How long a waiting thread spins before it sleeps: longer than the Java side of a decode step (sampling,
  * the embedding lookup, rotary angles, the mask), so a step's first product does not wait for the kernel
@@ -246,10 +249,10 @@ static inline void tile_4x2(const float* w, int k, int i0, int i1, const float* 
     __m256 a20 = acc[4], a21 = acc[5], a30 = acc[6], a31 = acc[7];
     for (int i = i0; i < i1; i += 8) {
         if ((i & 15) == 0) {
-            _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_T0);
-            _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_T0);
-            _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_T0);
-            _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_T0);
+            _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_NTA);
+            _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_NTA);
+            _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_NTA);
+            _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_NTA);
         }
         const __m256 u = _mm256_loadu_ps(x0 + i), v = _mm256_loadu_ps(x1 + i);
         __m256 c = _mm256_loadu_ps(w0 + i);
@@ -323,10 +326,10 @@ static void tile_4x4_512(const float* w, int k, int i0, int i1, const float* x, 
     __m512 a[16];
     for (int j = 0; j < 16; j++) a[j] = acc[j];
     for (int i = i0; i < i1; i += 16) {
-        _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_T0);
-        _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_T0);
-        _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_T0);
-        _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_T0);
+        _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_NTA);
+        _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_NTA);
+        _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_NTA);
+        _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_NTA);
         const __m512 c0 = _mm512_loadu_ps(w0 + i), c1 = _mm512_loadu_ps(w1 + i);
         const __m512 c2 = _mm512_loadu_ps(w2 + i), c3 = _mm512_loadu_ps(w3 + i);
         __m512 u = _mm512_loadu_ps(x0 + i);
@@ -393,7 +396,7 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
  * TILE_PIECE pieces so a group's piece stays in L1 while a block of tiles takes its turn and the later
  * groups read it from there; each tile's sums wait in a small array between its pieces. Each piece
  * prefetches the piece the loops take next (the next tile's three rows), which keeps a full piece of every
- * stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where prefetching ahead
+ * stream in flight (non-temporal: see PREFETCH): measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where prefetching ahead
  * inside each row was only 1.07-1.13x, 1.1-1.35x the older tiles at 2-4 rows, and with AVX2 1.1-1.45x the
  * 4x2 tile at 3-8 rows; tiles of 2, 4, 6 or 12 weight rows, groups of four rows with AVX-512, whole rows
  * for pieces or a prefetch further ahead measured no faster (docs/benchmarks.md).
@@ -422,9 +425,9 @@ static inline void tile_3xR_512(const int R, const float* w, int k, const float*
     xp += (size_t) i0 * R;
     for (int i = i0; i < i1; i += 16, xp += 16 * R) {
         if (prefetch) {
-            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_T0);
-            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_T0);
-            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_T0);
+            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_NTA);
+            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_NTA);
+            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_NTA);
         }
         const __m512 c0 = _mm512_loadu_ps(w0 + i), c1 = _mm512_loadu_ps(w1 + i), c2 = _mm512_loadu_ps(w2 + i);
         for (int r = 0; r < R; r++) {
@@ -453,9 +456,9 @@ static inline void tile_3xR_256(const int R, const float* w, int k, const float*
     xp += (size_t) i0 * R;
     for (int i = i0; i < i1; i += 8, xp += 8 * R) {
         if (prefetch && (i & 15) == 0) { /* one prefetch per 64-byte line */
-            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_T0);
-            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_T0);
-            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_T0);
+            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_NTA);
+            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_NTA);
+            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_NTA);
         }
         const __m256 c0 = _mm256_loadu_ps(w0 + i), c1 = _mm256_loadu_ps(w1 + i), c2 = _mm256_loadu_ps(w2 + i);
         for (int r = 0; r < R; r++) {
