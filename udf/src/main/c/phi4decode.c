@@ -395,11 +395,11 @@ static void product_range_512(const float* x, int rows, int k, const float* w, f
  * only those, where zero rows padded it to eight before: 12 rows cost 16), and the inner dimension goes in
  * TILE_PIECE pieces so a group's piece stays in L1 while a block of tiles takes its turn and the later
  * groups read it from there; each tile's sums wait in a small array between its pieces. Each piece
- * prefetches the piece the loops take next (the next tile's three rows), which keeps a full piece of every
- * stream in flight (non-temporal: see PREFETCH): measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step, where prefetching ahead
- * inside each row was only 1.07-1.13x, 1.1-1.35x the older tiles at 2-4 rows, and with AVX2 1.1-1.45x the
- * 4x2 tile at 3-8 rows; tiles of 2, 4, 6 or 12 weight rows, groups of four rows with AVX-512, whole rows
- * for pieces or a prefetch further ahead measured no faster (docs/benchmarks.md).
+ * prefetches the piece the loops take next (the next tile's three rows; non-temporal, see PREFETCH), which
+ * keeps a full piece of every stream in flight: measured 1.35-1.5x the 4x4 tile at 8 rows on the 150M step,
+ * where prefetching ahead inside each row was only 1.07-1.13x, 1.1-1.35x the older tiles at 2-4 rows, and
+ * with AVX2 1.1-1.45x the 4x2 tile at 3-8 rows; tiles of 2, 4, 6 or 12 weight rows, groups of four rows with
+ * AVX-512, whole rows for pieces or a prefetch further ahead measured no faster (docs/benchmarks.md).
  *
  * Every sum runs over the inner dimension in the same order whatever the group's size (one vector of
  * lanes, each in order, then one reduction), as the 4x4 and 4x2 tiles of other steps do and as the
@@ -536,12 +536,15 @@ static const tiles_t TILES_512 = {16, 8, 2, 16, tile_3_512, sums_512, dot_512};
 static const tiles_t TILES_256 = {8, 4, 3, 8, tile_3_256, sums_256, dot_256};
 
 /* Where the piece after (tile t of the block at b0 with nt tiles, piece at c) starts, in the loops' order:
- * the block's next tile, else its first tile's next piece, else the next block; the range's last piece
- * names itself (a prefetch of lines already in cache). */
-static const float* tile_next(const float* w, int k, int kv, int o0, int tiles, int b0, int nt, int c, int t) {
+ * the block's next tile, else its first tile's next piece, else the next block, else the rows from o1 on
+ * (the chunk a thread takes next from its own run: measured 1.02x at 8 rows, 1.04x at 4, against a chunk
+ * starting unfetched); the matrix's last piece names itself (a prefetch of lines already in cache). */
+static const float* tile_next(const float* w, int k, int kv, int o0, int tiles, int b0, int nt, int c, int t, int o1,
+                              int n) {
     if (t + 1 < nt) return w + (size_t) (o0 + 3 * (b0 + t + 1)) * k + c;
     if (c + TILE_PIECE < kv) return w + (size_t) (o0 + 3 * b0) * k + c + TILE_PIECE;
     if (b0 + nt < tiles) return w + (size_t) (o0 + 3 * (b0 + nt)) * k;
+    if (o1 + 3 <= n) return w + (size_t) o1 * k;
     return w + (size_t) (o0 + 3 * (b0 + t)) * k + c;
 }
 
@@ -590,7 +593,7 @@ static void product_range_tiles(const tiles_t* v, const float* x, const float* p
             const int ce = c + TILE_PIECE < kv ? c + TILE_PIECE : kv;
             for (int t = 0; t < nt; t++) {
                 const float* wt = w + (size_t) (o0 + 3 * (b0 + t)) * k;
-                const float* next = tile_next(w, k, kv, o0, tiles, b0, nt, c, t);
+                const float* next = tile_next(w, k, kv, o0, tiles, b0, nt, c, t, o1, n);
                 for (int g = 0; g < groups; g++) { /* later groups read the piece from L1: no prefetch */
                     v->tile(group_rows(v, rows, g), wt, k, packed + (size_t) g * v->group * kv, c, ce, next, g == 0,
                             acc + (size_t) (t * groups + g) * slot);
