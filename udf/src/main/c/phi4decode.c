@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -1213,6 +1214,31 @@ static void* address(JNIEnv* env, jobject buffer, jlong bytes) {
 JNIEXPORT jboolean JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeSupported(JNIEnv* env, jclass cls) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? JNI_TRUE : JNI_FALSE;
+}
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25 /* Linux 6.1; older kernels refuse it (EINVAL) */
+#endif
+
+/* 2 MB pages under the 2 MB-aligned part of a buffer: with collapse false, advice for memory not written yet
+ * (the loader's weights before the file is read into them: their first writes then fault in 2 MB pages);
+ * with collapse true, the pages already there moved onto 2 MB ones now (memory malloc reused from earlier
+ * allocations is written already, so the advice alone leaves it on 4 KB pages, as in a Spark executor that
+ * ran other work first). The products stream every weight page each step: on 4 KB pages the 8-row products
+ * ran 1.11-1.16x slower, one row 1.25x, and each 4 KB fault of a load cost ~11 us here (docs/benchmarks.md,
+ * issue 14). Best effort: false when the kernel refuses (no 2 MB pages, transparent huge pages off, a kernel
+ * before 6.1 for collapse); libtorch's arrays are not 2 MB-aligned, so up to 2 MB at each end stays small. */
+JNIEXPORT jboolean JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeHugePages(JNIEnv* env, jclass cls,
+        jobject buffer, jboolean collapse) {
+    char* p = (*env)->GetDirectBufferAddress(env, buffer);
+    const jlong n = (*env)->GetDirectBufferCapacity(env, buffer);
+    const uintptr_t huge = (uintptr_t) 2 << 20;
+    const uintptr_t start = ((uintptr_t) p + huge - 1) & ~(huge - 1);
+    const uintptr_t end = ((uintptr_t) p + (uintptr_t) (n > 0 ? n : 0)) & ~(huge - 1);
+    if (p == NULL || end <= start) {
+        return JNI_FALSE;
+    }
+    return madvise((void*) start, end - start, collapse ? MADV_COLLAPSE : MADV_HUGEPAGE) == 0 ? JNI_TRUE : JNI_FALSE;
 }
 
 JNIEXPORT jint JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeStart(JNIEnv* env, jclass cls, jint n) {

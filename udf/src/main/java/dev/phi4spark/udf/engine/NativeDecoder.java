@@ -59,6 +59,24 @@ final class NativeDecoder implements AutoCloseable {
         return UNAVAILABLE == null;
     }
 
+    /**
+     * Asks the kernel for 2 MB pages under {@code memory} (a direct buffer not written yet: its first writes
+     * then fault in 2 MB pages), where the library is available; false when it is not, the buffer holds no
+     * whole aligned 2 MB, or the kernel refused. Advice only: the contents do not change.
+     */
+    static boolean adviseHugePages(ByteBuffer memory) {
+        return available() && nativeHugePages(memory, false);
+    }
+
+    /**
+     * Moves {@code memory}'s pages onto 2 MB pages now (Linux 6.1's {@code MADV_COLLAPSE}), for memory that
+     * was written before {@link #adviseHugePages} could take effect; false as there, or on an older kernel.
+     * The contents do not change.
+     */
+    static boolean collapseHugePages(ByteBuffer memory) {
+        return available() && nativeHugePages(memory, true);
+    }
+
     /** Why the kernels are not available (null when they are). */
     static String unavailableReason() {
         return UNAVAILABLE;
@@ -364,6 +382,8 @@ final class NativeDecoder implements AutoCloseable {
     private static native boolean nativeSupported();
 
     private static native int nativeStart(int threads);
+
+    private static native boolean nativeHugePages(ByteBuffer memory, boolean collapse);
 
     private static native double nativeWeigh(float[] scores, int offset, int vocab, double temperature,
             double[] weight, double[] bucketMass, int[] bucketCount);

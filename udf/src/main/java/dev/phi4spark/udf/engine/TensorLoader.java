@@ -29,6 +29,15 @@ final class TensorLoader {
     /** Upper bound of one chunk's float32 bytes; far under the 2 GiB limit of a ByteBuffer. */
     static final long CHUNK_BYTES = 256L << 20;
 
+    /**
+     * Tensors of at least this many bytes get 2 MB pages where the kernel has them: advised before the file is
+     * read into them (each 4 KB page's first write is a fault otherwise), and on the CPU collapsed onto 2 MB
+     * pages after the read where malloc handed out memory written before (a JVM that ran other work first).
+     * Every decode step streams the weights, and on 4 KB pages the native decoder's products ran 1.1-1.25x
+     * slower (docs/benchmarks.md, issue 14).
+     */
+    static final long HUGE_PAGES_FROM = 4L << 20;
+
     private static final Logger LOG = LoggerFactory.getLogger(TensorLoader.class);
     private static final float F16_MAX = 65504f;
 
@@ -60,7 +69,15 @@ final class TensorLoader {
             array = readOnHost(host, info, new Shape(expectedShape), chunks).toDevice(manager.getDevice(), false);
             array.attach(manager);
         }
-        return toDtype(name, checkFinite(name, array));
+        NDArray loaded = toDtype(name, checkFinite(name, array));
+        if (!loaded.getDevice().isGpu() && bytes(loaded) >= HUGE_PAGES_FROM) {
+            NativeDecoder.collapseHugePages(JniUtils.getByteBuffer((PtNDArray) loaded, true));
+        }
+        return loaded;
+    }
+
+    private static long bytes(NDArray array) {
+        return array.getShape().size() * array.getDataType().getNumOfBytes();
     }
 
     /** A tensor's rows in runs of at most {@code chunkBytes} of float32 each (one run for a scalar). */
@@ -144,6 +161,9 @@ final class TensorLoader {
         SafetensorsDType src = info.dtype();
         NDArray array = host.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
         try {
+            if (bytes(array) >= HUGE_PAGES_FROM) {
+                NativeDecoder.adviseHugePages(JniUtils.getByteBuffer((PtNDArray) array, true));
+            }
             for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
                 long offset = r * chunks.rowElements() * src.bytes();
                 int length = Math.toIntExact(chunks.count(r) * chunks.rowElements() * src.bytes());
