@@ -30,11 +30,12 @@ final class TensorLoader {
     static final long CHUNK_BYTES = 256L << 20;
 
     /**
-     * Tensors of at least this many bytes get 2 MB pages where the kernel has them: advised before the file is
-     * read into them (each 4 KB page's first write is a fault otherwise), and on the CPU collapsed onto 2 MB
+     * A CPU model's tensors of at least this many bytes get 2 MB pages where the kernel has them: advised before
+     * the file is read into them (each 4 KB page's first write is a fault otherwise), and collapsed onto 2 MB
      * pages after the read where malloc handed out memory written before (a JVM that ran other work first).
      * Every decode step streams the weights, and on 4 KB pages the native decoder's products ran 1.1-1.25x
-     * slower (docs/benchmarks.md, issue 14).
+     * slower (docs/benchmarks.md, issue 14). A GPU load's short-lived host copies stay on 4 KB pages (not
+     * measured on a GPU).
      */
     static final long HUGE_PAGES_FROM = 4L << 20;
 
@@ -70,7 +71,7 @@ final class TensorLoader {
             array.attach(manager);
         }
         NDArray loaded = toDtype(name, checkFinite(name, array));
-        if (!loaded.getDevice().isGpu() && bytes(loaded) >= HUGE_PAGES_FROM) {
+        if (!manager.getDevice().isGpu() && bytes(loaded) >= HUGE_PAGES_FROM) {
             NativeDecoder.collapseHugePages(JniUtils.getByteBuffer((PtNDArray) loaded, true));
         }
         return loaded;
@@ -161,7 +162,7 @@ final class TensorLoader {
         SafetensorsDType src = info.dtype();
         NDArray array = host.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
         try {
-            if (bytes(array) >= HUGE_PAGES_FROM) {
+            if (!manager.getDevice().isGpu() && bytes(array) >= HUGE_PAGES_FROM) {
                 NativeDecoder.adviseHugePages(JniUtils.getByteBuffer((PtNDArray) array, true));
             }
             for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {
