@@ -71,14 +71,16 @@ final class TensorLoader {
             array.attach(manager);
         }
         NDArray loaded = toDtype(name, checkFinite(name, array));
-        if (!manager.getDevice().isGpu() && bytes(loaded) >= HUGE_PAGES_FROM) {
+        if (onHugePages(loaded)) {
             NativeDecoder.collapseHugePages(JniUtils.getByteBuffer((PtNDArray) loaded, true));
         }
         return loaded;
     }
 
-    private static long bytes(NDArray array) {
-        return array.getShape().size() * array.getDataType().getNumOfBytes();
+    /** Whether {@code array} belongs on 2 MB pages: see {@link #HUGE_PAGES_FROM}. */
+    private boolean onHugePages(NDArray array) {
+        return !manager.getDevice().isGpu()
+                && array.getShape().size() * array.getDataType().getNumOfBytes() >= HUGE_PAGES_FROM;
     }
 
     /** A tensor's rows in runs of at most {@code chunkBytes} of float32 each (one run for a scalar). */
@@ -162,7 +164,7 @@ final class TensorLoader {
         SafetensorsDType src = info.dtype();
         NDArray array = host.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
         try {
-            if (!manager.getDevice().isGpu() && bytes(array) >= HUGE_PAGES_FROM) {
+            if (onHugePages(array)) {
                 NativeDecoder.adviseHugePages(JniUtils.getByteBuffer((PtNDArray) array, true));
             }
             for (long r = 0; r < chunks.rows(); r += chunks.rowsPerChunk()) {

@@ -29,10 +29,10 @@ class HugePagesTest {
     }
 
     /**
-     * A 48 MB tensor (over glibc's largest mmap threshold, 32 MB, so libtorch's allocation is fresh memory)
-     * stored as F32 and BF16, read whole and in 1 MB chunks: the exact values, and on 2 MB pages wherever the
-     * kernel's transparent huge pages are not switched off. Run after other tests, malloc hands out memory they
-     * wrote already, which takes the collapse after the read rather than the advice before it.
+     * A 48 MB tensor stored as F32 and BF16, read whole and in 1 MB chunks: the exact values, and on 2 MB pages
+     * wherever the kernel's transparent huge pages are not switched off. Run alone, its memory is fresh and the
+     * advice before the read puts it there; run after other tests, malloc hands out memory they wrote already
+     * (even above glibc's 32 MB mmap threshold), which takes the collapse after the read.
      */
     @Test
     void aLargeTensorIsReadOntoHugePagesWithItsExactValues() throws IOException {
