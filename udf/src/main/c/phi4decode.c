@@ -766,14 +766,32 @@ typedef struct {
 } model_t;
 
 typedef struct {
+    float* x;              /* [batch, seq, hidden]: the embeddings, then the residual stream (the step's own) */
+    float* out;            /* [batch, seq, hidden] */
+    const float* cos;      /* [cosBatch, 1, seq, rot] */
+    const float* sin;
+    int cos_batch;
+    const float* bias;
+    int mask_batch;
+    const int64_t* columns; /* [columnsBatch, seq] */
+    int columns_batch;
+    float** keys;          /* per layer [batch, kvHeads, capacity, headDim] */
+    float** values;
+    int batch, seq, end, capacity;
+} step_t;
+
+typedef struct {
     const model_t* m;
     int batch, seq, end, capacity;
-    const float* qkv;      /* [rows, qkvDim], rotated in place already */
+    float* qkv;            /* [rows, qkvDim], rotated in place already unless rotate is set */
     const float* bias;     /* [maskBatch, 1, 1, seq, end], additive: 0 where a query sees a column */
     int mask_batch;
     const float* keys;     /* [batch, kvHeads, capacity, headDim] */
     const float* values;
     float* att;            /* [rows, heads*headDim] */
+    const step_t* rotate;  /* a decode step (seq 1) whose units rotate their own heads and store their key and
+                            * value first (rotate_group), or NULL */
+    int layer;
 } attention_t;
 
 /* x * rsqrt(mean(x^2) + eps) * weight, per row, in float32 (as the reference). */
@@ -1025,6 +1043,31 @@ static void attend_group(const float* q, int group, const float* k, const float*
     }
 }
 
+/* Rotary positions on row (b, p)'s query heads of key/value head g and on its key head g, then that key and
+ * value into the row's cache column: what one attention unit reads, so a unit can do its own. */
+static void rotate_group(const model_t* m, const step_t* s, float* qkv, int layer, int b, int p, int g) {
+    const int hd = m->head_dim, group = m->heads / m->kv_heads, q_size = m->heads * hd, kv_size = m->kv_heads * hd;
+    const size_t at = ((size_t) (s->cos_batch == 1 ? 0 : b) * s->seq + p) * m->rot;
+    float* r = qkv + (size_t) (b * s->seq + p) * (q_size + 2 * kv_size);
+    for (int h = g * group; h < (g + 1) * group; h++) {
+        rope(r + (size_t) h * hd, s->cos + at, s->sin + at, m->rot);
+    }
+    rope(r + q_size + (size_t) g * hd, s->cos + at, s->sin + at, m->rot);
+    const int64_t column = s->columns[(size_t) (s->columns_batch == 1 ? 0 : b) * s->seq + p];
+    const size_t dst = (((size_t) b * m->kv_heads + g) * s->capacity + (size_t) column) * hd;
+    memcpy(s->keys[layer] + dst, r + q_size + (size_t) g * hd, sizeof(float) * (size_t) hd);
+    memcpy(s->values[layer] + dst, r + q_size + kv_size + (size_t) g * hd, sizeof(float) * (size_t) hd);
+}
+
+/* rotate_group for t's share of the units (prefill: every unit's keys must be stored before any attends). */
+static void rotate_task(void* arg, int t, int nt) {
+    const attention_t* a = arg;
+    const int kv = a->m->kv_heads, units = a->batch * a->seq * kv;
+    for (int u = (int) ((long) units * t / nt); u < (int) ((long) units * (t + 1) / nt); u++) {
+        rotate_group(a->m, a->rotate, a->qkv, a->layer, u / (a->seq * kv), u / kv % a->seq, u % kv);
+    }
+}
+
 /* Attention of [t's share of batch x kvHeads x seq], each the query heads of one key/value head at one
  * position: scores of every cache column below end plus the mask, softmax, weighted values; scale
  * 1/sqrt(headDim), as scaled_dot_product_attention. */
@@ -1042,6 +1085,9 @@ static void attention_task(void* arg, int t, int nt) {
         const int s = u % seq;
         const int row = b * seq + s;
         const int mb = a->mask_batch == 1 ? 0 : b;
+        if (a->rotate != NULL && seq == 1) {
+            rotate_group(m, a->rotate, a->qkv, a->layer, b, 0, g);
+        }
         attend_group(a->qkv + (size_t) row * qkv_dim + (size_t) g * group * hd, group,
                      a->keys + (((size_t) b * m->kv_heads + g) * a->capacity) * hd,
                      a->values + (((size_t) b * m->kv_heads + g) * a->capacity) * hd,
@@ -1052,7 +1098,8 @@ static void attention_task(void* arg, int t, int nt) {
 }
 
 typedef struct {
-    float* gate_up; /* [rows, 2 * inter]: silu(gate) * up written over the gate half */
+    const float* gate_up; /* [rows, 2 * inter] */
+    float* act;           /* [rows, inter]: silu(gate) * up */
     int rows, inter;
 } swiglu_t;
 
@@ -1069,54 +1116,18 @@ static void swiglu_task(void* arg, int t, int nt) {
         r1 = (int) ((long) s->rows * (t + 1) / nt);
     }
     for (int r = r0; r < r1; r++) {
-        float* row = s->gate_up + (size_t) r * 2 * inter;
+        const float* row = s->gate_up + (size_t) r * 2 * inter;
+        float* out = s->act + (size_t) r * inter;
         int i = c0;
         for (; i + 8 <= c1; i += 8) { /* silu(g) * up = g / (1 + e^-g) * up */
             const __m256 g = _mm256_loadu_ps(row + i);
             const __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), g));
             const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-            _mm256_storeu_ps(row + i, _mm256_mul_ps(silu, _mm256_loadu_ps(row + inter + i)));
+            _mm256_storeu_ps(out + i, _mm256_mul_ps(silu, _mm256_loadu_ps(row + inter + i)));
         }
         for (; i < c1; i++) {
             const float g = row[i];
-            row[i] = g / (1.0f + exp1(-g)) * row[inter + i];
-        }
-    }
-}
-
-typedef struct {
-    float* x;              /* [batch, seq, hidden]: the embeddings, then the residual stream (the step's own) */
-    float* out;            /* [batch, seq, hidden] */
-    const float* cos;      /* [cosBatch, 1, seq, rot] */
-    const float* sin;
-    int cos_batch;
-    const float* bias;
-    int mask_batch;
-    const int64_t* columns; /* [columnsBatch, seq] */
-    int columns_batch;
-    float** keys;          /* per layer [batch, kvHeads, capacity, headDim] */
-    float** values;
-    int batch, seq, end, capacity;
-} step_t;
-
-/* Rotary positions on q and k, then k and v into each row's cache columns. */
-static void rotate_and_store(const model_t* m, const step_t* s, float* qkv, int layer) {
-    const int hd = m->head_dim, q_size = m->heads * hd, kv_size = m->kv_heads * hd;
-    const int qkv_dim = q_size + 2 * kv_size;
-    for (int b = 0; b < s->batch; b++) {
-        for (int p = 0; p < s->seq; p++) {
-            const int row = b * s->seq + p;
-            const size_t at = ((size_t) (s->cos_batch == 1 ? 0 : b) * s->seq + p) * m->rot;
-            float* r = qkv + (size_t) row * qkv_dim;
-            for (int h = 0; h < m->heads + m->kv_heads; h++) {
-                rope(r + (size_t) h * hd, s->cos + at, s->sin + at, m->rot);
-            }
-            const int64_t column = s->columns[(size_t) (s->columns_batch == 1 ? 0 : b) * s->seq + p];
-            for (int g = 0; g < m->kv_heads; g++) {
-                const size_t dst = (((size_t) b * m->kv_heads + g) * s->capacity + (size_t) column) * hd;
-                memcpy(s->keys[layer] + dst, r + q_size + (size_t) g * hd, sizeof(float) * (size_t) hd);
-                memcpy(s->values[layer] + dst, r + q_size + kv_size + (size_t) g * hd, sizeof(float) * (size_t) hd);
-            }
+            out[i] = g / (1.0f + exp1(-g)) * row[inter + i];
         }
     }
 }
@@ -1124,6 +1135,38 @@ static void rotate_and_store(const model_t* m, const step_t* s, float* qkv, int 
 static void add(float* x, const float* y, size_t n) {
     for (size_t i = 0; i < n; i++) {
         x[i] += y[i];
+    }
+}
+
+typedef struct {
+    float* x;             /* [rows, hidden]: the residual stream */
+    const float* y;       /* [rows, hidden] added to it first, or NULL */
+    const float* weight;  /* the norm's */
+    float* out;           /* [rows, hidden] */
+    int rows, h;
+    float eps;
+} residual_t;
+
+/* x += y, then out = rms_norm(x), for t's share of the rows. */
+static void residual_task(void* arg, int t, int nt) {
+    const residual_t* n = arg;
+    const int r0 = (int) ((long) n->rows * t / nt), r1 = (int) ((long) n->rows * (t + 1) / nt);
+    const size_t at = (size_t) r0 * n->h;
+    if (n->y != NULL) {
+        add(n->x + at, n->y + at, (size_t) (r1 - r0) * n->h);
+    }
+    rms_norm(n->x + at, n->weight, n->out + at, r1 - r0, n->h, n->eps);
+}
+
+/* residual_task over the rows, split between the threads from two rows on: a phase the calling thread runs
+ * alone is time the others wait (at batch 8 the norms, adds, rotary and the SwiGLU copy so left to it were
+ * ~0.23 ms of an ~11 ms step, docs/benchmarks.md). */
+static void residual_norm(float* x, const float* y, const float* weight, float* out, int rows, int h, float eps) {
+    residual_t n = {x, y, weight, out, rows, h, eps};
+    if (rows < 2) {
+        residual_task(&n, 0, 1);
+    } else {
+        parallel(residual_task, &n);
     }
 }
 
@@ -1140,25 +1183,23 @@ static void decode(const model_t* m, const step_t* s) {
     float* act = malloc(sizeof(float) * (size_t) rows * m->inter);
     for (int l = 0; l < m->layers; l++) {
         const float* const* w = m->w + 6 * l;
-        rms_norm(x, w[0], normed, rows, h, m->eps);
+        residual_norm(x, l == 0 ? NULL : proj, w[0], normed, rows, h, m->eps); /* + the layer before's MLP */
         product(normed, rows, h, w[1], qkv, qkv_dim);
-        rotate_and_store(m, s, qkv, l);
         attention_t a = {m, s->batch, s->seq, s->end, s->capacity, qkv, s->bias, s->mask_batch,
-                         s->keys[l], s->values[l], att};
+                         s->keys[l], s->values[l], att, s, l};
+        if (s->seq > 1) {
+            parallel(rotate_task, &a);
+            a.rotate = NULL;
+        }
         parallel(attention_task, &a);
         product(att, rows, q_size, w[2], proj, h);
-        add(x, proj, (size_t) rows * h);
-        rms_norm(x, w[3], normed, rows, h, m->eps);
+        residual_norm(x, proj, w[3], normed, rows, h, m->eps);
         product(normed, rows, h, w[4], gate_up, 2 * m->inter);
-        swiglu_t sw = {gate_up, rows, m->inter};
+        swiglu_t sw = {gate_up, act, rows, m->inter};
         parallel(swiglu_task, &sw);
-        for (int r = 0; r < rows; r++) {
-            memcpy(act + (size_t) r * m->inter, gate_up + (size_t) r * 2 * m->inter, sizeof(float) * (size_t) m->inter);
-        }
         product(act, rows, m->inter, w[5], proj, h);
-        add(x, proj, (size_t) rows * h);
     }
-    rms_norm(x, m->w[6 * m->layers], s->out, rows, h, m->eps);
+    residual_norm(x, m->layers == 0 ? NULL : proj, m->w[6 * m->layers], s->out, rows, h, m->eps);
     free(normed);
     free(qkv);
     free(att);
@@ -1437,19 +1478,45 @@ static int64_t arg_max(const float* v, int n) {
     return first == INT32_MAX ? 0 : first;
 }
 
-/* Greedy picks for logits [rows, n] (a direct FloatBuffer: its capacity counts floats) into out. */
+typedef struct {
+    const float* logits; /* [rows, n] */
+    int rows, n;
+    int64_t* picks;      /* [rows] */
+} arg_max_t;
+
+static void arg_max_task(void* arg, int t, int nt) {
+    const arg_max_t* a = arg;
+    for (int r = (int) ((long) a->rows * t / nt); r < (int) ((long) a->rows * (t + 1) / nt); r++) {
+        a->picks[r] = arg_max(a->logits + (size_t) r * a->n, a->n);
+    }
+}
+
+/* Greedy picks for logits [rows, n] (a direct FloatBuffer: its capacity counts floats) into out, the rows
+ * split between the pool's threads (one thread's pass over eight rows of 32,064 logits took ~70 us a step). */
 JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeArgMax(JNIEnv* env, jclass cls,
         jobject logits, jint rows, jint n, jlongArray out) {
     const float* v = logits == NULL ? NULL : (*env)->GetDirectBufferAddress(env, logits);
-    if (v == NULL || (*env)->GetDirectBufferCapacity(env, logits) < (jlong) rows * n
+    if (v == NULL || rows < 0 || (*env)->GetDirectBufferCapacity(env, logits) < (jlong) rows * n
             || (*env)->GetArrayLength(env, out) < rows) {
         throw_illegal(env, "Cannot pick greedy tokens: the logits are not a direct buffer of rows x vocab floats");
         return;
     }
-    for (jint r = 0; r < rows; r++) {
-        const jlong token = arg_max(v + (size_t) r * n, n);
-        (*env)->SetLongArrayRegion(env, out, r, 1, &token);
+    int64_t* picks = malloc(sizeof(int64_t) * (size_t) (rows > 0 ? rows : 1));
+    if (picks == NULL) {
+        throw_illegal(env, "Cannot pick greedy tokens: out of memory");
+        return;
     }
+    arg_max_t a = {v, rows, n, picks};
+    if (rows < 2) {
+        arg_max_task(&a, 0, 1);
+    } else {
+        pthread_once(&once, start_pool);
+        pthread_mutex_lock(&call_lock);
+        parallel(arg_max_task, &a);
+        pthread_mutex_unlock(&call_lock);
+    }
+    (*env)->SetLongArrayRegion(env, out, 0, rows, (const jlong*) picks);
+    free(picks);
 }
 
 /* e^x for x <= 0 in double, four lanes (HostDraw's token weights): n = round(x / ln 2), r = x - n ln 2 in
@@ -1629,7 +1696,7 @@ static int attention_bench(int end, int batch) {
     for (int rep = 0; rep < 30; rep++) {
         double t0 = now();
         for (int l = 0; l < 8; l++) {
-            attention_t a = {&m, batch, 1, end, capacity, qkv, bias, batch, keys[l], values[l], att};
+            attention_t a = {&m, batch, 1, end, capacity, qkv, bias, batch, keys[l], values[l], att, NULL, l};
             parallel(attention_task, &a);
         }
         double t = now() - t0;
