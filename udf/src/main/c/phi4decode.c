@@ -1085,7 +1085,7 @@ static void attention_task(void* arg, int t, int nt) {
         const int s = u % seq;
         const int row = b * seq + s;
         const int mb = a->mask_batch == 1 ? 0 : b;
-        if (a->rotate != NULL && seq == 1) {
+        if (a->rotate != NULL) {
             rotate_group(m, a->rotate, a->qkv, a->layer, b, 0, g);
         }
         attend_group(a->qkv + (size_t) row * qkv_dim + (size_t) g * group * hd, group,
