@@ -45,11 +45,25 @@
 #define MASK_BIAS -1e9f  /* Phi3Model.MASK_BIAS: the floor of the additive bias, as FusedAttention.mask clamps */
 /* Floats ahead of the current column that the multi-row tiles prefetch in every weight row (1 KB): measured
  * 1.3x faster at 8 rows than leaving it to the hardware prefetcher. One-row products prefetch nothing
- * (dot_stream). The products' prefetches are non-temporal (prefetchnta): a weight line is used once a step
- * and a real model's step reads far more than the caches hold, so a line kept in L2 (and, on AMD, moved to
- * L3 when L2 evicts it) is likely only traffic; measured against _MM_HINT_T0 1.04-1.11x at 8 rows, 1.03 at
- * 4 and up to 1.09 at 2, the gain largest when the host reads fastest (docs/benchmarks.md, issue 14). */
+ * (dot_stream). */
 #define PREFETCH 256
+/* Which hint the products' weight prefetches take (fetch_weight). On AMD non-temporal (prefetchnta): a weight
+ * line is used once a step and a real model's step reads far more than the caches hold, so a line kept in
+ * L2 and moved to L3 when L2 evicts it is only traffic; measured on Zen 5 against _MM_HINT_T0 1.04-1.11x at
+ * 8 rows, 1.03 at 4, up to 1.09 at 2. On Intel the same hint made every multi-row product 2-3x slower (a
+ * Xeon with AVX-512 and AMX: 8 rows 0.38 of a plain read against 0.77 into L2, 2-32 rows alike), so every
+ * other CPU prefetches into L2 (prefetcht1: 1.01-1.04x _MM_HINT_T0 there at 2-8 rows). PHI4_PREFETCH=nta or
+ * l2 chooses instead (docs/benchmarks.md, issue 14). */
+static int prefetch_nta = 0;
+
+/* One line of weights the products read soon; nta is prefetch_nta, a constant to the loops that pass it. */
+__attribute__((always_inline)) static inline void fetch_weight(const float* p, const int nta) {
+    if (nta) {
+        _mm_prefetch((const char*) p, _MM_HINT_NTA);
+    } else {
+        _mm_prefetch((const char*) p, _MM_HINT_T1);
+    }
+}
 /* How long a waiting thread spins before it sleeps: longer than the Java side of a decode step (sampling,
  * the embedding lookup, rotary angles, the mask), so a step's first product does not wait for the kernel
  * to wake a sleeping worker (measured ~0.5 ms per step on a 2-vCPU VM with 20k pause loops). */
@@ -149,6 +163,10 @@ static void* worker(void* arg) {
 static void start_pool(void) {
     __builtin_cpu_init();
     use_512 = __builtin_cpu_supports("avx512f") && getenv("PHI4_NO_AVX512") == NULL;
+    const char* hint = getenv("PHI4_PREFETCH");
+    prefetch_nta = hint != NULL && strcmp(hint, "nta") == 0 ? 1
+                 : hint != NULL && strcmp(hint, "l2") == 0 ? 0
+                 : __builtin_cpu_is("amd");
     threads = wanted_threads < 1 ? 1 : wanted_threads > MAX_THREADS ? MAX_THREADS : wanted_threads;
     for (int t = 1; t < threads; t++) {
         pthread_t id;
@@ -242,6 +260,7 @@ static float dot_256(const float* w, const float* x, int k) {
 
 /* Columns [i0, i1) of four weight rows against two activation rows, into eight running sums. */
 static inline void tile_4x2(const float* w, int k, int i0, int i1, const float* x0, const float* x1, __m256 acc[8]) {
+    const int nta = prefetch_nta;
     const float* w0 = w;
     const float* w1 = w + k;
     const float* w2 = w + 2 * (size_t) k;
@@ -250,10 +269,10 @@ static inline void tile_4x2(const float* w, int k, int i0, int i1, const float* 
     __m256 a20 = acc[4], a21 = acc[5], a30 = acc[6], a31 = acc[7];
     for (int i = i0; i < i1; i += 8) {
         if ((i & 15) == 0) {
-            _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_NTA);
-            _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_NTA);
-            _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_NTA);
-            _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_NTA);
+            fetch_weight(w0 + i + PREFETCH, nta);
+            fetch_weight(w1 + i + PREFETCH, nta);
+            fetch_weight(w2 + i + PREFETCH, nta);
+            fetch_weight(w3 + i + PREFETCH, nta);
         }
         const __m256 u = _mm256_loadu_ps(x0 + i), v = _mm256_loadu_ps(x1 + i);
         __m256 c = _mm256_loadu_ps(w0 + i);
@@ -316,6 +335,7 @@ static float dot_512(const float* w, const float* x, int k) {
  * (of the 32 vector registers), 8 loads per 16 fused multiply-adds. */
 __attribute__((target("avx512f")))
 static void tile_4x4_512(const float* w, int k, int i0, int i1, const float* x, __m512 acc[16]) {
+    const int nta = prefetch_nta;
     const float* w0 = w;
     const float* w1 = w + k;
     const float* w2 = w + 2 * (size_t) k;
@@ -327,10 +347,10 @@ static void tile_4x4_512(const float* w, int k, int i0, int i1, const float* x, 
     __m512 a[16];
     for (int j = 0; j < 16; j++) a[j] = acc[j];
     for (int i = i0; i < i1; i += 16) {
-        _mm_prefetch((const char*) (w0 + i + PREFETCH), _MM_HINT_NTA);
-        _mm_prefetch((const char*) (w1 + i + PREFETCH), _MM_HINT_NTA);
-        _mm_prefetch((const char*) (w2 + i + PREFETCH), _MM_HINT_NTA);
-        _mm_prefetch((const char*) (w3 + i + PREFETCH), _MM_HINT_NTA);
+        fetch_weight(w0 + i + PREFETCH, nta);
+        fetch_weight(w1 + i + PREFETCH, nta);
+        fetch_weight(w2 + i + PREFETCH, nta);
+        fetch_weight(w3 + i + PREFETCH, nta);
         const __m512 c0 = _mm512_loadu_ps(w0 + i), c1 = _mm512_loadu_ps(w1 + i);
         const __m512 c2 = _mm512_loadu_ps(w2 + i), c3 = _mm512_loadu_ps(w3 + i);
         __m512 u = _mm512_loadu_ps(x0 + i);
@@ -416,7 +436,7 @@ static size_t tile_packed_floats[MAX_THREADS];
 /* Columns [i0, i1) of three weight rows (w, stride k) against R packed activation rows, into the sums acc
  * [R][3][16]. R is a constant where this is inlined, so the loops unroll and the sums stay in registers. */
 __attribute__((target("avx512f"), always_inline))
-static inline void tile_3xR_512(const int R, const float* w, int k, const float* xp, int i0, int i1,
+static inline void tile_3xR_512(const int R, const int nta, const float* w, int k, const float* xp, int i0, int i1,
                                 const float* next, int prefetch, float* acc) {
     const float* w0 = w;
     const float* w1 = w + k;
@@ -426,9 +446,9 @@ static inline void tile_3xR_512(const int R, const float* w, int k, const float*
     xp += (size_t) i0 * R;
     for (int i = i0; i < i1; i += 16, xp += 16 * R) {
         if (prefetch) {
-            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_NTA);
-            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_NTA);
-            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_NTA);
+            fetch_weight(next + i - i0, nta);
+            fetch_weight(next + k + i - i0, nta);
+            fetch_weight(next + 2 * (size_t) k + i - i0, nta);
         }
         const __m512 c0 = _mm512_loadu_ps(w0 + i), c1 = _mm512_loadu_ps(w1 + i), c2 = _mm512_loadu_ps(w2 + i);
         for (int r = 0; r < R; r++) {
@@ -447,7 +467,7 @@ static inline void tile_3xR_512(const int R, const float* w, int k, const float*
 /* The same with AVX2 for a group of up to four rows (12 sums, 3 weights and one activation: the 16 vector
  * registers), the sums [R][3][8]. */
 __attribute__((always_inline))
-static inline void tile_3xR_256(const int R, const float* w, int k, const float* xp, int i0, int i1,
+static inline void tile_3xR_256(const int R, const int nta, const float* w, int k, const float* xp, int i0, int i1,
                                 const float* next, int prefetch, float* acc) {
     const float* w0 = w;
     const float* w1 = w + k;
@@ -457,9 +477,9 @@ static inline void tile_3xR_256(const int R, const float* w, int k, const float*
     xp += (size_t) i0 * R;
     for (int i = i0; i < i1; i += 8, xp += 8 * R) {
         if (prefetch && (i & 15) == 0) { /* one prefetch per 64-byte line */
-            _mm_prefetch((const char*) (next + i - i0), _MM_HINT_NTA);
-            _mm_prefetch((const char*) (next + k + i - i0), _MM_HINT_NTA);
-            _mm_prefetch((const char*) (next + 2 * (size_t) k + i - i0), _MM_HINT_NTA);
+            fetch_weight(next + i - i0, nta);
+            fetch_weight(next + k + i - i0, nta);
+            fetch_weight(next + 2 * (size_t) k + i - i0, nta);
         }
         const __m256 c0 = _mm256_loadu_ps(w0 + i), c1 = _mm256_loadu_ps(w1 + i), c2 = _mm256_loadu_ps(w2 + i);
         for (int r = 0; r < R; r++) {
@@ -473,29 +493,45 @@ static inline void tile_3xR_256(const int R, const float* w, int k, const float*
     for (int j = 0; j < 3 * R; j++) _mm256_store_ps(acc + 8 * j, a[j]);
 }
 
-/* The tiles for a group of R rows, each R its own unrolled copy: 1-8 rows with AVX-512, 1-4 with AVX2. */
+/* The tiles for a group of R rows, each R and prefetch hint its own unrolled copy: 1-8 rows with AVX-512,
+ * 1-4 with AVX2. */
+#define TILE_CASE(W, R, NTA) tile_3xR_##W(R, NTA, w, k, xp, i0, i1, next, prefetch, acc); return
 __attribute__((target("avx512f")))
 static void tile_3_512(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
                        float* acc) {
-    switch (R) {
-        case 1: tile_3xR_512(1, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 2: tile_3xR_512(2, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 3: tile_3xR_512(3, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 4: tile_3xR_512(4, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 5: tile_3xR_512(5, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 6: tile_3xR_512(6, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 7: tile_3xR_512(7, w, k, xp, i0, i1, next, prefetch, acc); return;
-        default: tile_3xR_512(8, w, k, xp, i0, i1, next, prefetch, acc); return;
+    const int nta = prefetch_nta;
+    switch (nta ? R : -R) {
+        case 1: TILE_CASE(512, 1, 1);
+        case 2: TILE_CASE(512, 2, 1);
+        case 3: TILE_CASE(512, 3, 1);
+        case 4: TILE_CASE(512, 4, 1);
+        case 5: TILE_CASE(512, 5, 1);
+        case 6: TILE_CASE(512, 6, 1);
+        case 7: TILE_CASE(512, 7, 1);
+        case 8: TILE_CASE(512, 8, 1);
+        case -1: TILE_CASE(512, 1, 0);
+        case -2: TILE_CASE(512, 2, 0);
+        case -3: TILE_CASE(512, 3, 0);
+        case -4: TILE_CASE(512, 4, 0);
+        case -5: TILE_CASE(512, 5, 0);
+        case -6: TILE_CASE(512, 6, 0);
+        case -7: TILE_CASE(512, 7, 0);
+        default: TILE_CASE(512, 8, 0);
     }
 }
 
 static void tile_3_256(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
                        float* acc) {
-    switch (R) {
-        case 1: tile_3xR_256(1, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 2: tile_3xR_256(2, w, k, xp, i0, i1, next, prefetch, acc); return;
-        case 3: tile_3xR_256(3, w, k, xp, i0, i1, next, prefetch, acc); return;
-        default: tile_3xR_256(4, w, k, xp, i0, i1, next, prefetch, acc); return;
+    const int nta = prefetch_nta;
+    switch (nta ? R : -R) {
+        case 1: TILE_CASE(256, 1, 1);
+        case 2: TILE_CASE(256, 2, 1);
+        case 3: TILE_CASE(256, 3, 1);
+        case 4: TILE_CASE(256, 4, 1);
+        case -1: TILE_CASE(256, 1, 0);
+        case -2: TILE_CASE(256, 2, 0);
+        case -3: TILE_CASE(256, 3, 0);
+        default: TILE_CASE(256, 4, 0);
     }
 }
 
@@ -1421,6 +1457,19 @@ JNIEXPORT void JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeDecode(
     free(v);
     free(x);
     free(cos);
+}
+
+/* The products' weight prefetch hint: 1 non-temporal, 0 into L2 (prefetch_nta). hint 0 or 1 sets it between
+ * jobs (tests run both instantiations on one host), any other value only reads it. */
+JNIEXPORT jint JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativePrefetch(JNIEnv* env, jclass cls, jint hint) {
+    pthread_once(&once, start_pool);
+    pthread_mutex_lock(&call_lock);
+    if (hint == 0 || hint == 1) {
+        prefetch_nta = hint;
+    }
+    const int now = prefetch_nta;
+    pthread_mutex_unlock(&call_lock);
+    return now;
 }
 
 /* y [rows, n] = x [rows, k] . w^T for w [n, k]: the lm_head of a decode step. */

@@ -65,6 +65,8 @@ public final class EngineBenchmark {
      * @param gemmSize side of the square GEMM
      * @param gemmGflops libtorch's GEMM rate, the compute roofline
      * @param attention the attention path the model runs
+     * @param nativePrefetch the native kernels' weight prefetch hint ({@code nta} or {@code l2}; absent off
+     *     the native path)
      * @param readBandwidthGbPerSecond memory read bandwidth, the decode roofline
      * @param opsPerDecodeStep top-level libtorch ops of one decode step
      * @param opsPerDecodeStepByName those ops by libtorch name
@@ -89,6 +91,7 @@ public final class EngineBenchmark {
             @JsonProperty("gemm_size") int gemmSize,
             @JsonProperty("gemm_gflops") double gemmGflops,
             @JsonProperty("attention") String attention,
+            @JsonProperty("native_prefetch") @JsonInclude(JsonInclude.Include.NON_NULL) String nativePrefetch,
             @JsonProperty("read_bandwidth_gb_per_s") double readBandwidthGbPerSecond,
             @JsonProperty("ops_per_decode_step") int opsPerDecodeStep,
             @JsonProperty("ops_per_decode_step_by_name") Map<String, Integer> opsPerDecodeStepByName,
@@ -186,6 +189,10 @@ public final class EngineBenchmark {
             log.accept(String.format("GEMM %dx%d %s: %.1f GFLOP/s (the roofline)", gemmSize, gemmSize, model.dtype(), gemm));
             double bandwidth = readBandwidth(model.manager());
             log.accept(String.format("memory read bandwidth: %.1f GB/s", bandwidth / 1e9));
+            if (model.nativePrefetch() != null) {
+                log.accept("native kernels' weight prefetch: " + model.nativePrefetch()
+                        + " (PHI4_PREFETCH=nta or l2 to choose)");
+            }
             Map<String, Integer> ops = opsPerDecodeStep(model);
             log.accept(String.format("libtorch ops per decode step (%s, profiler, top-level): %d %s",
                     model.attention(), LibtorchOps.total(ops), ops));
@@ -211,7 +218,7 @@ public final class EngineBenchmark {
             log.accept(String.format("decode batch 8, sampled with repetition penalty %s: %.1f tokens/s", PENALTY,
                     penalized));
             return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
-                    round(gemm), model.attention(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops,
+                    round(gemm), model.attention(), model.nativePrefetch(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops,
                     round(generationOps), layouts,
                     round(prefillOne), round(prefill),
                     round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB4, decodeB8, decodeB32,

@@ -77,6 +77,24 @@ final class NativeDecoder implements AutoCloseable {
         return available() && nativeHugePages(memory, true);
     }
 
+    /**
+     * The hint the products' weight prefetches take on this host: {@code "nta"} (non-temporal, on AMD) or
+     * {@code "l2"} (into L2, elsewhere: non-temporal ran 2-3x slower on an Intel Xeon), or as the environment
+     * variable {@code PHI4_PREFETCH} ({@code nta} or {@code l2}) asks; null where the kernels are unavailable.
+     * For benchmark reports: the hint changes speed, never a bit of a result.
+     */
+    static String prefetchHint() {
+        return available() ? (nativePrefetch(-1) == 1 ? "nta" : "l2") : null;
+    }
+
+    /** Sets the prefetch hint ({@code "nta"} or {@code "l2"}) between steps: for tests of both instantiations. */
+    static void prefetchHint(String hint) {
+        if (!"nta".equals(hint) && !"l2".equals(hint)) {
+            throw new IllegalArgumentException("Cannot set the prefetch hint: expected nta or l2 (" + hint + ")");
+        }
+        nativePrefetch(hint.equals("nta") ? 1 : 0);
+    }
+
     /** Why the kernels are not available (null when they are). */
     static String unavailableReason() {
         return UNAVAILABLE;
@@ -397,6 +415,8 @@ final class NativeDecoder implements AutoCloseable {
             ByteBuffer bias, ByteBuffer columns, ByteBuffer[] keys, ByteBuffer[] values, int[] shape);
 
     private static native void nativeProduct(ByteBuffer x, ByteBuffer w, ByteBuffer y, int rows, int in, int out);
+
+    private static native int nativePrefetch(int hint);
 
     private static native void nativeArgMax(FloatBuffer logits, int rows, int vocab, long[] tokens);
 }

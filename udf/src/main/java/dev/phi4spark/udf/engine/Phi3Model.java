@@ -150,6 +150,15 @@ public final class Phi3Model implements AutoCloseable {
         return nativeDecoder != null ? "native" : decoder != null ? "layers" : fused == null ? "plain" : "fused";
     }
 
+    /**
+     * The native kernels' weight prefetch hint, {@code nta} or {@code l2} (see {@code NativeDecoder}), or null
+     * off the native path: benchmark reports carry it, since the hint that is fast on one CPU maker's parts
+     * ran 2-3x slower on the other's.
+     */
+    public String nativePrefetch() {
+        return nativeDecoder != null ? NativeDecoder.prefetchHint() : null;
+    }
+
     /** The config. */
     public Phi3Config config() {
         return config;

@@ -613,6 +613,61 @@ class NativeDecoderTest {
         }
     }
 
+    /**
+     * The products' weight prefetch is non-temporal on AMD and into L2 elsewhere (on an Intel Xeon the
+     * non-temporal hint made multi-row products 2-3x slower), unless {@code PHI4_PREFETCH} asks for one.
+     */
+    @Test
+    void theWeightPrefetchIsTheOneAskedOrTheCpuMakers() throws IOException {
+        assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
+        String asked = System.getenv("PHI4_PREFETCH");
+        boolean amd = Files.readString(Path.of("/proc/cpuinfo")).contains("AuthenticAMD");
+        String expected = "nta".equals(asked) || "l2".equals(asked) ? asked : amd ? "nta" : "l2";
+        assertThat(NativeDecoder.prefetchHint()).isEqualTo(expected);
+        assertThatThrownBy(() -> NativeDecoder.prefetchHint("t0"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Cannot set the prefetch hint: expected nta or l2 (t0)");
+        assertThat(NativeDecoder.prefetchHint()).isEqualTo(expected);
+    }
+
+    /**
+     * Each prefetch hint is its own copy of every tile (a constant to the unrolled loops): both give the
+     * same bits at every row count, whichever one this host picks for the other tests.
+     */
+    @Test
+    void bothWeightPrefetchHintsGiveTheSameBits() {
+        assertThat(NativeDecoder.available()).as("%s", NativeDecoder.unavailableReason()).isTrue();
+        int[][] shapes = {{1027, 560}, {61, 1100}, {50, 7}};
+        Random random = new Random(31);
+        String hostHint = NativeDecoder.prefetchHint();
+        try {
+            for (int[] shape : shapes) {
+                int out = shape[0];
+                int in = shape[1];
+                float[] w = new float[out * in];
+                float[] x = new float[NativeDecoder.MAX_ROWS * in];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) random.nextGaussian();
+                }
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) random.nextGaussian();
+                }
+                for (int rows = 1; rows <= NativeDecoder.MAX_ROWS; rows++) {
+                    float[] rowsX = Arrays.copyOf(x, rows * in);
+                    NativeDecoder.prefetchHint("nta");
+                    float[] nta = NativeDecoder.product(rowsX, w, rows, in, out);
+                    NativeDecoder.prefetchHint("l2");
+                    float[] l2 = NativeDecoder.product(rowsX, w, rows, in, out);
+                    assertThat(l2).as("[%d, %d], %d rows", out, in, rows).isEqualTo(nta);
+                    assertThat(nta).as("[%d, %d], %d rows: all written", out, in, rows).doesNotContain(Float.NaN);
+                }
+            }
+        } finally {
+            NativeDecoder.prefetchHint(hostHint);
+        }
+        assertThat(NativeDecoder.prefetchHint()).isEqualTo(hostHint);
+    }
+
     @Test
     void nativeAsAskedFailsWithTheReasonWhereItCannotRun() {
         assertThatThrownBy(() -> Phi3Model.nativeKernel("native", Device.cpu(), DataType.FLOAT16))
