@@ -191,7 +191,8 @@ public final class EngineBenchmark {
             log.accept(String.format("memory read bandwidth: %.1f GB/s", bandwidth / 1e9));
             if (model.nativePrefetch() != null) {
                 log.accept("native kernels' weight prefetch: " + model.nativePrefetch()
-                        + " (PHI4_PREFETCH=nta or l2 to choose)");
+                        + " (PHI4_PREFETCH=nta or l2 to choose); prefill in "
+                        + (model.nativePrefill() ? "native steps" : "libtorch's whole chunks"));
             }
             Map<String, Integer> ops = opsPerDecodeStep(model);
             log.accept(String.format("libtorch ops per decode step (%s, profiler, top-level): %d %s",

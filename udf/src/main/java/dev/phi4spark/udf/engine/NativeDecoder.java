@@ -8,6 +8,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,7 @@ final class NativeDecoder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NativeDecoder.class);
     private static final String RESOURCE = "/native/linux-x86_64/libphi4decode.so";
     private static final String UNAVAILABLE = loadLibrary();
+    private static final boolean GEMM_ON_AVX512 = intelWithAvx512(Path.of("/proc/cpuinfo"));
 
     private final long handle;
     private final Phi3Config config;
@@ -75,6 +78,39 @@ final class NativeDecoder implements AutoCloseable {
      */
     static boolean collapseHugePages(ByteBuffer memory) {
         return available() && nativeHugePages(memory, true);
+    }
+
+    /**
+     * Whether libtorch's CPU GEMM runs AVX-512 kernels on this CPU: MKL, its BLAS, dispatches them to Intel
+     * parts only. The 2048-square float32 GEMM on two cores ran at 355-381 GFLOP/s on an Intel Xeon with
+     * AVX-512 and at 187 on an AVX-512 AMD Zen 5 (docs/benchmarks.md, issue 14). From /proc/cpuinfo; false
+     * where it cannot be read.
+     */
+    static boolean libtorchGemmOnAvx512() {
+        return GEMM_ON_AVX512;
+    }
+
+    /** Whether the first processor in a /proc/cpuinfo file is an Intel one with AVX-512F. */
+    static boolean intelWithAvx512(Path cpuinfo) {
+        try (Stream<String> lines = Files.lines(cpuinfo)) {
+            String vendor = null;
+            String flags = null;
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.isBlank()) {
+                    break;
+                }
+                String key = line.split(":", 2)[0].trim();
+                String value = line.contains(":") ? line.split(":", 2)[1].trim() : "";
+                if (key.equals("vendor_id")) {
+                    vendor = value;
+                } else if (key.equals("flags")) {
+                    flags = " " + value + " ";
+                }
+            }
+            return "GenuineIntel".equals(vendor) && flags != null && flags.contains(" avx512f ");
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
     }
 
     /**

@@ -40,6 +40,8 @@ public final class Phi3Model implements AutoCloseable {
     private final NativeDecoder nativeDecoder;
     // The lm_head as [split, hidden/split, vocab] (a view of its storage, not a copy), or null: see lmHeadProduct
     private final NDArray lmHeadHalves;
+    /** Whether prefill runs in native steps (see prefillColumns); tests set it to run either path anywhere. */
+    private volatile boolean nativePrefill;
 
     private Phi3Model(Phi3Config config, NDManager manager, DataType dtype, Phi3Weights weights, RotaryEmbedding rope,
             FusedAttention fused, FusedDecoder decoder, NativeDecoder nativeDecoder) {
@@ -52,6 +54,8 @@ public final class Phi3Model implements AutoCloseable {
         this.decoder = decoder;
         this.nativeDecoder = nativeDecoder;
         this.lmHeadHalves = lmHeadHalves(weights, config, manager.getDevice());
+        this.nativePrefill = nativeDecoder != null && !NativeDecoder.libtorchGemmOnAvx512()
+                && config.layerMatrixParameters() >= NATIVE_PREFILL_MIN_LAYER_PARAMETERS;
     }
 
     private static NDArray lmHeadHalves(Phi3Weights weights, Phi3Config config, Device device) {
@@ -191,15 +195,31 @@ public final class Phi3Model implements AutoCloseable {
      * Prompt columns per prefill forward for {@code rows} rows, at most {@code chunk}: on a CPU running the
      * native decoder, as many as keep a forward within its {@link NativeDecoder#MAX_ROWS} rows, whose kernels
      * prefilled 1.2-1.65x faster than libtorch's GEMM on whole chunks at the 150M bench shape and ~1.8x at
-     * Phi-4's widths (docs/benchmarks.md); elsewhere, for more rows than one native step takes, or for layers
-     * too small to gain ({@link #NATIVE_PREFILL_MIN_LAYER_PARAMETERS}), {@code chunk}.
+     * Phi-4's widths on an AMD Zen 5 (docs/benchmarks.md); elsewhere {@code chunk}: for more rows than one
+     * native step takes, for layers too small to gain ({@link #NATIVE_PREFILL_MIN_LAYER_PARAMETERS}), and
+     * where libtorch's GEMM runs AVX-512 kernels ({@link NativeDecoder#libtorchGemmOnAvx512}), whose whole
+     * chunks prefilled 1.4-1.9x faster than the native steps on an Intel Xeon (Phi-4's widths, 1 x 256: 396
+     * against 228 tokens/s). Both paths give the same tokens within float rounding.
      */
     public int prefillColumns(int rows, int chunk) {
-        if (nativeDecoder == null || rows > NativeDecoder.MAX_ROWS
-                || config.layerMatrixParameters() < NATIVE_PREFILL_MIN_LAYER_PARAMETERS) {
+        if (!nativePrefill || rows > NativeDecoder.MAX_ROWS) {
             return chunk;
         }
         return Math.max(1, Math.min(chunk, NativeDecoder.MAX_ROWS / rows));
+    }
+
+    /** Whether prefill runs in native steps here (see {@link #prefillColumns}): for benchmark reports. */
+    public boolean nativePrefill() {
+        return nativePrefill;
+    }
+
+    /**
+     * Runs prefill in native steps or not, against this CPU's choice (a model off the native decoder or with
+     * layers too small to gain stays on whole chunks): for tests of both paths on any host.
+     */
+    void nativePrefill(boolean on) {
+        nativePrefill = on && nativeDecoder != null
+                && config.layerMatrixParameters() >= NATIVE_PREFILL_MIN_LAYER_PARAMETERS;
     }
 
     /** A KV cache for {@code batch} sequences of up to {@code capacity} columns. */

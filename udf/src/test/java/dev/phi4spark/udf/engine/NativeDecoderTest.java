@@ -57,14 +57,12 @@ class NativeDecoderTest {
         }
     }
 
-    /**
-     * A native model prefills in steps the kernels take (at most 32 rows: a long prompt in 32-column chunks,
-     * three rows in 10-column ones) whatever chunk is asked for, and leaves steps of more rows to libtorch; so
-     * do models whose layers are too small to gain (the 64-wide test models).
-     */
-    @Test
-    void prefillRunsInStepsOfAtMost32Rows() throws IOException {
+    /** A one-layer model 512 wide: its layers (3.1M parameters) are large enough for native prefill steps. */
+    private Path wideLayerModel() throws IOException {
         Path dir = temp.resolve("wide-layer");
+        if (Files.exists(dir.resolve("config.json"))) {
+            return dir;
+        }
         Files.createDirectories(dir);
         String config = "{\"architectures\": [\"Phi3ForCausalLM\"], \"hidden_size\": 512, \"num_hidden_layers\": 1,"
                 + " \"num_attention_heads\": 8, \"num_key_value_heads\": 4, \"intermediate_size\": 1536,"
@@ -74,7 +72,21 @@ class NativeDecoderTest {
         TinyModelWriter.writeWeights(dir, Phi3Config.read(dir.resolve("config.json")), 23);
         assertThat(Phi3Config.read(dir.resolve("config.json")).layerMatrixParameters())
                 .isGreaterThanOrEqualTo(Phi3Model.NATIVE_PREFILL_MIN_LAYER_PARAMETERS);
+        return dir;
+    }
+
+    /**
+     * A native model prefilling in native steps takes steps the kernels take (at most 32 rows: a long prompt
+     * in 32-column chunks, three rows in 10-column ones) whatever chunk is asked for, and leaves steps of more
+     * rows to libtorch; models whose layers are too small to gain (the 64-wide test models) keep whole chunks.
+     * Native steps are switched on here whatever this CPU's choice (the next test).
+     */
+    @Test
+    void prefillRunsInStepsOfAtMost32Rows() throws IOException {
+        Path dir = wideLayerModel();
         try (Phi3Model nativeModel = load(dir, "native"); Phi3Model layers = load(dir, "layers")) {
+            nativeModel.nativePrefill(true);
+            assertThat(nativeModel.nativePrefill()).isTrue();
             assertThat(nativeModel.prefillColumns(1, 512)).isEqualTo(32);
             assertThat(nativeModel.prefillColumns(3, 16)).isEqualTo(10);
             assertThat(nativeModel.prefillColumns(8, 512)).isEqualTo(4);
@@ -98,8 +110,50 @@ class NativeDecoderTest {
         }
         try (Phi3Model tiny = load(DecoderPaths.model(temp, "small-layers", 2), "native")) {
             assertThat(tiny.config().layerMatrixParameters()).isLessThan(Phi3Model.NATIVE_PREFILL_MIN_LAYER_PARAMETERS);
+            tiny.nativePrefill(true);
             assertThat(tiny.prefillColumns(1, 512)).as("layers too small to gain").isEqualTo(512);
             assertThat(tiny.prefillColumns(8, 16)).isEqualTo(16);
+        }
+    }
+
+    /**
+     * Prefill leaves native steps for libtorch's whole chunks where libtorch's GEMM runs AVX-512 kernels (an
+     * Intel CPU with AVX-512F: MKL dispatches them to Intel parts only), and the two paths give the same
+     * tokens. The rule reads /proc/cpuinfo's first processor.
+     */
+    @Test
+    void prefillTakesWholeChunksWhereLibtorchsGemmRunsAvx512() throws IOException {
+        String intel = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse avx2 fma avx512f avx512bw\n\n"
+                + "processor\t: 1\nvendor_id\t: AuthenticAMD\n";
+        Path cpuinfo = temp.resolve("cpuinfo");
+        Files.writeString(cpuinfo, intel);
+        assertThat(NativeDecoder.intelWithAvx512(cpuinfo)).isTrue();
+        Files.writeString(cpuinfo, intel.replace("GenuineIntel", "AuthenticAMD"));
+        assertThat(NativeDecoder.intelWithAvx512(cpuinfo)).as("AMD: MKL's AVX2 kernels").isFalse();
+        Files.writeString(cpuinfo, intel.replace(" avx512f", ""));
+        assertThat(NativeDecoder.intelWithAvx512(cpuinfo)).as("Intel without AVX-512F").isFalse();
+        Files.writeString(cpuinfo, intel.replace("avx512f avx512bw", "avx512bw"));
+        assertThat(NativeDecoder.intelWithAvx512(cpuinfo)).as("a flag that only starts with avx512").isFalse();
+        assertThat(NativeDecoder.intelWithAvx512(temp.resolve("absent"))).isFalse();
+
+        boolean libtorchFaster = NativeDecoder.intelWithAvx512(Path.of("/proc/cpuinfo"));
+        assertThat(NativeDecoder.libtorchGemmOnAvx512()).isEqualTo(libtorchFaster);
+        Path dir = wideLayerModel();
+        long[] prompt = new long[70];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = 3 + (7L * i) % 290;
+        }
+        List<GenerationRequest> one = List.of(new GenerationRequest(prompt, SamplingParams.greedy(4)));
+        try (Phi3Model model = load(dir, "native")) {
+            assertThat(model.nativePrefill()).isEqualTo(!libtorchFaster);
+            assertThat(model.prefillColumns(1, 512)).isEqualTo(libtorchFaster ? 512 : 32);
+            model.nativePrefill(false);
+            assertThat(model.prefillColumns(1, 512)).isEqualTo(512);
+            Generator generator = new Generator(model, 512, Set.of(), TokenDecoder.NONE);
+            long[] wholeChunks = generator.generate(one).get(0).tokenIds();
+            model.nativePrefill(true);
+            assertThat(model.prefillColumns(1, 512)).isEqualTo(32);
+            assertThat(generator.generate(one).get(0).tokenIds()).containsExactly(wholeChunks);
         }
     }
 
