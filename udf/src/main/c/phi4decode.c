@@ -44,9 +44,14 @@
 #define MAX_THREADS 64
 #define MASK_BIAS -1e9f  /* Phi3Model.MASK_BIAS: the floor of the additive bias, as FusedAttention.mask clamps */
 /* Floats ahead of the current column that the multi-row tiles prefetch in every weight row (1 KB): measured
- * 1.3x faster at 8 rows than leaving it to the hardware prefetcher. One-row products prefetch nothing
- * (dot_stream). */
+ * 1.3x faster at 8 rows than leaving it to the hardware prefetcher. One-row products prefetch only where the
+ * hint is L2 (dot_stream). */
 #define PREFETCH 256
+/* Floats ahead that one-row products prefetch where the hint is L2 (3 KB: a thread's chunk is contiguous,
+ * so this runs on into its next rows): measured on an Intel Xeon 1.09-1.10x no prefetch (0.87-0.88 of a
+ * plain read against 0.79-0.81; 384 / 512 / 1024 floats ahead 1.04 / 1.07 / 1.04x). On AMD, where the
+ * hardware prefetcher alone matched a plain read, prefetching made one row slower (dot_stream). */
+#define STREAM_PREFETCH 768
 /* Which hint the products' weight prefetches take (fetch_weight). On AMD non-temporal (prefetchnta): a weight
  * line is used once a step and a real model's step reads far more than the caches hold, so a line kept in
  * L2 and moved to L3 when L2 evicts it is only traffic; measured on Zen 5 against _MM_HINT_T0 1.04-1.11x at
@@ -294,13 +299,18 @@ static inline void tile_4x2(const float* w, int k, int i0, int i1, const float* 
 
 /* One weight row against one activation row, the row read as one sequential stream: a one-row product is a
  * pure read of the weights, and this order read the 150M model's matrices at 45-48 GB/s on 2 threads where
- * four interleaved rows read at 40-42. No software prefetch: a thread's chunk is one contiguous run of
- * rows, which the hardware prefetcher follows; prefetching 4 KB ahead made the step's products 10-15%
- * slower (docs/benchmarks.md). 256-bit vectors: 512-bit ones read 5% slower here. */
-static inline float dot_stream(const float* w, const float* x, int k) {
+ * four interleaved rows read at 40-42. On AMD (nta) no software prefetch: a thread's chunk is one contiguous
+ * run of rows, which the hardware prefetcher follows, and prefetching 4 KB ahead made the step's products
+ * 10-15% slower there; elsewhere STREAM_PREFETCH floats ahead into L2 (docs/benchmarks.md). 256-bit vectors:
+ * 512-bit ones read 5% slower on AMD. */
+static inline float dot_stream(const float* w, const float* x, int k, const int nta) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     int i = 0;
     for (; i + 32 <= k; i += 32) {
+        if (!nta) {
+            fetch_weight(w + i + STREAM_PREFETCH, 0);
+            fetch_weight(w + i + STREAM_PREFETCH + 16, 0);
+        }
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
         a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
@@ -651,8 +661,9 @@ static void product_range_tiles(const tiles_t* v, const float* x, const float* p
  * memory once and reused from L1 by every pair of rows, with the running sums kept per pair. */
 static void product_range(const float* x, int rows, int k, const float* w, float* y, int n, int o0, int o1) {
     if (rows == 1) {
+        const int nta = prefetch_nta;
         for (int o = o0; o < o1; o++) {
-            y[o] = dot_stream(w + (size_t) o * k, x, k);
+            y[o] = dot_stream(w + (size_t) o * k, x, k, nta);
         }
         return;
     }

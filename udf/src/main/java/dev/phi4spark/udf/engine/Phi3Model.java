@@ -8,6 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Set;
@@ -206,6 +208,17 @@ public final class Phi3Model implements AutoCloseable {
             return chunk;
         }
         return Math.max(1, Math.min(chunk, NativeDecoder.MAX_ROWS / rows));
+    }
+
+    /**
+     * Moves a CPU array of at least 4 MB onto 2 MB pages now, as loading does with this model's weights (best
+     * effort: false on a GPU, without the native library, or where the kernel refuses), so a benchmark's
+     * reference read reads memory laid out as the weights are. The contents do not change.
+     */
+    public boolean onWeightPages(NDArray array) {
+        return !device().isGpu() && array.getShape().size() * array.getDataType().getNumOfBytes()
+                >= TensorLoader.HUGE_PAGES_FROM && NativeDecoder.collapseHugePages(
+                JniUtils.getByteBuffer((PtNDArray) array, true));
     }
 
     /** Whether prefill runs in native steps here (see {@link #prefillColumns}): for benchmark reports. */
