@@ -17,7 +17,7 @@ class BenchCommandTest {
 
     /** {@code bench engine}'s JSON fields, in order, as docs/benchmarks.md and earlier runs have them. */
     private static final String[] ENGINE_FIELDS = {"device", "dtype", "parameters", "gemm_size", "gemm_gflops",
-        "attention", "read_bandwidth_gb_per_s", "ops_per_decode_step", "ops_per_decode_step_by_name",
+        "attention", "native_prefetch", "read_bandwidth_gb_per_s", "ops_per_decode_step", "ops_per_decode_step_by_name",
         "ops_per_generation_step", "layout_b1_view_ms", "layout_b1_contiguous_ms", "layout_b8_view_ms", "layout_b8_contiguous_ms",
         "layout_b32_view_ms", "layout_b32_contiguous_ms", "prefill_1x256_tokens_per_s", "prefill_tokens_per_s",
         "prefill_roofline_fraction", "decode_b1_tokens_per_s", "decode_b1_roofline_fraction",
@@ -93,6 +93,10 @@ class BenchCommandTest {
         assertThat(r.status()).as(r.err()).isZero();
         JsonNode f = new ObjectMapper().readTree(Files.readString(json));
         assertThat(f.get("attention").asText()).isEqualTo("native");
+        // which prefetch hint the kernels took (it depends on the CPU's maker), and where prefill ran
+        assertThat(f.get("native_prefetch").asText()).isIn("nta", "l2");
+        assertThat(r.out()).contains("native kernels' weight prefetch: " + f.get("native_prefetch").asText())
+                .containsPattern("prefill in (native steps|libtorch's whole chunks)");
         assertThat(f.get("read_bandwidth_gb_per_s").asDouble()).isPositive();
         assertThat(f.get("decode_b1_bandwidth_fraction").asDouble()).isPositive();
         assertThat(f.get("decode_b4_bandwidth_fraction").asDouble()).isPositive();

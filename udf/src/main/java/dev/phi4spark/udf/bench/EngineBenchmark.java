@@ -219,8 +219,8 @@ public final class EngineBenchmark {
             log.accept(String.format("decode batch 8, sampled with repetition penalty %s: %.1f tokens/s", PENALTY,
                     penalized));
             return new Figures(model.device().toString(), model.dtype().toString(), c.parameterCount(), gemmSize,
-                    round(gemm), model.attention(), model.nativePrefetch(), round(bandwidth / 1e9), LibtorchOps.total(ops), ops,
-                    round(generationOps), layouts,
+                    round(gemm), model.attention(), model.nativePrefetch(), round(bandwidth / 1e9),
+                    LibtorchOps.total(ops), ops, round(generationOps), layouts,
                     round(prefillOne), round(prefill),
                     round3(prefill * prefillFlops / (gemm * 1e9)), decodeB1, decodeB4, decodeB8, decodeB32,
                     round(sampled), round(penalized));

@@ -99,8 +99,9 @@ final class NativeDecoder implements AutoCloseable {
                 if (line.isBlank()) {
                     break;
                 }
-                String key = line.split(":", 2)[0].trim();
-                String value = line.contains(":") ? line.split(":", 2)[1].trim() : "";
+                int colon = line.indexOf(':');
+                String key = colon < 0 ? line.trim() : line.substring(0, colon).trim();
+                String value = colon < 0 ? "" : line.substring(colon + 1).trim();
                 if (key.equals("vendor_id")) {
                     vendor = value;
                 } else if (key.equals("flags")) {
@@ -125,6 +126,9 @@ final class NativeDecoder implements AutoCloseable {
 
     /** Sets the prefetch hint ({@code "nta"} or {@code "l2"}) between steps: for tests of both instantiations. */
     static void prefetchHint(String hint) {
+        if (!available()) {
+            throw new IllegalStateException("Cannot use the native decoder: " + UNAVAILABLE);
+        }
         if (!"nta".equals(hint) && !"l2".equals(hint)) {
             throw new IllegalArgumentException("Cannot set the prefetch hint: expected nta or l2 (" + hint + ")");
         }
