@@ -1329,6 +1329,12 @@ JNIEXPORT jboolean JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeHug
     return madvise((void*) start, end - start, collapse ? MADV_COLLAPSE : MADV_HUGEPAGE) == 0 ? JNI_TRUE : JNI_FALSE;
 }
 
+/* A direct buffer's address (0 for none): the loader places large tensors at a 2 MB boundary. */
+JNIEXPORT jlong JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeAddress(JNIEnv* env, jclass cls,
+        jobject buffer) {
+    return (jlong) (uintptr_t) (*env)->GetDirectBufferAddress(env, buffer);
+}
+
 JNIEXPORT jint JNICALL Java_dev_phi4spark_udf_engine_NativeDecoder_nativeStart(JNIEnv* env, jclass cls, jint n) {
     wanted_threads = n;
     pthread_once(&once, start_pool);

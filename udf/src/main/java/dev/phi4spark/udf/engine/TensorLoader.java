@@ -162,7 +162,7 @@ final class TensorLoader {
     private NDArray readOnHost(NDManager host, SafetensorsFile.TensorInfo info, Shape shape, Chunks chunks) {
         SafetensorsFile file = checkpoint.fileOf(info.name());
         SafetensorsDType src = info.dtype();
-        NDArray array = host.create(shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
+        NDArray array = allocate(host, shape, src == SafetensorsDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
         try {
             if (onHugePages(array)) {
                 NativeDecoder.adviseHugePages(JniUtils.getByteBuffer((PtNDArray) array, true));
@@ -193,6 +193,26 @@ final class TensorLoader {
             array.close();
             throw e;
         }
+    }
+
+    /**
+     * Host memory for a tensor: for one that goes on 2 MB pages, a view that starts at a 2 MB boundary of an
+     * array 2 MB larger, else what libtorch allocates. libtorch aligns to 64 bytes only, so up to 2 MB at each
+     * end of a tensor stayed on 4 KB pages: a fifth of the 150M bench model's step weights, whose products then
+     * ran 8 rows 1.03x and one row 1.06x slower on an Intel Xeon than on aligned weights (docs/benchmarks.md,
+     * issue 14). The padding is never written, so it takes address space, not memory. The view keeps the
+     * array's storage alive after the array's handle is closed with {@code host}.
+     */
+    private NDArray allocate(NDManager host, Shape shape, DataType type) {
+        long bytes = shape.size() * type.getNumOfBytes();
+        long huge = 2L << 20;
+        if (manager.getDevice().isGpu() || bytes < HUGE_PAGES_FROM || !NativeDecoder.available()) {
+            return host.create(shape, type);
+        }
+        NDArray padded = host.create(new Shape(shape.size() + huge / type.getNumOfBytes()), type);
+        long address = NativeDecoder.address(JniUtils.getByteBuffer((PtNDArray) padded, true));
+        long skip = address == 0 ? 0 : Math.floorMod(-address, huge) / type.getNumOfBytes();
+        return padded.get(new NDIndex("{}:{}", skip, skip + shape.size())).reshape(shape);
     }
 
     /**
