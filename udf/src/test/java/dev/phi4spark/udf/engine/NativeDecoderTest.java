@@ -459,14 +459,8 @@ class NativeDecoderTest {
         for (int[] shape : shapes) {
             int out = shape[0];
             int in = shape[1];
-            float[] w = new float[out * in];
-            float[] x = new float[NativeDecoder.MAX_ROWS * in];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) random.nextGaussian();
-            }
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) random.nextGaussian();
-            }
+            float[] w = gaussians(random, out * in);
+            float[] x = gaussians(random, NativeDecoder.MAX_ROWS * in);
             double unit = Math.ulp(1.0f) / 2;
             double gamma = (in + 1) * unit / (1 - (in + 1) * unit);
             for (int rows = 1; rows <= NativeDecoder.MAX_ROWS; rows++) {
@@ -639,14 +633,8 @@ class NativeDecoderTest {
         for (int[] shape : shapes) {
             int out = shape[0];
             int in = shape[1];
-            float[] w = new float[out * in];
-            float[] x = new float[most * in];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) random.nextGaussian();
-            }
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) random.nextGaussian();
-            }
+            float[] w = gaussians(random, out * in);
+            float[] x = gaussians(random, most * in);
             float[] all = NativeDecoder.product(x, w, most, in, out);
             for (int rows = 2; rows < most; rows++) {
                 float[] first = Arrays.copyOf(x, rows * in);
@@ -698,14 +686,8 @@ class NativeDecoderTest {
             for (int[] shape : shapes) {
                 int out = shape[0];
                 int in = shape[1];
-                float[] w = new float[out * in];
-                float[] x = new float[NativeDecoder.MAX_ROWS * in];
-                for (int i = 0; i < w.length; i++) {
-                    w[i] = (float) random.nextGaussian();
-                }
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) random.nextGaussian();
-                }
+                float[] w = gaussians(random, out * in);
+                float[] x = gaussians(random, NativeDecoder.MAX_ROWS * in);
                 for (int rows = 1; rows <= NativeDecoder.MAX_ROWS; rows++) {
                     float[] rowsX = Arrays.copyOf(x, rows * in);
                     NativeDecoder.prefetchHint("nta");
@@ -720,6 +702,14 @@ class NativeDecoderTest {
             NativeDecoder.prefetchHint(hostHint);
         }
         assertThat(NativeDecoder.prefetchHint()).isEqualTo(hostHint);
+    }
+
+    private static float[] gaussians(Random random, int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
     }
 
     @Test
