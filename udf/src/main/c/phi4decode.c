@@ -509,8 +509,7 @@ static inline void tile_3xR_256(const int R, const int nta, const float* w, int 
 __attribute__((target("avx512f")))
 static void tile_3_512(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
                        float* acc) {
-    const int nta = prefetch_nta;
-    switch (nta ? R : -R) {
+    switch (prefetch_nta ? R : -R) { /* the row count, negated for the L2 hint's copies */
         case 1: TILE_CASE(512, 1, 1);
         case 2: TILE_CASE(512, 2, 1);
         case 3: TILE_CASE(512, 3, 1);
@@ -532,8 +531,7 @@ static void tile_3_512(int R, const float* w, int k, const float* xp, int i0, in
 
 static void tile_3_256(int R, const float* w, int k, const float* xp, int i0, int i1, const float* next, int prefetch,
                        float* acc) {
-    const int nta = prefetch_nta;
-    switch (nta ? R : -R) {
+    switch (prefetch_nta ? R : -R) {
         case 1: TILE_CASE(256, 1, 1);
         case 2: TILE_CASE(256, 2, 1);
         case 3: TILE_CASE(256, 3, 1);

@@ -8,8 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Set;
@@ -56,8 +54,7 @@ public final class Phi3Model implements AutoCloseable {
         this.decoder = decoder;
         this.nativeDecoder = nativeDecoder;
         this.lmHeadHalves = lmHeadHalves(weights, config, manager.getDevice());
-        this.nativePrefill = nativeDecoder != null && !NativeDecoder.libtorchGemmOnAvx512()
-                && config.layerMatrixParameters() >= NATIVE_PREFILL_MIN_LAYER_PARAMETERS;
+        nativePrefill(!NativeDecoder.libtorchGemmOnAvx512());
     }
 
     private static NDArray lmHeadHalves(Phi3Weights weights, Phi3Config config, Device device) {
@@ -216,9 +213,7 @@ public final class Phi3Model implements AutoCloseable {
      * reference read reads memory laid out as the weights are. The contents do not change.
      */
     public boolean onWeightPages(NDArray array) {
-        return !device().isGpu() && array.getShape().size() * array.getDataType().getNumOfBytes()
-                >= TensorLoader.HUGE_PAGES_FROM && NativeDecoder.collapseHugePages(
-                JniUtils.getByteBuffer((PtNDArray) array, true));
+        return TensorLoader.collapseHugePages(array);
     }
 
     /** Whether prefill runs in native steps here (see {@link #prefillColumns}): for benchmark reports. */
@@ -227,8 +222,9 @@ public final class Phi3Model implements AutoCloseable {
     }
 
     /**
-     * Runs prefill in native steps or not, against this CPU's choice (a model off the native decoder or with
-     * layers too small to gain stays on whole chunks): for tests of both paths on any host.
+     * Runs prefill in native steps or not (a model off the native decoder or with layers too small to gain
+     * stays on whole chunks): the constructor's choice for this CPU, and tests' switch to run both paths on
+     * any host.
      */
     void nativePrefill(boolean on) {
         nativePrefill = on && nativeDecoder != null

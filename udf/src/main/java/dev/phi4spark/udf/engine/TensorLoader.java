@@ -71,16 +71,26 @@ final class TensorLoader {
             array.attach(manager);
         }
         NDArray loaded = toDtype(name, checkFinite(name, array));
-        if (onHugePages(loaded)) {
-            NativeDecoder.collapseHugePages(JniUtils.getByteBuffer((PtNDArray) loaded, true));
-        }
+        collapseHugePages(loaded);
         return loaded;
     }
 
-    /** Whether {@code array} belongs on 2 MB pages: see {@link #HUGE_PAGES_FROM}. */
+    /**
+     * Moves {@code array}'s pages onto 2 MB pages now where it belongs on them ({@link #onHugePages}); false
+     * where it does not or the kernel refused. The contents do not change.
+     */
+    static boolean collapseHugePages(NDArray array) {
+        return onHugePages(array.getDevice(), array.getShape().size() * array.getDataType().getNumOfBytes())
+                && NativeDecoder.collapseHugePages(JniUtils.getByteBuffer((PtNDArray) array, true));
+    }
+
+    /** Whether {@code bytes} of a tensor on {@code device} belong on 2 MB pages: see {@link #HUGE_PAGES_FROM}. */
+    private static boolean onHugePages(Device device, long bytes) {
+        return !device.isGpu() && bytes >= HUGE_PAGES_FROM;
+    }
+
     private boolean onHugePages(NDArray array) {
-        return !manager.getDevice().isGpu()
-                && array.getShape().size() * array.getDataType().getNumOfBytes() >= HUGE_PAGES_FROM;
+        return onHugePages(manager.getDevice(), array.getShape().size() * array.getDataType().getNumOfBytes());
     }
 
     /** A tensor's rows in runs of at most {@code chunkBytes} of float32 each (one run for a scalar). */
@@ -204,9 +214,8 @@ final class TensorLoader {
      * array's storage alive after the array's handle is closed with {@code host}.
      */
     private NDArray allocate(NDManager host, Shape shape, DataType type) {
-        long bytes = shape.size() * type.getNumOfBytes();
         long huge = 2L << 20;
-        if (manager.getDevice().isGpu() || bytes < HUGE_PAGES_FROM || !NativeDecoder.available()) {
+        if (!onHugePages(manager.getDevice(), shape.size() * type.getNumOfBytes()) || !NativeDecoder.available()) {
             return host.create(shape, type);
         }
         NDArray padded = host.create(new Shape(shape.size() + huge / type.getNumOfBytes()), type);
